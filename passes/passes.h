@@ -1,0 +1,49 @@
+/* passes.h — graph-to-graph rewrites over the IR, one file per pass, and the
+ * pipeline that orders them (passes/pipeline.c). Sectioned by defining file. */
+#ifndef KILN_PASSES_H
+#define KILN_PASSES_H
+
+#include "ir.h"
+
+typedef enum {
+	PASS_MODE_AUTO = 0,      /* follow the graph (training_mode attributes/inputs) */
+	PASS_MODE_INFERENCE,     /* every Dropout removed, BatchNorm in inference form */
+	PASS_MODE_TRAINING       /* every Dropout lowered to mask-and-scale */
+} pass_mode;
+
+typedef struct {
+	pass_mode mode;
+	int mc_samples;          /* > 0: MC-dropout build (issue 3) */
+	int verify;              /* run ir_verify after each pass */
+	FILE *print_after;       /* when set, print the IR after every pass */
+	/* Called with one-line warnings (training-form graph compiled without an
+	 * explicit mode...). NULL drops them. */
+	void (*warn)(void *ud, const char *msg);
+	void *warn_ud;
+} pass_options;
+
+/* ---- passes/pipeline.c ---- */
+/* toposort, infer shapes, dropout, identity, fold, dce (re-inferring as
+ * needed), verify. On failure st names the node and what is wrong. */
+int pass_run_pipeline(ir_graph *g, const pass_options *o, ir_status *st);
+
+/* ---- passes/dropout.c ---- */
+/* Dropout per DESIGN.md's table: removed, or marked stochastic (n->stochastic)
+ * with an unconsumed mask output dropped. Errors on a constant ratio outside
+ * [0, 1) where dropout is active. */
+int pass_dropout(ir_graph *g, const pass_options *o, ir_status *st);
+
+/* ---- passes/identity.c ---- */
+/* Y = Identity(X) -> uses of Y use X (unless Y is a graph output fed by an input). */
+int pass_identity(ir_graph *g, const pass_options *o, ir_status *st);
+
+/* ---- passes/fold.c ---- */
+/* Evaluates nodes whose inputs are all constant (ir_ops[].fold), including
+ * partially known shape tensors (symdata). */
+int pass_fold(ir_graph *g, const pass_options *o, ir_status *st);
+
+/* ---- passes/dce.c ---- */
+/* Marks dead every node none of whose outputs reach a graph output. */
+int pass_dce(ir_graph *g, const pass_options *o, ir_status *st);
+
+#endif
