@@ -1,0 +1,111 @@
+/* cg.h — codegen internals shared by module.c (the model's entry function),
+ * plan.c (static memory plan), target.c (target machine, optimisation,
+ * emission, JIT) and the lower_*.c files (one lowering per op category). */
+#ifndef KILN_CG_H
+#define KILN_CG_H
+
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "codegen.h"
+
+/* ---- plan.c ---- */
+
+/* A byte count or offset linear in the symbolic dims: c[0] + sum c[1+k]*sym_k. */
+typedef struct {
+	int64_t c[1 + IR_MAX_SYMS];
+} cg_lin;
+
+/* Where each value lives at run time. */
+typedef enum {
+	CG_LOC_NONE = 0,
+	CG_LOC_INPUT,     /* inputs[index] */
+	CG_LOC_OUTPUT,    /* outputs[index] */
+	CG_LOC_CONST,     /* a constant global */
+	CG_LOC_ARENA      /* arena + offset */
+} cg_loc_kind;
+
+typedef struct {
+	cg_loc_kind kind;
+	int index;        /* INPUT/OUTPUT slot */
+	cg_lin offset;    /* ARENA */
+} cg_loc;
+
+typedef struct {
+	cg_loc *loc;      /* by value id */
+	cg_lin *scratch;  /* by node index: offset of the node's scratch space */
+	cg_lin arena_size;
+} cg_plan;
+
+/* Assigns every value a location; intermediates share arena space whose
+ * lifetimes do not overlap, valid for every value of the symbolic dims.
+ * loc is malloc'd; free with free(plan->loc). */
+int cg_plan_build(const ir_graph *g, cg_plan *plan, ir_status *st);
+/* Scratch bytes node n needs while it runs (lower.c); 0 when none. */
+int cg_node_scratch(const ir_node *n, cg_lin *bytes);
+/* Byte size of v as a linear form (fails when not linear in one symbol). */
+int cg_value_bytes(const ir_value *v, cg_lin *out);
+
+/* ---- module.c ---- */
+
+typedef struct cg_ctx {
+	LLVMContextRef C;
+	LLVMModuleRef M;
+	LLVMBuilderRef B;
+	ir_graph *g;
+	const cg_options *o;
+	ir_status *st;
+	cg_plan plan;
+	LLVMTypeRef t_void, t_i1, t_i8, t_i32, t_i64, t_f32, t_f64, t_ptr;
+	LLVMValueRef fn;          /* the run function */
+	LLVMValueRef a_ctx, a_inputs, a_outputs, a_syms, a_arena;
+	LLVMValueRef sym[IR_MAX_SYMS];   /* i64 values of the symbolic dims */
+	LLVMValueRef *ptr;        /* by value id: data pointer, NULL until known */
+	LLVMBasicBlockRef entry;  /* allocas go here */
+	const ir_node *node;      /* node being lowered, for messages */
+	LLVMValueRef scratch;     /* its scratch space (cg_node_scratch), or NULL */
+} cg_ctx;
+
+/* Builds the whole module (kernels linked in, entry function, meta). */
+int cg_build_module(cg_ctx *cg, ir_graph *g, const cg_options *o, LLVMContextRef C,
+		    ir_status *st);
+const char *cg_prefix(const cg_options *o);
+
+/* Helpers for lowerings. */
+LLVMValueRef cg_i64(cg_ctx *cg, int64_t v);
+LLVMValueRef cg_i32(cg_ctx *cg, int64_t v);
+LLVMValueRef cg_f32(cg_ctx *cg, double v);
+LLVMValueRef cg_dim(cg_ctx *cg, ir_dim d);          /* i64 run-time value */
+LLVMValueRef cg_numel(cg_ctx *cg, const ir_shape *s); /* i64 product */
+/* A stack array of i64 (alloca in the entry block) holding vals. */
+LLVMValueRef cg_i64_array(cg_ctx *cg, LLVMValueRef *vals, int n);
+LLVMValueRef cg_i64_carray(cg_ctx *cg, const int64_t *vals, int n);
+/* Data pointer of a value (input, output, constant or arena); NULL when v is NULL. */
+LLVMValueRef cg_ptr(cg_ctx *cg, const ir_value *v);
+LLVMValueRef cg_null(cg_ctx *cg);
+/* Calls kernel `name` (must exist in the linked kernels) with args; integer
+ * and float args are converted to the parameter types. Returns the call. */
+LLVMValueRef cg_call(cg_ctx *cg, const char *name, LLVMValueRef *args, int n);
+/* Calls a kernel returning int32 and returns from the run function with its
+ * value when non-zero. */
+void cg_call_checked(cg_ctx *cg, const char *name, LLVMValueRef *args, int n);
+/* memcpy of bytes. */
+void cg_memcpy(cg_ctx *cg, LLVMValueRef dst, LLVMValueRef src, LLVMValueRef bytes);
+/* Error helper naming the node being lowered. */
+int cg_fail(cg_ctx *cg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- lower.c and lower_*.c ---- */
+
+typedef int (*cg_lower_fn)(cg_ctx *cg, const ir_node *n);
+/* The lowering of op, NULL when codegen does not support it. */
+cg_lower_fn cg_lowering(ir_op op);
+
+/* ---- target.c ---- */
+
+/* Creates the target machine for o (host by default). NULL + st on error. */
+LLVMTargetMachineRef cg_target_machine(const cg_options *o, LLVMRelocMode reloc,
+				       ir_status *st);
+/* Internalises everything but the ABI symbols and runs the O-level pipeline. */
+int cg_optimize(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st);
+
+#endif

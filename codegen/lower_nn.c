@@ -1,0 +1,310 @@
+/* lower_nn.c — Gemm, MatMul (numpy-batched), Conv and the pools lowered to
+ * the nn kernels. 1-D and 2-D convolutions and pools are passed to the 3-D
+ * kernels with the missing leading spatial dims set to 1. */
+#include <string.h>
+
+#include "lower.h"
+#include "kk_nn.h"
+
+static int float_kernel(cg_ctx *cg, const ir_value *v, const char *base, char *name, size_t len)
+{
+	if (v->dtype == IR_F32)
+		snprintf(name, len, "%s_f32", base);
+	else if (v->dtype == IR_F64)
+		snprintf(name, len, "%s_f64", base);
+	else
+		return cg_fail(cg, "element type %s is not supported", ir_dtype_name(v->dtype));
+	return 0;
+}
+
+static LLVMValueRef fconst(cg_ctx *cg, const ir_value *v, double x)
+{
+	return v->dtype == IR_F64 ? LLVMConstReal(cg->t_f64, x) : cg_f32(cg, x);
+}
+
+int cg_lower_gemm(cg_ctx *cg, const ir_node *n)
+{
+	const ir_value *A = n->in[0], *Bm = n->in[1], *C = n->nin > 2 ? n->in[2] : NULL;
+	const ir_value *Y = n->out[0];
+	char k[32];
+	if (float_kernel(cg, A, "kk_gemm", k, sizeof k))
+		return -1;
+	int ta = (int)ir_attr_int(n, "transA", 0), tb = (int)ir_attr_int(n, "transB", 0);
+	ir_dim K = A->shape.d[ta ? 0 : 1];
+	LLVMValueRef crs = cg_i64(cg, 0), ccs = cg_i64(cg, 0);
+	if (C) {
+		const ir_shape *cs = &C->shape;
+		ir_dim last = cs->rank ? cs->d[cs->rank - 1] : ir_dim_const(1);
+		int col_b = ir_dim_is_const(last) && last.c == 1;
+		ccs = cg_i64(cg, cs->rank >= 1 && !col_b ? 1 : 0);
+		if (cs->rank == 2 && !(ir_dim_is_const(cs->d[0]) && cs->d[0].c == 1))
+			crs = cg_dim(cg, last);
+	}
+	LLVMValueRef a[14] = {cg->a_ctx, cg_ptr(cg, A), cg_ptr(cg, Bm), cg_ptr(cg, C), cg_ptr(cg, Y),
+			      cg_dim(cg, Y->shape.d[0]), cg_dim(cg, Y->shape.d[1]), cg_dim(cg, K),
+			      cg_i32(cg, ta), cg_i32(cg, tb),
+			      fconst(cg, A, ir_attr_float(n, "alpha", 1.0f)),
+			      fconst(cg, A, ir_attr_float(n, "beta", 1.0f)), crs, ccs};
+	cg_call(cg, k, a, 14);
+	return 0;
+}
+
+static const char *matmul_kernel(ir_dtype t)
+{
+	switch (t) {
+	case IR_F32: return "kk_matmul_f32";
+	case IR_F64: return "kk_matmul_f64";
+	case IR_I32: return "kk_matmul_i32";
+	case IR_I64: return "kk_matmul_i64";
+	default: return NULL;
+	}
+}
+
+/* Batch dims of a matmul operand (all but its last two; none for 1-D). */
+static ir_shape batch_of(const ir_shape *s)
+{
+	ir_shape b = {0};
+	for (int i = 0; i + 2 < s->rank; i++)
+		b.d[b.rank++] = s->d[i];
+	return b;
+}
+
+static int same_dims(const ir_shape *a, const ir_shape *b)
+{
+	if (a->rank != b->rank)
+		return 0;
+	for (int i = 0; i < a->rank; i++)
+		if (!ir_dim_eq(a->d[i], b->d[i]))
+			return 0;
+	return 1;
+}
+
+int cg_lower_matmul(cg_ctx *cg, const ir_node *n)
+{
+	const ir_value *A = n->in[0], *B = n->in[1], *Y = n->out[0];
+	const char *k = matmul_kernel(A->dtype);
+	if (!k || B->dtype != A->dtype)
+		return cg_fail(cg, "element type %s is not supported", ir_dtype_name(A->dtype));
+	const ir_shape *sa = &A->shape, *sb = &B->shape;
+	if (sa->rank < 1 || sb->rank < 1)
+		return cg_fail(cg, "operands must have rank >= 1");
+	ir_dim M = sa->rank >= 2 ? sa->d[sa->rank - 2] : ir_dim_const(1);
+	ir_dim K = sa->d[sa->rank - 1];
+	ir_dim N = sb->rank >= 2 ? sb->d[sb->rank - 1] : ir_dim_const(1);
+	ir_shape ba = batch_of(sa), bb = batch_of(sb), by = {0};
+	for (int i = 0; i + (sa->rank >= 2) + (sb->rank >= 2) < Y->shape.rank; i++)
+		by.d[by.rank++] = Y->shape.d[i];
+	ir_dim one = ir_dim_const(1);
+	ir_shape none = {0};
+	ir_dim d;
+	int a_full = same_dims(&ba, &by) || (ir_shape_numel(&ba, &d) && ir_dim_eq(d, one));
+	int b_full = same_dims(&bb, &by) || (ir_shape_numel(&bb, &d) && ir_dim_eq(d, one));
+	(void)none;
+	LLVMValueRef mk = LLVMBuildMul(cg->B, cg_dim(cg, M), cg_dim(cg, K), "");
+	LLVMValueRef kn = LLVMBuildMul(cg->B, cg_dim(cg, K), cg_dim(cg, N), "");
+	if (a_full && b_full) {
+		LLVMValueRef as = same_dims(&ba, &by) && by.rank ? mk : cg_i64(cg, 0);
+		LLVMValueRef bs = same_dims(&bb, &by) && by.rank ? kn : cg_i64(cg, 0);
+		LLVMValueRef a[11] = {cg->a_ctx, cg_ptr(cg, A), cg_ptr(cg, B), cg_ptr(cg, Y),
+				      cg_numel(cg, &by), cg_dim(cg, M), cg_dim(cg, N), cg_dim(cg, K),
+				      as, bs};
+		cg_call(cg, k, a, 10);
+		return 0;
+	}
+	/* General broadcasting: one call per output batch element. */
+	if (!ir_shape_is_static(&by) || ir_shape_static_numel(&by) > 4096 ||
+	    !ir_shape_is_static(&ba) || !ir_shape_is_static(&bb))
+		return cg_fail(cg, "this batch broadcasting pattern is not supported");
+	int64_t total = ir_shape_static_numel(&by);
+	LLVMValueRef mn = LLVMBuildMul(cg->B, cg_dim(cg, M), cg_dim(cg, N), "");
+	size_t es = ir_dtype_size(A->dtype);
+	for (int64_t b = 0; b < total; b++) {
+		int64_t rem = b, ia = 0, ib = 0, sa_ = 1, sb_ = 1;
+		for (int i = by.rank - 1; i >= 0; i--) {
+			int64_t idx = rem % by.d[i].c;
+			rem /= by.d[i].c;
+			int ja = i - (by.rank - ba.rank), jb = i - (by.rank - bb.rank);
+			if (ja >= 0) {
+				ia += (ba.d[ja].c == 1 ? 0 : idx) * sa_;
+				sa_ *= ba.d[ja].c;
+			}
+			if (jb >= 0) {
+				ib += (bb.d[jb].c == 1 ? 0 : idx) * sb_;
+				sb_ *= bb.d[jb].c;
+			}
+		}
+		LLVMValueRef a[10] = {
+			cg->a_ctx,
+			cg_offset(cg, cg_ptr(cg, A), LLVMBuildMul(cg->B, cg_i64(cg, ia), mk, ""), es),
+			cg_offset(cg, cg_ptr(cg, B), LLVMBuildMul(cg->B, cg_i64(cg, ib), kn, ""), es),
+			cg_offset(cg, cg_ptr(cg, Y), LLVMBuildMul(cg->B, cg_i64(cg, b), mn, ""), es),
+			cg_i64(cg, 1), cg_dim(cg, M), cg_dim(cg, N), cg_dim(cg, K), cg_i64(cg, 0),
+			cg_i64(cg, 0)};
+		cg_call(cg, k, a, 10);
+	}
+	return 0;
+}
+
+/* Spatial parameters of Conv/pools, padded to 3-D. */
+typedef struct {
+	int sr;                   /* spatial rank 1..3 */
+	LLVMValueRef in[3], out[3];
+	int64_t k[3], s[3], d[3], pb[3], pe[3];
+} win3;
+
+static int window(cg_ctx *cg, const ir_node *n, const ir_value *x, const ir_value *y,
+		  const int64_t *kernel, win3 *w)
+{
+	int sr = x->shape.rank - 2;
+	if (sr < 1 || sr > 3)
+		return cg_fail(cg, "%d spatial dimensions are not supported", sr);
+	const int64_t *v;
+	int64_t st[3] = {1, 1, 1}, dl[3] = {1, 1, 1}, pads[6] = {0};
+	if (ir_attr_ints(n, "strides", &v) == sr)
+		memcpy(st, v, sr * sizeof *st);
+	if (ir_attr_ints(n, "dilations", &v) == sr)
+		memcpy(dl, v, sr * sizeof *dl);
+	if (ir_attr_ints(n, "pads", &v) == 2 * sr)
+		memcpy(pads, v, 2 * sr * sizeof *pads);
+	const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
+	int upper = !strcmp(ap, "SAME_UPPER"), lower = !strcmp(ap, "SAME_LOWER");
+	memset(w, 0, sizeof *w);
+	w->sr = sr;
+	for (int i = 0; i < 3; i++) {
+		int j = i - (3 - sr);
+		w->in[i] = w->out[i] = cg_i64(cg, 1);
+		w->k[i] = w->s[i] = w->d[i] = 1;
+		if (j < 0)
+			continue;
+		ir_dim xi = x->shape.d[2 + j], yi = y->shape.d[2 + j];
+		if (!ir_dim_is_const(xi) || !ir_dim_is_const(yi))
+			return cg_fail(cg, "symbolic spatial dimensions are not supported");
+		w->in[i] = cg_i64(cg, xi.c);
+		w->out[i] = cg_i64(cg, yi.c);
+		w->k[i] = kernel[j];
+		w->s[i] = st[j];
+		w->d[i] = dl[j];
+		w->pb[i] = pads[j];
+		w->pe[i] = pads[sr + j];
+		if (upper || lower) {
+			int64_t tot = (yi.c - 1) * st[j] + (kernel[j] - 1) * dl[j] + 1 - xi.c;
+			tot = tot < 0 ? 0 : tot;
+			w->pb[i] = upper ? tot / 2 : tot - tot / 2;
+			w->pe[i] = tot - w->pb[i];
+		} else if (!strcmp(ap, "VALID")) {
+			w->pb[i] = w->pe[i] = 0;
+		}
+	}
+	return 0;
+}
+
+/* Appends the window arguments (in dims, out dims, kernel, strides,
+ * dilations, begin pads) in kernel order. */
+static LLVMValueRef *win_args(cg_ctx *cg, const win3 *w, LLVMValueRef *p, int with_out)
+{
+	for (int i = 0; i < 3; i++)
+		*p++ = w->in[i];
+	if (with_out)
+		for (int i = 0; i < 3; i++)
+			*p++ = w->out[i];
+	return p;
+}
+
+static LLVMValueRef *win_tail(cg_ctx *cg, const win3 *w, LLVMValueRef *p)
+{
+	for (int i = 0; i < 3; i++)
+		*p++ = cg_i64(cg, w->k[i]);
+	for (int i = 0; i < 3; i++)
+		*p++ = cg_i64(cg, w->s[i]);
+	for (int i = 0; i < 3; i++)
+		*p++ = cg_i64(cg, w->d[i]);
+	for (int i = 0; i < 3; i++)
+		*p++ = cg_i64(cg, w->pb[i]);
+	return p;
+}
+
+int cg_lower_conv(cg_ctx *cg, const ir_node *n)
+{
+	const ir_value *X = n->in[0], *W = n->in[1], *B = n->nin > 2 ? n->in[2] : NULL;
+	const ir_value *Y = n->out[0];
+	char k[32];
+	if (float_kernel(cg, X, "kk_conv", k, sizeof k))
+		return -1;
+	int64_t kern[3];
+	int sr = X->shape.rank - 2;
+	for (int i = 0; i < sr && i < 3; i++) {
+		if (!ir_dim_is_const(W->shape.d[2 + i]))
+			return cg_fail(cg, "kernel dims must be static");
+		kern[i] = W->shape.d[2 + i].c;
+	}
+	win3 w;
+	if (window(cg, n, X, Y, kern, &w))
+		return -1;
+	LLVMValueRef a[32], *p = a;
+	*p++ = cg->a_ctx;
+	*p++ = cg_ptr(cg, X);
+	*p++ = cg_ptr(cg, W);
+	*p++ = cg_ptr(cg, B);
+	*p++ = cg_ptr(cg, Y);
+	*p++ = cg_dim(cg, X->shape.d[0]);
+	*p++ = cg_dim(cg, X->shape.d[1]);
+	p = win_args(cg, &w, p, 0);
+	*p++ = cg_dim(cg, Y->shape.d[1]);
+	for (int i = 0; i < 3; i++)
+		*p++ = w.out[i];
+	p = win_tail(cg, &w, p);
+	*p++ = cg_i64(cg, ir_attr_int(n, "group", 1));
+	cg_call(cg, k, a, (int)(p - a));
+	return 0;
+}
+
+int cg_lower_pool(cg_ctx *cg, const ir_node *n)
+{
+	const ir_value *X = n->in[0], *Y = n->out[0];
+	int maxp = n->op == IR_OP_MaxPool;
+	char k[32];
+	if (float_kernel(cg, X, maxp ? "kk_maxpool" : "kk_avgpool", k, sizeof k))
+		return -1;
+	const int64_t *kv;
+	int sr = X->shape.rank - 2;
+	if (ir_attr_ints(n, "kernel_shape", &kv) != sr)
+		return cg_fail(cg, "kernel_shape must have one entry per spatial dim");
+	win3 w;
+	if (window(cg, n, X, Y, kv, &w))
+		return -1;
+	LLVMValueRef a[40], *p = a;
+	*p++ = cg->a_ctx;
+	*p++ = cg_ptr(cg, X);
+	*p++ = cg_ptr(cg, Y);
+	if (maxp)
+		*p++ = cg_ptr(cg, n->nout > 1 ? n->out[1] : NULL);
+	*p++ = cg_dim(cg, X->shape.d[0]);
+	*p++ = cg_dim(cg, X->shape.d[1]);
+	p = win_args(cg, &w, p, 1);
+	p = win_tail(cg, &w, p);
+	if (maxp) {
+		*p++ = cg_i32(cg, ir_attr_int(n, "storage_order", 0));
+	} else {
+		for (int i = 0; i < 3; i++)
+			*p++ = cg_i64(cg, w.pe[i]);
+		*p++ = cg_i32(cg, ir_attr_int(n, "count_include_pad", 0));
+	}
+	cg_call(cg, k, a, (int)(p - a));
+	return 0;
+}
+
+int cg_lower_global_pool(cg_ctx *cg, const ir_node *n)
+{
+	const ir_value *X = n->in[0];
+	char k[32];
+	if (float_kernel(cg, X, "kk_global_pool", k, sizeof k))
+		return -1;
+	if (X->shape.rank < 2)
+		return cg_fail(cg, "input must have rank >= 2");
+	LLVMValueRef a[6] = {cg->a_ctx,
+			     cg_i32(cg, n->op == IR_OP_GlobalMaxPool ? KK_POOL_MAX : KK_POOL_AVG),
+			     cg_ptr(cg, X), cg_ptr(cg, n->out[0]), cg_span(cg, &X->shape, 0, 2),
+			     cg_span(cg, &X->shape, 2, X->shape.rank)};
+	cg_call(cg, k, a, 6);
+	return 0;
+}

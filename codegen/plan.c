@@ -1,0 +1,135 @@
+/* plan.c — the static memory plan. Every intermediate value gets an offset
+ * in one arena; values whose lifetimes (first definition to last use, in
+ * node order) do not overlap may share bytes. Sizes may depend on symbolic
+ * dims, so offsets are linear forms and a value is placed at the component-
+ * wise maximum of the ends of the live values placed before it, which keeps
+ * the plan valid for every non-negative value of the symbols. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cg.h"
+
+#define CG_ALIGN 64
+
+static int64_t round_up(int64_t v) { return (v + CG_ALIGN - 1) / CG_ALIGN * CG_ALIGN; }
+
+int cg_value_bytes(const ir_value *v, cg_lin *out)
+{
+	ir_dim n;
+	memset(out, 0, sizeof *out);
+	if (!ir_shape_numel(&v->shape, &n))
+		return -1;
+	int64_t b = n.c * (int64_t)ir_dtype_size(v->dtype);
+	if (n.sym < 0)
+		out->c[0] = round_up(b);
+	else
+		out->c[1 + n.sym] = round_up(b);
+	return 0;
+}
+
+static void lin_max(cg_lin *a, const cg_lin *b)
+{
+	for (int i = 0; i < 1 + IR_MAX_SYMS; i++)
+		if (b->c[i] > a->c[i])
+			a->c[i] = b->c[i];
+}
+
+static void lin_add(cg_lin *a, const cg_lin *b)
+{
+	for (int i = 0; i < 1 + IR_MAX_SYMS; i++)
+		a->c[i] += b->c[i];
+}
+
+typedef struct {
+	int first, last;      /* node indices */
+	cg_lin size, end;     /* end = offset + size once placed */
+	int placed;
+} span;
+
+static void assign_fixed(const ir_graph *g, cg_loc *loc)
+{
+	for (int i = 0; i < g->ninputs; i++) {
+		loc[g->inputs[i]->id].kind = CG_LOC_INPUT;
+		loc[g->inputs[i]->id].index = i;
+	}
+	for (int i = 0; i < g->nvalues; i++)
+		if (g->values[i]->data)
+			loc[i].kind = CG_LOC_CONST;
+	for (int i = g->noutputs - 1; i >= 0; i--) {
+		ir_value *v = g->outputs[i];
+		if (v->producer && !v->data) {
+			loc[v->id].kind = CG_LOC_OUTPUT;
+			loc[v->id].index = i;
+		}
+	}
+}
+
+/* Lifetimes of the values left for the arena. */
+static int build_spans(const ir_graph *g, const cg_loc *loc, span *sp, ir_status *st)
+{
+	for (int i = 0; i < g->nvalues + g->nnodes; i++)
+		sp[i].first = -1;
+	for (int k = 0; k < g->nnodes; k++) {
+		const ir_node *n = g->nodes[k];
+		if (n->dead)
+			continue;
+		for (int j = 0; j < n->nout; j++) {
+			const ir_value *v = n->out[j];
+			if (!v || loc[v->id].kind != CG_LOC_NONE)
+				continue;
+			if (cg_value_bytes(v, &sp[v->id].size))
+				return ir_fail(st, "%s: output '%s' has a shape kiln cannot plan "
+					       "(a product of symbolic dims)", ir_node_label(n), v->name);
+			sp[v->id].first = sp[v->id].last = k;
+		}
+		for (int j = 0; j < n->nin; j++)
+			if (n->in[j] && sp[n->in[j]->id].first >= 0)
+				sp[n->in[j]->id].last = k;
+		/* scratch spans follow the value spans, indexed nvalues + k */
+		span *s = &sp[g->nvalues + k];
+		if (cg_node_scratch(n, &s->size))
+			s->first = s->last = k;
+	}
+	return 0;
+}
+
+int cg_plan_build(const ir_graph *g, cg_plan *plan, ir_status *st)
+{
+	memset(plan, 0, sizeof *plan);
+	int total = g->nvalues + g->nnodes;
+	plan->loc = calloc(g->nvalues + 1, sizeof *plan->loc);
+	plan->scratch = calloc(g->nnodes + 1, sizeof *plan->scratch);
+	span *sp = calloc(total + 1, sizeof *sp);
+	if (!plan->loc || !plan->scratch || !sp) {
+		free(sp);
+		return ir_fail(st, "out of memory planning the arena");
+	}
+	assign_fixed(g, plan->loc);
+	if (build_spans(g, plan->loc, sp, st)) {
+		free(sp);
+		return -1;
+	}
+	/* Place in order of definition; a value goes after every placed value
+	 * whose lifetime overlaps its own. */
+	for (int i = 0; i < total; i++) {
+		if (sp[i].first < 0)
+			continue;
+		cg_lin off;
+		memset(&off, 0, sizeof off);
+		for (int j = 0; j < total; j++)
+			if (sp[j].placed && sp[j].first <= sp[i].last && sp[i].first <= sp[j].last)
+				lin_max(&off, &sp[j].end);
+		if (i < g->nvalues) {
+			plan->loc[i].kind = CG_LOC_ARENA;
+			plan->loc[i].offset = off;
+		} else {
+			plan->scratch[i - g->nvalues] = off;
+		}
+		sp[i].end = off;
+		lin_add(&sp[i].end, &sp[i].size);
+		sp[i].placed = 1;
+		lin_max(&plan->arena_size, &sp[i].end);
+	}
+	free(sp);
+	return 0;
+}

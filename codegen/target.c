@@ -1,0 +1,332 @@
+/* target.c — the target machine (host CPU and its features by default, or
+ * --target/--cpu), the optimisation pipeline, and the ways a model leaves
+ * the compiler: object, assembly, LLVM IR, shared library (object linked by
+ * the system cc) or an in-memory LLVM ORC JIT wrapped as a runtime model. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/LLJIT.h>
+#include <llvm-c/Orc.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include "cg.h"
+
+static void init_llvm(void)
+{
+	static int done;
+	if (done)
+		return;
+	LLVMInitializeAllTargetInfos();
+	LLVMInitializeAllTargets();
+	LLVMInitializeAllTargetMCs();
+	LLVMInitializeAllAsmPrinters();
+	LLVMInitializeAllAsmParsers();
+	done = 1;
+}
+
+static LLVMCodeGenOptLevel cg_level(const cg_options *o)
+{
+	switch (o->opt_level) {
+	case 0: return LLVMCodeGenLevelNone;
+	case 1: return LLVMCodeGenLevelLess;
+	case 2: return LLVMCodeGenLevelDefault;
+	default: return LLVMCodeGenLevelAggressive;
+	}
+}
+
+LLVMTargetMachineRef cg_target_machine(const cg_options *o, LLVMRelocMode reloc, ir_status *st)
+{
+	init_llvm();
+	char *triple = o->triple ? LLVMNormalizeTargetTriple(o->triple) : LLVMGetDefaultTargetTriple();
+	int host = !o->triple && !o->cpu;
+	char *cpu = host ? LLVMGetHostCPUName() : NULL;
+	char *feat = host ? LLVMGetHostCPUFeatures() : NULL;
+	LLVMTargetRef t;
+	char *err = NULL;
+	LLVMTargetMachineRef tm = NULL;
+	if (LLVMGetTargetFromTriple(triple, &t, &err)) {
+		ir_fail(st, "unknown target '%s': %s", triple, err ? err : "");
+	} else {
+		tm = LLVMCreateTargetMachine(t, triple, host ? cpu : (o->cpu ? o->cpu : ""),
+					     host ? feat : (o->features ? o->features : ""),
+					     cg_level(o), reloc, LLVMCodeModelDefault);
+		if (!tm)
+			ir_fail(st, "cannot create a target machine for %s (cpu '%s')", triple,
+				o->cpu ? o->cpu : "host");
+	}
+	LLVMDisposeMessage(err);
+	LLVMDisposeMessage(triple);
+	LLVMDisposeMessage(cpu);
+	LLVMDisposeMessage(feat);
+	return tm;
+}
+
+static int is_abi_symbol(cg_ctx *cg, const char *name)
+{
+	const char *p = cg_prefix(cg->o);
+	size_t n = strlen(p);
+	if (strncmp(name, p, n) != 0)
+		return 0;
+	return !strcmp(name + n, "_run") || !strcmp(name + n, "_meta") ||
+	       !strcmp(name + n, "_arena_size");
+}
+
+int cg_optimize(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st)
+{
+	char *triple = LLVMGetTargetMachineTriple(tm);
+	LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
+	char *dl = LLVMCopyStringRepOfTargetData(td);
+	LLVMSetTarget(cg->M, triple);
+	LLVMSetDataLayout(cg->M, dl);
+	LLVMDisposeMessage(dl);
+	LLVMDisposeTargetData(td);
+	LLVMDisposeMessage(triple);
+	for (LLVMValueRef f = LLVMGetFirstFunction(cg->M); f; f = LLVMGetNextFunction(f))
+		if (!LLVMIsDeclaration(f) && !is_abi_symbol(cg, LLVMGetValueName(f)))
+			LLVMSetLinkage(f, LLVMInternalLinkage);
+	for (LLVMValueRef gv = LLVMGetFirstGlobal(cg->M); gv; gv = LLVMGetNextGlobal(gv))
+		if (!LLVMIsDeclaration(gv) && !is_abi_symbol(cg, LLVMGetValueName(gv)))
+			LLVMSetLinkage(gv, LLVMInternalLinkage);
+	char *msg = NULL;
+	if (LLVMVerifyModule(cg->M, LLVMReturnStatusAction, &msg)) {
+		ir_fail(st, "internal error: generated LLVM module is invalid: %.300s", msg);
+		LLVMDisposeMessage(msg);
+		return -1;
+	}
+	LLVMDisposeMessage(msg);
+	int lvl = cg->o->opt_level;
+	const char *pipe = lvl <= 0 ? "default<O0>" : lvl == 1 ? "default<O1>"
+			 : lvl == 2 ? "default<O2>" : "default<O3>";
+	LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
+	LLVMPassBuilderOptionsSetLoopVectorization(po, lvl >= 2);
+	LLVMPassBuilderOptionsSetSLPVectorization(po, lvl >= 2);
+	LLVMErrorRef e = LLVMRunPasses(cg->M, pipe, tm, po);
+	LLVMDisposePassBuilderOptions(po);
+	if (e) {
+		char *em = LLVMGetErrorMessage(e);
+		ir_fail(st, "LLVM optimisation failed: %s", em);
+		LLVMDisposeErrorMessage(em);
+		return -1;
+	}
+	return 0;
+}
+
+/* Builds and optimises the module in context C. */
+static int build(cg_ctx *cg, ir_graph *g, const cg_options *o, LLVMContextRef C,
+		 LLVMTargetMachineRef tm, ir_status *st)
+{
+	if (cg_build_module(cg, g, o, C, st))
+		return -1;
+	return cg_optimize(cg, tm, st);
+}
+
+static int run_cc(const char *obj, const char *out, ir_status *st)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return ir_fail(st, "cannot start the linker: %s", strerror(errno));
+	if (pid == 0) {
+		const char *cc = getenv("CC");
+		if (!cc || !*cc)
+			cc = "cc";
+		execlp(cc, cc, "-shared", "-o", out, obj, "-lm", "-lpthread", (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return ir_fail(st, "waiting for the linker: %s", strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return ir_fail(st, "linking %s with the system cc failed", out);
+	return 0;
+}
+
+static int write_header(const cg_options *o, const char *path, ir_status *st)
+{
+	char h[4096];
+	size_t n = strlen(path);
+	const char *dot = strrchr(path, '.');
+	const char *slash = strrchr(path, '/');
+	if (dot && (!slash || dot > slash))
+		n = (size_t)(dot - path);
+	snprintf(h, sizeof h, "%.*s.h", (int)n, path);
+	FILE *f = fopen(h, "w");
+	if (!f)
+		return ir_fail(st, "cannot write %s: %s", h, strerror(errno));
+	const char *p = cg_prefix(o);
+	fprintf(f, "/* Generated by kiln: entry points of a compiled model (see kiln_abi.h). */\n"
+		   "#ifndef %s_H\n#define %s_H\n#include <stdint.h>\n#include \"kiln_abi.h\"\n"
+		   "extern const char %s_meta[];\n"
+		   "int64_t %s_arena_size(const int64_t *syms);\n"
+		   "int32_t %s_run(kiln_rt_ctx *ctx, void *const *inputs, void *const *outputs,\n"
+		   "\tconst int64_t *syms, void *arena);\n#endif\n", p, p, p, p, p);
+	if (fclose(f))
+		return ir_fail(st, "cannot write %s", h);
+	return 0;
+}
+
+static int emit_to(LLVMTargetMachineRef tm, LLVMModuleRef M, const char *path,
+		   LLVMCodeGenFileType ft, ir_status *st)
+{
+	char *err = NULL;
+	if (LLVMTargetMachineEmitToFile(tm, M, (char *)path, ft, &err)) {
+		ir_fail(st, "cannot write %s: %s", path, err ? err : "");
+		LLVMDisposeMessage(err);
+		return -1;
+	}
+	return 0;
+}
+
+static int emit_so(LLVMTargetMachineRef tm, LLVMModuleRef M, const char *path, ir_status *st)
+{
+	char tmp[] = "/tmp/kiln-XXXXXX.o";
+	int fd = mkstemps(tmp, 2);
+	if (fd < 0)
+		return ir_fail(st, "cannot create a temporary file: %s", strerror(errno));
+	close(fd);
+	int rc = emit_to(tm, M, tmp, LLVMObjectFile, st);
+	if (rc == 0)
+		rc = run_cc(tmp, path, st);
+	unlink(tmp);
+	return rc;
+}
+
+int cg_emit_file(ir_graph *g, const cg_options *o, cg_emit kind, const char *path, ir_status *st)
+{
+	LLVMTargetMachineRef tm = cg_target_machine(o, LLVMRelocPIC, st);
+	if (!tm)
+		return -1;
+	LLVMContextRef C = LLVMContextCreate();
+	cg_ctx cg;
+	int rc = build(&cg, g, o, C, tm, st);
+	if (rc == 0) {
+		char *err = NULL;
+		switch (kind) {
+		case CG_EMIT_LLVM:
+			if (LLVMPrintModuleToFile(cg.M, path, &err)) {
+				rc = ir_fail(st, "cannot write %s: %s", path, err ? err : "");
+			}
+			LLVMDisposeMessage(err);
+			break;
+		case CG_EMIT_ASM: rc = emit_to(tm, cg.M, path, LLVMAssemblyFile, st); break;
+		case CG_EMIT_OBJ:
+			rc = emit_to(tm, cg.M, path, LLVMObjectFile, st);
+			if (rc == 0)
+				rc = write_header(o, path, st);
+			break;
+		case CG_EMIT_SO: rc = emit_so(tm, cg.M, path, st); break;
+		}
+	}
+	if (cg.M)
+		LLVMDisposeModule(cg.M);
+	LLVMContextDispose(C);
+	LLVMDisposeTargetMachine(tm);
+	return rc;
+}
+
+/* ---- JIT ---- */
+
+static void jit_release(void *owner)
+{
+	LLVMErrorRef e = LLVMOrcDisposeLLJIT((LLVMOrcLLJITRef)owner);
+	if (e)
+		LLVMConsumeError(e);
+}
+
+static int orc_err(LLVMErrorRef e, const char *what, ir_status *st)
+{
+	char *m = LLVMGetErrorMessage(e);
+	ir_fail(st, "JIT: %s: %s", what, m);
+	LLVMDisposeErrorMessage(m);
+	return -1;
+}
+
+static LLVMOrcLLJITRef make_jit(ir_status *st)
+{
+	LLVMOrcJITTargetMachineBuilderRef jtmb;
+	LLVMErrorRef e = LLVMOrcJITTargetMachineBuilderDetectHost(&jtmb);
+	if (e) {
+		orc_err(e, "detecting the host", st);
+		return NULL;
+	}
+	LLVMOrcLLJITBuilderRef b = LLVMOrcCreateLLJITBuilder();
+	LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(b, jtmb);
+	LLVMOrcLLJITRef j;
+	if ((e = LLVMOrcCreateLLJIT(&j, b))) {
+		orc_err(e, "creating the JIT", st);
+		return NULL;
+	}
+	LLVMOrcDefinitionGeneratorRef gen;
+	if ((e = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(
+		     &gen, LLVMOrcLLJITGetGlobalPrefix(j), NULL, NULL))) {
+		orc_err(e, "process symbols", st);
+		jit_release(j);
+		return NULL;
+	}
+	LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(j), gen);
+	return j;
+}
+
+static int lookup(LLVMOrcLLJITRef j, const cg_options *o, const char *suffix, void **out,
+		  ir_status *st)
+{
+	char name[160];
+	snprintf(name, sizeof name, "%s%s", cg_prefix(o), suffix);
+	LLVMOrcExecutorAddress a;
+	LLVMErrorRef e = LLVMOrcLLJITLookup(j, &a, name);
+	if (e)
+		return orc_err(e, name, st);
+	*out = (void *)(uintptr_t)a;
+	return 0;
+}
+
+kiln_model *cg_jit(ir_graph *g, const cg_options *o, ir_status *st)
+{
+	LLVMTargetMachineRef tm = cg_target_machine(o, LLVMRelocDefault, st);
+	if (!tm)
+		return NULL;
+	LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
+	cg_ctx cg;
+	int rc = build(&cg, g, o, LLVMOrcThreadSafeContextGetContext(tsc), tm, st);
+	LLVMDisposeTargetMachine(tm);
+	if (rc) {
+		if (cg.M)
+			LLVMDisposeModule(cg.M);
+		LLVMOrcDisposeThreadSafeContext(tsc);
+		return NULL;
+	}
+	LLVMOrcLLJITRef j = make_jit(st);
+	if (!j) {
+		LLVMDisposeModule(cg.M);
+		LLVMOrcDisposeThreadSafeContext(tsc);
+		return NULL;
+	}
+	LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(cg.M, tsc);
+	LLVMOrcDisposeThreadSafeContext(tsc);
+	LLVMErrorRef e = LLVMOrcLLJITAddLLVMIRModule(j, LLVMOrcLLJITGetMainJITDylib(j), tsm);
+	if (e) {
+		orc_err(e, "adding the module", st);
+		LLVMOrcDisposeThreadSafeModule(tsm);
+		jit_release(j);
+		return NULL;
+	}
+	void *meta, *arena, *run;
+	if (lookup(j, o, "_meta", &meta, st) || lookup(j, o, "_arena_size", &arena, st) ||
+	    lookup(j, o, "_run", &run, st)) {
+		jit_release(j);
+		return NULL;
+	}
+	kiln_status ks = {0};
+	kiln_model *m = kiln_model_from_symbols(meta, arena, run, j, jit_release, &ks);
+	if (!m) {
+		ir_fail(st, "%s", ks.msg);
+		jit_release(j);
+	}
+	return m;
+}
