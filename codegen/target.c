@@ -77,6 +77,31 @@ static int is_abi_symbol(cg_ctx *cg, const char *name)
 	       !strcmp(name + n, "_arena_size");
 }
 
+/* Deletes internal functions and globals nothing refers to, so the
+ * optimiser only sees the kernels this model calls. */
+static void drop_unused(LLVMModuleRef M)
+{
+	int changed = 1;
+	while (changed) {
+		changed = 0;
+		for (LLVMValueRef f = LLVMGetFirstFunction(M), nx; f; f = nx) {
+			nx = LLVMGetNextFunction(f);
+			if (LLVMGetLinkage(f) == LLVMInternalLinkage && !LLVMGetFirstUse(f)) {
+				LLVMDeleteFunction(f);
+				changed = 1;
+			}
+		}
+		for (LLVMValueRef g = LLVMGetFirstGlobal(M), nx; g; g = nx) {
+			nx = LLVMGetNextGlobal(g);
+			LLVMLinkage l = LLVMGetLinkage(g);
+			if ((l == LLVMInternalLinkage || l == LLVMPrivateLinkage) && !LLVMGetFirstUse(g)) {
+				LLVMDeleteGlobal(g);
+				changed = 1;
+			}
+		}
+	}
+}
+
 int cg_optimize(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st)
 {
 	char *triple = LLVMGetTargetMachineTriple(tm);
@@ -93,6 +118,7 @@ int cg_optimize(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st)
 	for (LLVMValueRef gv = LLVMGetFirstGlobal(cg->M); gv; gv = LLVMGetNextGlobal(gv))
 		if (!LLVMIsDeclaration(gv) && !is_abi_symbol(cg, LLVMGetValueName(gv)))
 			LLVMSetLinkage(gv, LLVMInternalLinkage);
+	drop_unused(cg->M);
 	char *msg = NULL;
 	if (LLVMVerifyModule(cg->M, LLVMReturnStatusAction, &msg)) {
 		ir_fail(st, "internal error: generated LLVM module is invalid: %.300s", msg);
@@ -126,24 +152,52 @@ static int build(cg_ctx *cg, ir_graph *g, const cg_options *o, LLVMContextRef C,
 	return cg_optimize(cg, tm, st);
 }
 
+/* Links obj into a shared library with the system cc. The linker's own
+ * messages are captured and the first line goes into the one-line error. */
 static int run_cc(const char *obj, const char *out, ir_status *st)
 {
-	pid_t pid = fork();
-	if (pid < 0)
+	int pfd[2];
+	if (pipe(pfd) < 0)
 		return ir_fail(st, "cannot start the linker: %s", strerror(errno));
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return ir_fail(st, "cannot start the linker: %s", strerror(errno));
+	}
 	if (pid == 0) {
 		const char *cc = getenv("CC");
 		if (!cc || !*cc)
 			cc = "cc";
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		close(pfd[1]);
 		execlp(cc, cc, "-shared", "-o", out, obj, "-lm", "-lpthread", (char *)NULL);
+		fprintf(stderr, "cannot run %s: %s\n", cc, strerror(errno));
 		_exit(127);
 	}
+	close(pfd[1]);
+	char msg[512];
+	size_t len = 0;
+	ssize_t r;
+	char junk[512];
+	while ((r = read(pfd[0], len < sizeof msg - 1 ? msg + len : junk,
+			 len < sizeof msg - 1 ? sizeof msg - 1 - len : sizeof junk)) != 0) {
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r > 0 && len < sizeof msg - 1)
+			len += (size_t)r;
+	}
+	close(pfd[0]);
+	msg[len] = 0;
+	msg[strcspn(msg, "\n")] = 0;
 	int status;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return ir_fail(st, "waiting for the linker: %s", strerror(errno));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return ir_fail(st, "linking %s with the system cc failed", out);
+		return ir_fail(st, "linking %s failed: %s", out, msg[0] ? msg : "the system cc failed");
 	return 0;
 }
 

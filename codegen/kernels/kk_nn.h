@@ -1,0 +1,194 @@
+/* kk_nn.h — the "nn and data movement" kernels that codegen links into every
+ * compiled model as bitcode: GEMM/MatMul, convolution, pooling, and
+ * dtype-agnostic data movement (strided copy, tile, gather, pad, range, fill).
+ * Kernels are generic C written so that constant arguments (dims, strides,
+ * attributes) specialise them after inlining; no malloc, no global state.
+ * Definitions: nn_gemm.c, nn_conv.c, nn_pool.c, nn_move.c. */
+#ifndef KK_NN_H
+#define KK_NN_H
+
+#include <stdint.h>
+#include "kiln_abi.h"
+
+/* Conventions for every kernel here:
+ * - ctx is the run context (unused for now; may be NULL in unit tests).
+ * - Tensors are dense row-major unless strides are passed; dims are int64_t.
+ * - Outputs never alias inputs unless a contract says so.
+ * - Kernels returning int32_t return KILN_RUN_OK (0) or a KILN_RUN_* code;
+ *   on error the output contents are unspecified. */
+
+/* ---- nn_gemm.c ------------------------------------------------------- */
+
+/* ONNX Gemm: Y[M,N] = alpha * op(A) * op(B) + beta * C.
+ * A is [M,K] (transA == 0) or [K,M] (transA != 0); B is [K,N] or [N,K].
+ * C may be NULL (no bias term); otherwise element (i,j) of the broadcast C is
+ * C[i*c_rs + j*c_cs] (strides in elements, 0 on broadcast dims: a scalar C has
+ * c_rs = c_cs = 0, a [N] C has c_rs = 0, c_cs = 1, an [M,1] C has c_rs = 1,
+ * c_cs = 0). M, N >= 1; K >= 0 (K == 0 gives beta*C). */
+void kk_gemm_f32(kiln_rt_ctx *ctx, const float *A, const float *B, const float *C,
+	float *Y, int64_t M, int64_t N, int64_t K, int32_t transA, int32_t transB,
+	float alpha, float beta, int64_t c_rs, int64_t c_cs);
+void kk_gemm_f64(kiln_rt_ctx *ctx, const double *A, const double *B, const double *C,
+	double *Y, int64_t M, int64_t N, int64_t K, int32_t transA, int32_t transB,
+	double alpha, double beta, int64_t c_rs, int64_t c_cs);
+
+/* Batched MatMul: for b in [0,batch): Y[b] (M x N, dense, batch stride M*N)
+ * = A[b*a_batch_stride] (M x K row-major) * B[b*b_batch_stride] (K x N
+ * row-major). A batch stride of 0 broadcasts that operand over the batch.
+ * 1-D operands: the caller sets M = 1 (vector A) or N = 1 (vector B).
+ * Integer variants wrap around on overflow (two's complement). */
+void kk_matmul_f32(kiln_rt_ctx *ctx, const float *A, const float *B, float *Y,
+	int64_t batch, int64_t M, int64_t N, int64_t K,
+	int64_t a_batch_stride, int64_t b_batch_stride);
+void kk_matmul_f64(kiln_rt_ctx *ctx, const double *A, const double *B, double *Y,
+	int64_t batch, int64_t M, int64_t N, int64_t K,
+	int64_t a_batch_stride, int64_t b_batch_stride);
+void kk_matmul_i32(kiln_rt_ctx *ctx, const int32_t *A, const int32_t *B, int32_t *Y,
+	int64_t batch, int64_t M, int64_t N, int64_t K,
+	int64_t a_batch_stride, int64_t b_batch_stride);
+void kk_matmul_i64(kiln_rt_ctx *ctx, const int64_t *A, const int64_t *B, int64_t *Y,
+	int64_t batch, int64_t M, int64_t N, int64_t K,
+	int64_t a_batch_stride, int64_t b_batch_stride);
+
+/* ---- nn_conv.c ------------------------------------------------------- */
+
+/* ONNX Conv, NC(D)HW. 1-D and 2-D convolutions are passed as 3-D with the
+ * missing leading spatial dims set to 1 (D = OD = KD = 1, stride/dilation 1,
+ * pad 0), which costs nothing at run time.
+ * X [N, C, D, H, W]; W [M, C/group, KD, KH, KW]; B [M] or NULL;
+ * Y [N, M, OD, OH, OW]. s* strides, d* dilations, p* pads at the beginning
+ * of each axis; the end pads are implied by the output dims (the caller
+ * resolves auto_pad). Input cells outside [0,D)x[0,H)x[0,W) count as 0.
+ * C and M are multiples of group. */
+void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *B,
+	float *Y, int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,
+	int64_t M, int64_t OD, int64_t OH, int64_t OW,
+	int64_t KD, int64_t KH, int64_t KW,
+	int64_t sd, int64_t sh, int64_t sw, int64_t dd, int64_t dh, int64_t dw,
+	int64_t pd, int64_t ph, int64_t pw, int64_t group);
+void kk_conv_f64(kiln_rt_ctx *ctx, const double *X, const double *W, const double *B,
+	double *Y, int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,
+	int64_t M, int64_t OD, int64_t OH, int64_t OW,
+	int64_t KD, int64_t KH, int64_t KW,
+	int64_t sd, int64_t sh, int64_t sw, int64_t dd, int64_t dh, int64_t dw,
+	int64_t pd, int64_t ph, int64_t pw, int64_t group);
+
+/* ---- nn_pool.c ------------------------------------------------------- */
+
+/* ONNX MaxPool, NC(D)HW, 1-D/2-D passed as 3-D like kk_conv_f32.
+ * X [N, C, D, H, W]; Y [N, C, OD, OH, OW]; the caller computes OD/OH/OW
+ * (floor or ceil mode, auto_pad). Window cells outside the input (padding,
+ * or past the end in ceil mode) are ignored. A window with no input cell
+ * gives -inf (0 for u8; never happens for valid ONNX attributes).
+ * I (int64 [N, C, OD, OH, OW]) may be NULL; else it gets the ONNX Indices
+ * output: the flat index into X of the max (first one on ties), counting the
+ * batch and channel offset. storage_order 0: row-major index
+ * ((n*C+c)*D+z)*H*W + y*W + x; storage_order 1 (column-major, 2-D only in
+ * ONNX): (n*C+c)*D*H*W + x*H + y (for D == 1). */
+void kk_maxpool_f32(kiln_rt_ctx *ctx, const float *X, float *Y, int64_t *I,
+	int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,
+	int64_t OD, int64_t OH, int64_t OW, int64_t KD, int64_t KH, int64_t KW,
+	int64_t sd, int64_t sh, int64_t sw, int64_t dd, int64_t dh, int64_t dw,
+	int64_t pd, int64_t ph, int64_t pw, int32_t storage_order);
+void kk_maxpool_f64(kiln_rt_ctx *ctx, const double *X, double *Y, int64_t *I,
+	int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,
+	int64_t OD, int64_t OH, int64_t OW, int64_t KD, int64_t KH, int64_t KW,
+	int64_t sd, int64_t sh, int64_t sw, int64_t dd, int64_t dh, int64_t dw,
+	int64_t pd, int64_t ph, int64_t pw, int32_t storage_order);
+void kk_maxpool_u8(kiln_rt_ctx *ctx, const uint8_t *X, uint8_t *Y, int64_t *I,
+	int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,
+	int64_t OD, int64_t OH, int64_t OW, int64_t KD, int64_t KH, int64_t KW,
+	int64_t sd, int64_t sh, int64_t sw, int64_t dd, int64_t dh, int64_t dw,
+	int64_t pd, int64_t ph, int64_t pw, int32_t storage_order);
+
+/* ONNX AveragePool, same layout and window rules as kk_maxpool_f32 (pass
+ * dilations 1 for opsets without them). pe* are the end pads (pads[rank+i]).
+ * count_include_pad == 0: the divisor is the number of window cells inside
+ * the input. count_include_pad != 0: the divisor is the number of window
+ * cells inside the padded input [-p, size + pe) — ceil-mode windows that
+ * run past the end padding are clipped there, as the ONNX tests expect. */
+void kk_avgpool_f32(kiln_rt_ctx *ctx, const float *X, float *Y,
+	int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,
+	int64_t OD, int64_t OH, int64_t OW, int64_t KD, int64_t KH, int64_t KW,
+	int64_t sd, int64_t sh, int64_t sw, int64_t dd, int64_t dh, int64_t dw,
+	int64_t pd, int64_t ph, int64_t pw, int64_t ped, int64_t peh, int64_t pew,
+	int32_t count_include_pad);
+void kk_avgpool_f64(kiln_rt_ctx *ctx, const double *X, double *Y,
+	int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,
+	int64_t OD, int64_t OH, int64_t OW, int64_t KD, int64_t KH, int64_t KW,
+	int64_t sd, int64_t sh, int64_t sw, int64_t dd, int64_t dh, int64_t dw,
+	int64_t pd, int64_t ph, int64_t pw, int64_t ped, int64_t peh, int64_t pew,
+	int32_t count_include_pad);
+
+/* GlobalAveragePool / GlobalMaxPool: X viewed as [NC, spatial], Y [NC].
+ * op: KK_POOL_AVG or KK_POOL_MAX. spatial >= 1. */
+enum { KK_POOL_AVG = 0, KK_POOL_MAX = 1 };
+void kk_global_pool_f32(kiln_rt_ctx *ctx, int32_t op, const float *X, float *Y,
+	int64_t NC, int64_t spatial);
+void kk_global_pool_f64(kiln_rt_ctx *ctx, int32_t op, const double *X, double *Y,
+	int64_t NC, int64_t spatial);
+
+/* ---- nn_move.c ------------------------------------------------------- */
+/* Data movement is dtype-agnostic: elem_size is 1, 2, 4 or 8 bytes (other
+ * sizes work through a byte-copy fallback). Ranks are 0..KK_MAX_RANK. */
+#define KK_MAX_RANK 8
+
+/* dst[sum_k i_k*dst_strides[k]] = src[sum_k i_k*src_strides[k]] for every
+ * index (i_0..i_{rank-1}) < dims. Strides are in elements and may be 0
+ * (broadcast, src only) or negative; dst must not overlap src. rank 0 copies
+ * one element. Transpose = permuted src strides; Slice = offset src pointer +
+ * scaled strides; Expand = 0 src strides; Concat/Split = one call per piece
+ * with the big tensor's strides. Contiguous innermost runs in both become
+ * memcpy-like loops. Any dim 0 copies nothing. */
+void kk_copy_strided(kiln_rt_ctx *ctx, int64_t elem_size, int32_t rank,
+	const int64_t *dims, const void *src, const int64_t *src_strides,
+	void *dst, const int64_t *dst_strides);
+
+/* ONNX Tile: out_dims[k] = in_dims[k] * repeats[k]; src dense [in_dims],
+ * dst dense [out_dims]. out[i] = in[i mod in_dims] per axis. */
+void kk_tile(kiln_rt_ctx *ctx, int64_t elem_size, int32_t rank,
+	const int64_t *out_dims, const int64_t *in_dims, const void *src, void *dst);
+
+/* ONNX Gather with data viewed as [outer, axis_len, inner] and indices as a
+ * flat list of n_indices values of index_dtype (6 int32 or 7 int64):
+ * out[o, j, i] = data[o, idx_j, i], out dense [outer, n_indices, inner].
+ * Negative indices count from the end; an index outside [-axis_len,
+ * axis_len) returns KILN_RUN_INDEX. */
+int32_t kk_gather(kiln_rt_ctx *ctx, int64_t elem_size, const void *data,
+	const void *indices, int32_t index_dtype, void *out,
+	int64_t outer, int64_t axis_len, int64_t inner, int64_t n_indices);
+
+/* ONNX GatherElements: out and indices share dims out_dims[rank]; data has
+ * data_dims[rank]; out[p] = data[p with p[axis] := indices[p]] (negative
+ * indices wrap once; out of range -> KILN_RUN_INDEX). index_dtype 6 or 7.
+ * rank >= 1. */
+int32_t kk_gather_elements(kiln_rt_ctx *ctx, int64_t elem_size, const void *data,
+	const void *indices, int32_t index_dtype, void *out, int32_t rank,
+	const int64_t *out_dims, const int64_t *data_dims, int32_t axis);
+
+/* ONNX Pad. src dense [in_dims], dst dense [out_dims] with out_dims[k] =
+ * in_dims[k] + pads_begin[k] + pads_end[k]; pads may be negative (crop).
+ * out[o] = in[o - pads_begin] where inside; outside: mode KK_PAD_CONSTANT
+ * writes *constant_value (one element of elem_size bytes; NULL means zero
+ * bytes), KK_PAD_REFLECT mirrors without repeating the edge (needs
+ * in_dims[k] >= 2 on padded axes, larger pads reflect back and forth),
+ * KK_PAD_EDGE repeats the edge element. in_dims[k] == 0 with a non-constant
+ * mode on a padded axis is not allowed (ONNX leaves it undefined). */
+enum { KK_PAD_CONSTANT = 0, KK_PAD_REFLECT = 1, KK_PAD_EDGE = 2 };
+void kk_pad(kiln_rt_ctx *ctx, int64_t elem_size, int32_t mode, int32_t rank,
+	const int64_t *in_dims, const int64_t *out_dims, const int64_t *pads_begin,
+	const void *src, void *dst, const void *constant_value);
+
+/* ONNX Range: out[i] = start + i * delta for i in [0, n), dtype an ONNX dtype
+ * code (1 f32, 11 f64, 2 u8, 3 i8, 4 u16, 5 i16, 6 i32, 7 i64, 12 u32,
+ * 13 u64); start/delta point at one element of that dtype. The caller
+ * computes n = max(ceil((limit - start) / delta), 0). Floating types compute
+ * start + i*delta in the element type; unknown dtypes assert. */
+void kk_range(kiln_rt_ctx *ctx, int32_t dtype, const void *start,
+	const void *delta, void *out, int64_t n);
+
+/* Writes n copies of the elem_size-byte element *value to dst. */
+void kk_fill(kiln_rt_ctx *ctx, int64_t elem_size, const void *value, void *dst,
+	int64_t n);
+
+#endif

@@ -1,0 +1,107 @@
+/* nn_micro.h — private to nn_gemm.c and nn_conv.c: the f32 register-blocked
+ * GEMM micro-kernel (KK_MR rows x KK_NR columns of accumulators in vector
+ * registers) that both the Gemm/MatMul kernels and the implicit-GEMM
+ * convolution feed with a packed B panel (KK_KC x KK_NR, zero-padded).
+ * Uses GCC/Clang vector extensions; LLVM legalises them for any target. */
+#ifndef KK_NN_MICRO_H
+#define KK_NN_MICRO_H
+
+#include <stdint.h>
+#include <string.h>
+
+/* The vectors never cross a non-inlined ABI boundary: silence the notes
+ * about AVX argument passing when compiled without -mavx. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+#define KK_MR 6
+#define KK_NR 16
+#define KK_KC 256
+
+typedef float kk_v8f __attribute__((vector_size(32)));
+
+static inline kk_v8f kk__ld8(const float *p)
+{
+	kk_v8f v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static inline void kk__st8(float *p, const kk_v8f *v)
+{
+	memcpy(p, v, sizeof *v);
+}
+
+static inline int64_t kk__min(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Stores one accumulator row (16 floats in *cp0|*cp1) to y[0..nr), adding to
+ * what is there when add != 0. */
+static inline void kk__store_row(float *restrict y, kk_v8f *cp0, kk_v8f *cp1,
+	int64_t nr, int add)
+{
+	kk_v8f c0 = *cp0, c1 = *cp1;
+	if (nr == KK_NR) {
+		if (add) {
+			c0 += kk__ld8(y);
+			c1 += kk__ld8(y + 8);
+		}
+		kk__st8(y, &c0);
+		kk__st8(y + 8, &c1);
+		return;
+	}
+	float t[KK_NR];
+	kk__st8(t, &c0);
+	kk__st8(t + 8, &c1);
+	for (int64_t c = 0; c < nr; c++)
+		y[c] = add ? y[c] + t[c] : t[c];
+}
+
+#define KK__ROW(r) \
+	x = a##r[k * a_ks]; c##r##0 += b0 * x; c##r##1 += b1 * x;
+
+/* Y[0..mr, 0..nr) (+)= A[0..mr, 0..kc) * Bp[0..kc, 0..KK_NR), where
+ * A(r,k) = a[r*a_rs + k*a_ks], Bp is packed [kc][KK_NR], Y(r,c) =
+ * y[r*y_rs + c]. 1 <= mr <= KK_MR, 1 <= nr <= KK_NR. Rows past mr repeat
+ * row mr-1 (computed, not stored) so every load stays in bounds. */
+static inline void kk__micro_f32(int64_t kc, const float *restrict a,
+	int64_t a_rs, int64_t a_ks, const float *restrict bp, float *restrict y,
+	int64_t y_rs, int64_t mr, int64_t nr, int add)
+{
+	const float *a0 = a;
+	const float *a1 = a + kk__min(1, mr - 1) * a_rs;
+	const float *a2 = a + kk__min(2, mr - 1) * a_rs;
+	const float *a3 = a + kk__min(3, mr - 1) * a_rs;
+	const float *a4 = a + kk__min(4, mr - 1) * a_rs;
+	const float *a5 = a + kk__min(5, mr - 1) * a_rs;
+	kk_v8f z = {0};
+	kk_v8f c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
+	kk_v8f c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+	for (int64_t k = 0; k < kc; k++) {
+		kk_v8f b0 = kk__ld8(bp + k * KK_NR);
+		kk_v8f b1 = kk__ld8(bp + k * KK_NR + 8);
+		float x;
+		KK__ROW(0) KK__ROW(1) KK__ROW(2) KK__ROW(3) KK__ROW(4) KK__ROW(5)
+	}
+	kk__store_row(y, &c00, &c01, nr, add);
+	if (mr > 1) kk__store_row(y + y_rs, &c10, &c11, nr, add);
+	if (mr > 2) kk__store_row(y + 2 * y_rs, &c20, &c21, nr, add);
+	if (mr > 3) kk__store_row(y + 3 * y_rs, &c30, &c31, nr, add);
+	if (mr > 4) kk__store_row(y + 4 * y_rs, &c40, &c41, nr, add);
+	if (mr > 5) kk__store_row(y + 5 * y_rs, &c50, &c51, nr, add);
+}
+
+#undef KK__ROW
+
+/* Y[0..M, 0..nr) (+)= A[0..M, 0..kc) * Bp over all row blocks. */
+static inline void kk__panel_f32(int64_t M, int64_t kc, const float *restrict a,
+	int64_t a_rs, int64_t a_ks, const float *restrict bp, float *restrict y,
+	int64_t y_rs, int64_t nr, int add)
+{
+	for (int64_t i0 = 0; i0 < M; i0 += KK_MR)
+		kk__micro_f32(kc, a + i0 * a_rs, a_rs, a_ks, bp, y + i0 * y_rs, y_rs,
+			kk__min(KK_MR, M - i0), nr, add);
+}
+
+#endif

@@ -1,0 +1,204 @@
+/* nn_pool.c — ONNX MaxPool (with Indices), AveragePool and the global pools,
+ * NCDHW with 1-D/2-D passed as 3-D. Each output row is built tap by tap with
+ * the innermost loop over output columns and its valid range precomputed,
+ * so there is no per-element bounds test and the loops vectorise. */
+#include <math.h>
+#include <stddef.h>
+#include "kk_nn.h"
+
+static inline int64_t kk__pfloor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Window taps k in [0, K) with o*s - p + k*d inside [lo, hi): their range
+ * is returned as [*k0, *k1) (empty when *k1 <= *k0). */
+static inline void kk__tap_range(int64_t o, int64_t s, int64_t p, int64_t d,
+	int64_t K, int64_t lo, int64_t hi, int64_t *k0, int64_t *k1)
+{
+	int64_t b = o * s - p;
+	int64_t a = -kk__pfloor_div(b - lo, d);        /* ceil((lo - b) / d) */
+	int64_t e = kk__pfloor_div(hi - 1 - b, d) + 1;
+	*k0 = a < 0 ? 0 : a;
+	*k1 = e > K ? K : e;
+}
+
+/* Output columns ox in [0, on) whose input column ox*s + off is in [0, n). */
+static inline void kk__col_range(int64_t on, int64_t n, int64_t s, int64_t off,
+	int64_t *lo, int64_t *hi)
+{
+	int64_t l = -kk__pfloor_div(off, s);
+	int64_t h = kk__pfloor_div(n - 1 - off, s) + 1;
+	*lo = l < 0 ? 0 : l;
+	*hi = h > on ? on : h;
+}
+
+/* Max pooling of one output row yr[OW] (indices ir, may be NULL) of plane
+ * nc at (oz, oy). */
+#define KK__MAXPOOL_ROW(name, T, LOWEST) \
+static void name(const T *restrict x, T *restrict yr, int64_t *restrict ir, \
+	int64_t nc, int64_t oz, int64_t oy, const int64_t *g, int32_t so) \
+{ \
+	int64_t D = g[0], H = g[1], W = g[2], OW = g[5]; \
+	for (int64_t ox = 0; ox < OW; ox++) { \
+		yr[ox] = LOWEST; \
+		if (ir) \
+			ir[ox] = -1; \
+	} \
+	for (int64_t kz = 0; kz < g[6]; kz++) { \
+		int64_t iz = oz * g[9] - g[15] + kz * g[12]; \
+		if (iz < 0 || iz >= D) \
+			continue; \
+		for (int64_t ky = 0; ky < g[7]; ky++) { \
+			int64_t iy = oy * g[10] - g[16] + ky * g[13]; \
+			if (iy < 0 || iy >= H) \
+				continue; \
+			const T *xr = x + (iz * H + iy) * W; \
+			int64_t ib = so ? nc * D * H * W + iz + D * iy : ((nc * D + iz) * H + iy) * W; \
+			int64_t is = so ? D * H : 1; \
+			for (int64_t kx = 0; kx < g[8]; kx++) { \
+				int64_t off = kx * g[14] - g[17], lo, hi, sw = g[11]; \
+				kk__col_range(OW, W, sw, off, &lo, &hi); \
+				if (ir) { \
+					for (int64_t ox = lo; ox < hi; ox++) { \
+						T v = xr[ox * sw + off]; \
+						if (v > yr[ox]) { \
+							yr[ox] = v; \
+							ir[ox] = ib + (ox * sw + off) * is; \
+						} \
+					} \
+				} else { \
+					for (int64_t ox = lo; ox < hi; ox++) { \
+						T v = xr[ox * sw + off]; \
+						yr[ox] = v > yr[ox] ? v : yr[ox]; \
+					} \
+				} \
+			} \
+		} \
+	} \
+}
+
+KK__MAXPOOL_ROW(kk__maxpool_row_f32, float, -INFINITY)
+KK__MAXPOOL_ROW(kk__maxpool_row_f64, double, -INFINITY)
+KK__MAXPOOL_ROW(kk__maxpool_row_u8, uint8_t, 0)
+
+/* g[] layout shared by the pool helpers: D H W OD OH OW KD KH KW sd sh sw dd
+ * dh dw pd ph pw ped peh pew. */
+#define KK__MAXPOOL(name, rowfn, T) \
+void name(kiln_rt_ctx *ctx, const T *X, T *Y, int64_t *I, \
+	int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd, \
+	int64_t OD, int64_t OH, int64_t OW, int64_t KD, int64_t KH, int64_t KW, \
+	int64_t sd, int64_t sh, int64_t sw, int64_t dd, int64_t dh, int64_t dw, \
+	int64_t pd, int64_t ph, int64_t pw, int32_t storage_order) \
+{ \
+	const int64_t g[18] = {D, H, Wd, OD, OH, OW, KD, KH, KW, sd, sh, sw, \
+		dd, dh, dw, pd, ph, pw}; \
+	for (int64_t nc = 0; nc < N * C; nc++) \
+		for (int64_t oz = 0; oz < OD; oz++) \
+			for (int64_t oy = 0; oy < OH; oy++) { \
+				int64_t o = ((nc * OD + oz) * OH + oy) * OW; \
+				rowfn(X + nc * D * H * Wd, Y + o, I ? I + o : NULL, nc, oz, oy, \
+					g, storage_order); \
+			} \
+}
+
+KK__MAXPOOL(kk_maxpool_f32, kk__maxpool_row_f32, float)
+KK__MAXPOOL(kk_maxpool_f64, kk__maxpool_row_f64, double)
+KK__MAXPOOL(kk_maxpool_u8, kk__maxpool_row_u8, uint8_t)
+
+/* Average pooling of one output row: sums over the valid taps, then divides
+ * by the separable count of counted cells. */
+#define KK__AVGPOOL_ROW(name, T) \
+static void name(const T *restrict x, T *restrict yr, int64_t oz, int64_t oy, \
+	const int64_t *g, int32_t cip) \
+{ \
+	int64_t D = g[0], H = g[1], W = g[2], OW = g[5], sw = g[11]; \
+	for (int64_t ox = 0; ox < OW; ox++) \
+		yr[ox] = 0; \
+	for (int64_t kz = 0; kz < g[6]; kz++) { \
+		int64_t iz = oz * g[9] - g[15] + kz * g[12]; \
+		if (iz < 0 || iz >= D) \
+			continue; \
+		for (int64_t ky = 0; ky < g[7]; ky++) { \
+			int64_t iy = oy * g[10] - g[16] + ky * g[13]; \
+			if (iy < 0 || iy >= H) \
+				continue; \
+			const T *xr = x + (iz * H + iy) * W; \
+			for (int64_t kx = 0; kx < g[8]; kx++) { \
+				int64_t off = kx * g[14] - g[17], lo, hi; \
+				kk__col_range(OW, W, sw, off, &lo, &hi); \
+				if (sw == 1) \
+					for (int64_t ox = lo; ox < hi; ox++) \
+						yr[ox] += xr[ox + off]; \
+				else \
+					for (int64_t ox = lo; ox < hi; ox++) \
+						yr[ox] += xr[ox * sw + off]; \
+			} \
+		} \
+	} \
+	int64_t a, b, c, e; \
+	kk__tap_range(oz, g[9], g[15], g[12], g[6], cip ? -g[15] : 0, \
+		cip ? D + g[18] : D, &a, &b); \
+	kk__tap_range(oy, g[10], g[16], g[13], g[7], cip ? -g[16] : 0, \
+		cip ? H + g[19] : H, &c, &e); \
+	int64_t czy = (b > a ? b - a : 0) * (e > c ? e - c : 0); \
+	for (int64_t ox = 0; ox < OW; ox++) { \
+		kk__tap_range(ox, sw, g[17], g[14], g[8], cip ? -g[17] : 0, \
+			cip ? W + g[20] : W, &a, &b); \
+		int64_t cnt = czy * (b > a ? b - a : 0); \
+		yr[ox] = cnt > 0 ? yr[ox] / (T)cnt : 0; \
+	} \
+}
+
+KK__AVGPOOL_ROW(kk__avgpool_row_f32, float)
+KK__AVGPOOL_ROW(kk__avgpool_row_f64, double)
+
+#define KK__AVGPOOL(name, rowfn, T) \
+void name(kiln_rt_ctx *ctx, const T *X, T *Y, \
+	int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd, \
+	int64_t OD, int64_t OH, int64_t OW, int64_t KD, int64_t KH, int64_t KW, \
+	int64_t sd, int64_t sh, int64_t sw, int64_t dd, int64_t dh, int64_t dw, \
+	int64_t pd, int64_t ph, int64_t pw, int64_t ped, int64_t peh, int64_t pew, \
+	int32_t count_include_pad) \
+{ \
+	const int64_t g[21] = {D, H, Wd, OD, OH, OW, KD, KH, KW, sd, sh, sw, \
+		dd, dh, dw, pd, ph, pw, ped, peh, pew}; \
+	for (int64_t nc = 0; nc < N * C; nc++) \
+		for (int64_t oz = 0; oz < OD; oz++) \
+			for (int64_t oy = 0; oy < OH; oy++) \
+				rowfn(X + nc * D * H * Wd, Y + ((nc * OD + oz) * OH + oy) * OW, \
+					oz, oy, g, count_include_pad); \
+}
+
+KK__AVGPOOL(kk_avgpool_f32, kk__avgpool_row_f32, float)
+KK__AVGPOOL(kk_avgpool_f64, kk__avgpool_row_f64, double)
+
+/* Global pools: 8 independent lanes per row so the reduction vectorises
+ * without reassociation. */
+#define KK__GLOBAL_POOL(name, T) \
+void name(kiln_rt_ctx *ctx, int32_t op, const T *X, T *Y, int64_t NC, \
+	int64_t spatial) \
+{ \
+	for (int64_t r = 0; r < NC; r++) { \
+		const T *restrict x = X + r * spatial; \
+		T acc[8], s; \
+		int64_t i = 0; \
+		for (int l = 0; l < 8; l++) \
+			acc[l] = op == KK_POOL_MAX ? x[0] : 0; \
+		for (; i + 8 <= spatial; i += 8) \
+			for (int l = 0; l < 8; l++) { \
+				T v = x[i + l]; \
+				acc[l] = op == KK_POOL_MAX ? (v > acc[l] ? v : acc[l]) : acc[l] + v; \
+			} \
+		s = acc[0]; \
+		for (int l = 1; l < 8; l++) \
+			s = op == KK_POOL_MAX ? (acc[l] > s ? acc[l] : s) : s + acc[l]; \
+		for (; i < spatial; i++) \
+			s = op == KK_POOL_MAX ? (x[i] > s ? x[i] : s) : s + x[i]; \
+		Y[r] = op == KK_POOL_MAX ? s : s / (T)spatial; \
+	} \
+}
+
+KK__GLOBAL_POOL(kk_global_pool_f32, float)
+KK__GLOBAL_POOL(kk_global_pool_f64, double)
