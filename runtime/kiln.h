@@ -23,7 +23,7 @@ typedef struct {
 enum {
 	KILN_FLOAT = 1, KILN_UINT8 = 2, KILN_INT8 = 3, KILN_UINT16 = 4, KILN_INT16 = 5,
 	KILN_INT32 = 6, KILN_INT64 = 7, KILN_BOOL = 9, KILN_FLOAT16 = 10,
-	KILN_DOUBLE = 11, KILN_UINT32 = 12, KILN_UINT64 = 13
+	KILN_DOUBLE = 11, KILN_UINT32 = 12, KILN_UINT64 = 13, KILN_BFLOAT16 = 16
 };
 size_t kiln_dtype_size(int dtype);          /* 0 when unknown */
 const char *kiln_dtype_name(int dtype);     /* "float32", "int64"... */

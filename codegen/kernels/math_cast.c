@@ -7,16 +7,15 @@
 static inline float bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 static inline uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 
+/* Branch-free so loops of it vectorise: the 15 magnitude bits shifted into
+ * a float and scaled by 2^112 give normals and subnormals exactly; exponent 31
+ * (inf/NaN) is patched with a select. */
 float kk_f16_to_f32(uint16_t h)
 {
-	uint32_t sign = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 0x1f, m = h & 0x3ff;
-	if (e == 0) {   /* zero or subnormal: m * 2^-24, exact in float */
-		float v = (float)m * 0x1p-24f;
-		return sign ? -v : v;
-	}
-	if (e == 31)
-		return bits_f32(sign | 0x7f800000u | (m << 13));
-	return bits_f32(sign | ((e + 112) << 23) | (m << 13));
+	uint32_t sign = (uint32_t)(h & 0x8000) << 16, mag = (uint32_t)(h & 0x7fff) << 13;
+	float v = bits_f32(mag) * 0x1p112f;
+	uint32_t u = (h & 0x7c00) == 0x7c00 ? (mag | 0x7f800000u) : f32_bits(v);
+	return bits_f32(u | sign);
 }
 
 /* Round to nearest even, overflow to inf, NaN to quiet NaN. */

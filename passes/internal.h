@@ -1,0 +1,39 @@
+/* internal.h — helpers shared by the files of passes/ and not exported to
+ * other folders: node labels for messages, constant scalar reads, value
+ * surgery used by several rewrites, and the BatchNormalization rewrite that
+ * pass_dropout runs alongside the Dropout one. */
+#ifndef KILN_PASSES_INTERNAL_H
+#define KILN_PASSES_INTERNAL_H
+
+#include "passes.h"
+
+/* "Dropout 'name'" (or "Dropout (output 'y')" for an unnamed node) in buf. */
+const char *pass_label(const ir_node *n, char *buf, size_t len);
+/* 1 and *out set when v is a constant with exactly one element of a float,
+ * integer or bool type; 0 otherwise (NULL v included). */
+int pass_const_scalar(const ir_value *v, double *out);
+/* 1 when v is used by a live node or is a graph output. */
+int pass_value_used(const ir_graph *g, const ir_value *v);
+/* Detaches output i of n (the value stays in the graph, unproduced). */
+void pass_drop_output(ir_node *n, int i);
+/* Turns v, an output of a node, into a constant holding data (copied into
+ * the arena; nbytes must match v's type). The producer's slot is cleared. */
+int pass_make_const(ir_graph *g, ir_value *v, const void *data, size_t nbytes);
+/* Sends the one-line warning to o->warn (no-op when NULL). */
+void pass_warn(const pass_options *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- passes/batchnorm.c ---- */
+/* 1 when n is a BatchNormalization in training form (extra outputs
+ * present, or at opset >= 14 training_mode = 1). */
+int pass_bn_is_training(const ir_node *n);
+/* Rewrites every BatchNormalization to inference form (extra outputs
+ * dropped, training_mode cleared). Fails when a dropped output is used. */
+int pass_batchnorm(ir_graph *g, const pass_options *o, ir_status *st);
+
+/* ---- passes/dropout.c ---- */
+/* 1 when the graph itself asks for training behaviour from n (Dropout with
+ * is_test = 0 at opset < 7, or training_mode constant true). */
+int pass_dropout_is_training(const ir_node *n);
+
+#endif

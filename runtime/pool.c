@@ -1,0 +1,154 @@
+/* pool.c — a small persistent pthread pool behind kiln_rt_ctx.parallel_for.
+ * Each call splits [0, n) into one contiguous chunk per worker (the calling
+ * thread takes chunk 0), so the partition depends only on n and the thread
+ * count. Calls from inside a chunk run serially instead of deadlocking. */
+#include "rt.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+struct rt_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t work_cv, done_cv;
+	pthread_mutex_t call_mu;     /* one parallel_for at a time */
+	int nthreads;                /* workers including the caller */
+	int nstarted;                /* pthreads actually running */
+	pthread_t *tids;
+	unsigned long gen;           /* bumped for each job */
+	int pending;                 /* workers still running the job */
+	int stop;
+	int64_t n;
+	void (*fn)(void *arg, int64_t i);
+	void *arg;
+};
+
+typedef struct {
+	rt_pool *p;
+	int k;                       /* chunk index, 1..nthreads-1 */
+} worker_arg;
+
+static _Thread_local int tl_in_pool;
+
+static void run_chunk(int64_t n, int k, int t, void (*fn)(void *, int64_t), void *arg)
+{
+	int64_t base = n / t, rem = n % t;
+	int64_t lo = k * base + (k < rem ? k : rem);
+	int64_t hi = lo + base + (k < rem ? 1 : 0);
+	tl_in_pool = 1;
+	for (int64_t i = lo; i < hi; i++)
+		fn(arg, i);
+	tl_in_pool = 0;
+}
+
+static void *worker_main(void *vp)
+{
+	worker_arg *wa = vp;
+	rt_pool *p = wa->p;
+	int k = wa->k;
+	unsigned long seen = 0;
+	free(wa);
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (p->gen == seen && !p->stop)
+			pthread_cond_wait(&p->work_cv, &p->mu);
+		if (p->stop) {
+			pthread_mutex_unlock(&p->mu);
+			return NULL;
+		}
+		seen = p->gen;
+		int64_t n = p->n;
+		void (*fn)(void *, int64_t) = p->fn;
+		void *arg = p->arg;
+		int t = p->nthreads;
+		pthread_mutex_unlock(&p->mu);
+		run_chunk(n, k, t, fn, arg);
+		pthread_mutex_lock(&p->mu);
+		if (--p->pending == 0)
+			pthread_cond_signal(&p->done_cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+}
+
+rt_pool *rt_pool_new(int threads)
+{
+	rt_pool *p;
+	if (threads < 2)
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p || !(p->tids = calloc((size_t)threads, sizeof(pthread_t)))) {
+		free(p);
+		return NULL;
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_mutex_init(&p->call_mu, NULL);
+	pthread_cond_init(&p->work_cv, NULL);
+	pthread_cond_init(&p->done_cv, NULL);
+	for (int k = 1; k < threads; k++) {
+		worker_arg *wa = malloc(sizeof(*wa));
+		if (!wa)
+			break;
+		wa->p = p;
+		wa->k = k;
+		if (pthread_create(&p->tids[p->nstarted], NULL, worker_main, wa) != 0) {
+			free(wa);
+			break;
+		}
+		p->nstarted++;
+	}
+	p->nthreads = p->nstarted + 1;
+	if (p->nstarted == 0) {
+		rt_pool_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void rt_pool_free(rt_pool *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->work_cv);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 0; i < p->nstarted; i++)
+		pthread_join(p->tids[i], NULL);
+	pthread_mutex_destroy(&p->mu);
+	pthread_mutex_destroy(&p->call_mu);
+	pthread_cond_destroy(&p->work_cv);
+	pthread_cond_destroy(&p->done_cv);
+	free(p->tids);
+	free(p);
+}
+
+int rt_pool_threads(const rt_pool *p)
+{
+	return p ? p->nthreads : 1;
+}
+
+void rt_pool_parallel_for(void *pool, int64_t n, void (*fn)(void *arg, int64_t i), void *arg)
+{
+	rt_pool *p = pool;
+	if (n <= 0)
+		return;
+	if (!p || tl_in_pool || n == 1) {
+		for (int64_t i = 0; i < n; i++)
+			fn(arg, i);
+		return;
+	}
+	pthread_mutex_lock(&p->call_mu);
+	pthread_mutex_lock(&p->mu);
+	p->n = n;
+	p->fn = fn;
+	p->arg = arg;
+	p->pending = p->nstarted;
+	p->gen++;
+	pthread_cond_broadcast(&p->work_cv);
+	pthread_mutex_unlock(&p->mu);
+	run_chunk(n, 0, p->nthreads, fn, arg);
+	pthread_mutex_lock(&p->mu);
+	while (p->pending > 0)
+		pthread_cond_wait(&p->done_cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	pthread_mutex_unlock(&p->call_mu);
+}

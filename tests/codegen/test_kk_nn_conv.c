@@ -1,0 +1,158 @@
+/* test_kk_nn_conv.c — kk_conv_f32/f64 against a naive double-precision
+ * convolution on random 1-D/2-D/3-D shapes with groups (incl. depthwise and
+ * channel multipliers), strides, dilations and asymmetric pads. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <math.h>
+#include <cmocka.h>
+#include "kk_nn.h"
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+
+static double urand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (double)(rng >> 11) / 9007199254740992.0 * 2.0 - 1.0;
+}
+
+static int64_t irand(int64_t lo, int64_t hi)
+{
+	return lo + (int64_t)((urand() + 1.0) * 0.5 * (double)(hi - lo + 1)) % (hi - lo + 1);
+}
+
+typedef struct {
+	int64_t N, C, M, G, in[3], k[3], s[3], d[3], pb[3], pe[3], out[3];
+} conv_case;
+
+/* Random case with spatial rank nsp (the leading 3 - nsp dims are unit). */
+static int make_case(conv_case *c, int nsp, int depthwise)
+{
+	c->N = irand(1, 2);
+	c->G = depthwise ? irand(1, 5) : (irand(0, 2) == 0 ? irand(1, 3) : 1);
+	c->C = c->G * (depthwise ? 1 : irand(1, 5));
+	c->M = c->G * irand(1, depthwise ? 2 : 9);
+	for (int a = 0; a < 3; a++) {
+		int on = a >= 3 - nsp;
+		c->in[a] = on ? irand(1, nsp == 3 ? 7 : 19) : 1;
+		c->k[a] = on ? irand(1, 4) : 1;
+		c->s[a] = on ? irand(1, 3) : 1;
+		c->d[a] = on ? irand(1, 2) : 1;
+		c->pb[a] = on ? irand(0, 2) : 0;
+		c->pe[a] = on ? irand(0, 2) : 0;
+		int64_t span = (c->k[a] - 1) * c->d[a] + 1;
+		int64_t n = c->in[a] + c->pb[a] + c->pe[a] - span;
+		if (n < 0)
+			return 0;
+		c->out[a] = n / c->s[a] + 1;
+	}
+	return 1;
+}
+
+static double ref_at(const conv_case *c, const float *X, const float *W, const float *B,
+	int64_t n, int64_t m, int64_t oz, int64_t oy, int64_t ox, double *mag)
+{
+	int64_t cg = c->C / c->G, mg = c->M / c->G, g = m / mg;
+	double s = B ? B[m] : 0;
+	*mag = fabs(s);
+	for (int64_t ci = 0; ci < cg; ci++)
+		for (int64_t kz = 0; kz < c->k[0]; kz++)
+			for (int64_t ky = 0; ky < c->k[1]; ky++)
+				for (int64_t kx = 0; kx < c->k[2]; kx++) {
+					int64_t iz = oz * c->s[0] - c->pb[0] + kz * c->d[0];
+					int64_t iy = oy * c->s[1] - c->pb[1] + ky * c->d[1];
+					int64_t ix = ox * c->s[2] - c->pb[2] + kx * c->d[2];
+					if (iz < 0 || iy < 0 || ix < 0 || iz >= c->in[0] ||
+						iy >= c->in[1] || ix >= c->in[2])
+						continue;
+					double x = X[(((n * c->C + g * cg + ci) * c->in[0] + iz) *
+						c->in[1] + iy) * c->in[2] + ix];
+					double w = W[(((m * cg + ci) * c->k[0] + kz) * c->k[1] + ky) *
+						c->k[2] + kx];
+					s += x * w;
+					*mag += fabs(x * w);
+				}
+	return s;
+}
+
+static void run_case(const conv_case *c, int with_bias)
+{
+	int64_t xs = c->N * c->C * c->in[0] * c->in[1] * c->in[2];
+	int64_t ws = c->M * (c->C / c->G) * c->k[0] * c->k[1] * c->k[2];
+	int64_t ys = c->N * c->M * c->out[0] * c->out[1] * c->out[2];
+	float *X = malloc(sizeof(float) * xs), *W = malloc(sizeof(float) * ws);
+	float *B = malloc(sizeof(float) * c->M), *Y = malloc(sizeof(float) * ys);
+	double *Xd = malloc(sizeof(double) * xs), *Wd = malloc(sizeof(double) * ws);
+	double *Bd = malloc(sizeof(double) * c->M), *Yd = malloc(sizeof(double) * ys);
+	for (int64_t i = 0; i < xs; i++) Xd[i] = X[i] = (float)urand();
+	for (int64_t i = 0; i < ws; i++) Wd[i] = W[i] = (float)urand();
+	for (int64_t i = 0; i < c->M; i++) Bd[i] = B[i] = (float)urand();
+	kk_conv_f32(NULL, X, W, with_bias ? B : NULL, Y, c->N, c->C, c->in[0], c->in[1],
+		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
+		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
+		c->pb[0], c->pb[1], c->pb[2], c->G);
+	kk_conv_f64(NULL, Xd, Wd, with_bias ? Bd : NULL, Yd, c->N, c->C, c->in[0], c->in[1],
+		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
+		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
+		c->pb[0], c->pb[1], c->pb[2], c->G);
+	int64_t e = 0;
+	for (int64_t n = 0; n < c->N; n++)
+	for (int64_t m = 0; m < c->M; m++)
+	for (int64_t oz = 0; oz < c->out[0]; oz++)
+	for (int64_t oy = 0; oy < c->out[1]; oy++)
+	for (int64_t ox = 0; ox < c->out[2]; ox++, e++) {
+		double mag, r = ref_at(c, X, W, with_bias ? B : NULL, n, m, oz, oy, ox, &mag);
+		if (fabs(Y[e] - r) > 1e-5 * mag + 1e-30 || fabs(Yd[e] - r) > 1e-12 * mag + 1e-30) {
+			print_error("conv N%ld C%ld M%ld G%ld in %ldx%ldx%ld k %ldx%ldx%ld "
+				"s %ld,%ld,%ld d %ld,%ld,%ld p %ld,%ld,%ld at %ld: %g / %g vs %g\n",
+				(long)c->N, (long)c->C, (long)c->M, (long)c->G, (long)c->in[0],
+				(long)c->in[1], (long)c->in[2], (long)c->k[0], (long)c->k[1],
+				(long)c->k[2], (long)c->s[0], (long)c->s[1], (long)c->s[2],
+				(long)c->d[0], (long)c->d[1], (long)c->d[2], (long)c->pb[0],
+				(long)c->pb[1], (long)c->pb[2], (long)e, Y[e], Yd[e], r);
+			fail();
+		}
+	}
+	free(X); free(W); free(B); free(Y); free(Xd); free(Wd); free(Bd); free(Yd);
+}
+
+static void test_conv_random(void **state)
+{
+	int done = 0;
+	for (int it = 0; it < 400 && done < 150; it++) {
+		conv_case c;
+		if (make_case(&c, 1 + it % 3, it % 5 == 4)) {
+			run_case(&c, it & 1);
+			done++;
+		}
+	}
+	assert_true(done >= 100);
+}
+
+/* A larger 2-D case through the implicit-GEMM path: several 256-tap K
+ * blocks, 16-pixel panel remainders, 6-row micro-kernel remainders. */
+static void test_conv_large(void **state)
+{
+	conv_case c = {1, 40, 13, 1, {1, 12, 11}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1},
+		{0, 1, 1}, {0, 1, 1}, {1, 12, 11}};
+	run_case(&c, 1);
+	conv_case d = {2, 64, 64, 64, {1, 15, 17}, {1, 3, 3}, {1, 2, 2}, {1, 1, 1},
+		{0, 1, 1}, {0, 1, 1}, {1, 8, 9}};
+	run_case(&d, 1);
+	conv_case p = {1, 33, 70, 1, {1, 7, 9}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1},
+		{0, 0, 0}, {0, 0, 0}, {1, 7, 9}};
+	run_case(&p, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_conv_random),
+		cmocka_unit_test(test_conv_large),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
