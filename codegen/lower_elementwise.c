@@ -238,6 +238,49 @@ static LLVMValueRef dropout_seed(cg_ctx *cg, const ir_node *n)
 	return LLVMBuildLoad2(cg->B, cg->t_i64, cg->a_ctx, "seed");
 }
 
+/* MC build (passes/mc.c, kiln_mc_samples = T): an LLVM loop over samples
+ * s = 0..T-1 drops slice s of y (and mask) with sample index s, reading x's
+ * slice s when x is itself sampled (kiln_mc_sampled_input), else all of x. */
+static int dropout_mc(cg_ctx *cg, const ir_node *n, int64_t T, int ratio_const, double ratio)
+{
+	const ir_value *x = n->in[0], *y = n->out[0];
+	const ir_value *mask = n->nout > 1 ? n->out[1] : NULL;
+	const ir_value *ratio_v = n->opset >= 12 && n->nin > 1 ? n->in[1] : NULL;
+	int sx = ir_attr_int(n, "kiln_mc_sampled_input", 0) != 0;
+	size_t es = ir_dtype_size(x->dtype);
+	static const uint8_t one = 1;
+	LLVMValueRef cnt = cg_span(cg, &y->shape, 1, y->shape.rank), seed = dropout_seed(cg, n);
+	LLVMValueRef px = cg_ptr(cg, x), py = cg_ptr(cg, y), pm = cg_ptr(cg, mask);
+	LLVMValueRef pr = cg_ptr(cg, ratio_v), train = cg_const_bytes(cg, &one, 1);
+	LLVMBasicBlockRef pre = LLVMGetInsertBlock(cg->B);
+	LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(cg->C, cg->fn, "mc_loop");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->C, cg->fn, "mc_done");
+	LLVMBuildBr(cg->B, head);
+	LLVMPositionBuilderAtEnd(cg->B, head);
+	LLVMValueRef s = LLVMBuildPhi(cg->B, cg->t_i64, "sample");
+	LLVMValueRef off = LLVMBuildMul(cg->B, s, cnt, "");
+	LLVMValueRef xs = sx ? cg_offset(cg, px, off, es) : px, ys = cg_offset(cg, py, off, es);
+	LLVMValueRef ms = mask ? cg_offset(cg, pm, off, ir_dtype_size(mask->dtype)) : pm;
+	if (ratio_const) {
+		LLVMValueRef a[10] = {cg->a_ctx, cg_i32(cg, x->dtype), xs, ys, ms, cnt,
+				      cg_f32(cg, ratio), seed, cg_i32(cg, n->id), s};
+		cg_call_checked(cg, "kk_dropout", a, 10);
+	} else {
+		LLVMValueRef a[13] = {cg->a_ctx, cg_i32(cg, x->dtype), xs, ys, ms, cnt, pr,
+				      cg_i32(cg, ratio_v ? ratio_v->dtype : IR_F32), train,
+				      cg_f32(cg, ratio), seed, cg_i32(cg, n->id), s};
+		cg_call_checked(cg, "kk_dropout_rt", a, 13);
+	}
+	LLVMValueRef next = LLVMBuildAdd(cg->B, s, cg_i64(cg, 1), "");
+	LLVMBasicBlockRef end = LLVMGetInsertBlock(cg->B);
+	LLVMBuildCondBr(cg->B, LLVMBuildICmp(cg->B, LLVMIntSLT, next, cg_i64(cg, T), ""), head, done);
+	LLVMValueRef iv[2] = {cg_i64(cg, 0), next};
+	LLVMBasicBlockRef ib[2] = {pre, end};
+	LLVMAddIncoming(s, iv, ib, 2);
+	LLVMPositionBuilderAtEnd(cg->B, done);
+	return 0;
+}
+
 /* A Dropout the passes left in place is stochastic (n->stochastic) or reads
  * ratio/training_mode at run time; otherwise it is a copy with an all-true mask. */
 int cg_lower_dropout(cg_ctx *cg, const ir_node *n)
@@ -251,6 +294,9 @@ int cg_lower_dropout(cg_ctx *cg, const ir_node *n)
 	double ratio = n->opset < 12 ? ir_attr_float(n, "ratio", 0.5f) : 0.5;
 	int ratio_const = !ratio_v || cg_const_float(ratio_v, &ratio) == 0;
 	int train_rt = n->stochastic && train_v && !train_v->data;
+	int64_t mc = ir_attr_int(n, "kiln_mc_samples", 0);
+	if (mc > 0 && n->stochastic)
+		return dropout_mc(cg, n, mc, ratio_const, ratio);
 	LLVMValueRef cnt = cg_numel(cg, &y->shape);
 	if (n->stochastic && ratio_const && !train_rt) {
 		LLVMValueRef a[10] = {cg->a_ctx, cg_i32(cg, x->dtype), cg_ptr(cg, x), cg_ptr(cg, y),

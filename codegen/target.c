@@ -102,6 +102,23 @@ static void drop_unused(LLVMModuleRef M)
 	}
 }
 
+/* Some x86 tunings (Skylake-AVX512, x86-64-v4) make LLVM prefer 256-bit
+ * vectors even where AVX-512 is available; the model's kernels are long
+ * FMA loops that gain from full-width vectors, so ask for 512 bits when the
+ * target's features include AVX-512F. */
+static void prefer_wide_vectors(cg_ctx *cg, LLVMTargetMachineRef tm)
+{
+	char *feat = LLVMGetTargetMachineFeatureString(tm);
+	int wide = feat && strstr(feat, "+avx512f") != NULL;
+	LLVMDisposeMessage(feat);
+	if (!wide)
+		return;
+	LLVMAttributeRef a = LLVMCreateStringAttribute(cg->C, "prefer-vector-width", 19, "512", 3);
+	for (LLVMValueRef f = LLVMGetFirstFunction(cg->M); f; f = LLVMGetNextFunction(f))
+		if (!LLVMIsDeclaration(f))
+			LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, a);
+}
+
 int cg_optimize(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st)
 {
 	char *triple = LLVMGetTargetMachineTriple(tm);
@@ -119,6 +136,7 @@ int cg_optimize(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st)
 		if (!LLVMIsDeclaration(gv) && !is_abi_symbol(cg, LLVMGetValueName(gv)))
 			LLVMSetLinkage(gv, LLVMInternalLinkage);
 	drop_unused(cg->M);
+	prefer_wide_vectors(cg, tm);
 	char *msg = NULL;
 	if (LLVMVerifyModule(cg->M, LLVMReturnStatusAction, &msg)) {
 		ir_fail(st, "internal error: generated LLVM module is invalid: %.300s", msg);

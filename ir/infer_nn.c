@@ -341,7 +341,18 @@ int infer_dropout(ir_graph *g, ir_node *n, ir_status *st)
 	ir_value *x = infer_in(n, 0, st);
 	if (!x || scalar_input(n, 1, 0, st) || scalar_input(n, 2, 1, st))
 		return -1;
-	infer_set(n, 0, x->dtype, &x->shape);
-	infer_set(n, 1, n->opset >= 10 ? IR_BOOL : x->dtype, &x->shape);
+	/* MC builds (passes/mc.c): T samples of a non-sampled input are [T, ...x] */
+	ir_shape s = x->shape;
+	int64_t T = ir_attr_int(n, "kiln_mc_samples", 0);
+	if (T > 0 && !ir_attr_int(n, "kiln_mc_sampled_input", 0)) {
+		if (s.rank >= IR_MAX_RANK)
+			return ir_fail(st, "%s: rank %d is too high for MC samples",
+				       ir_node_label(n), s.rank);
+		memmove(&s.d[1], &s.d[0], sizeof s.d[0] * (size_t)s.rank);
+		s.d[0] = ir_dim_const(T);
+		s.rank++;
+	}
+	infer_set(n, 0, x->dtype, &s);
+	infer_set(n, 1, n->opset >= 10 ? IR_BOOL : x->dtype, &s);
 	return 0;
 }

@@ -151,7 +151,9 @@ static void print_node(const ir_node *n, FILE *f)
 	fputs(any || n->nout ? " = " : "", f);
 	if (n->domain && n->domain[0])
 		fprintf(f, "%s::", n->domain);
-	fprintf(f, "%s%s(", n->op_type, n->stochastic ? "[stochastic]" : "");
+	/* MC builds (passes/mc.c): [sampled] runs once per sample, batched */
+	fprintf(f, "%s%s%s(", n->op_type, n->stochastic ? "[stochastic]" : "",
+		ir_attr_int(n, "kiln_mc_sampled", 0) ? "[sampled]" : "");
 	for (int i = 0; i < n->nin; i++)
 		fprintf(f, "%s%s%s", i ? ", " : "", n->in[i] ? "%" : "_",
 			n->in[i] ? n->in[i]->name : "");

@@ -87,6 +87,17 @@ static int axes_is_input(ir_op op, int64_t opset)
 	}
 }
 
+/* Removes attribute name from n (no-op when absent). */
+static void drop_attr(ir_node *n, const char *name)
+{
+	for (int i = 0; i < n->nattrs; i++)
+		if (strcmp(n->attrs[i].name, name) == 0) {
+			memmove(&n->attrs[i], &n->attrs[i + 1], sizeof *n->attrs * (size_t)(n->nattrs - i - 1));
+			n->nattrs--;
+			i--;
+		}
+}
+
 /* Sets n's axes (input in_idx or attribute "axes") to v[0..k). */
 static int set_axes(mc_ctx *c, ir_node *n, int in_idx, int k, const int64_t *v)
 {
@@ -106,11 +117,7 @@ static int set_axes(mc_ctx *c, ir_node *n, int in_idx, int k, const int64_t *v)
 		n->in[in_idx] = a;
 		return 0;
 	}
-	for (int i = 0; i < n->nattrs; i++)
-		if (strcmp(n->attrs[i].name, "axes") == 0) {
-			n->attrs[i].kind = IR_ATTR_UNDEF;
-			n->attrs[i].name = "kiln_mc_old_axes";
-		}
+	drop_attr(n, "axes");
 	ir_attr *a = ir_node_add_attr(c->g, n, "axes", IR_ATTR_INTS);
 	if (!a || !(a->ints = ir_alloc(c->g->arena, sizeof(int64_t) * (size_t)(k + 1))))
 		return oom(c);
@@ -400,9 +407,7 @@ static int rw_transpose(mc_ctx *c, ir_node *n)
 	np[0] = 0;
 	for (int i = 0; i < r; i++)
 		np[i + 1] = (k == r ? p[i] : r - 1 - i) + 1;
-	for (int i = 0; i < n->nattrs; i++)
-		if (strcmp(n->attrs[i].name, "perm") == 0)
-			n->attrs[i].name = "kiln_mc_old_perm", n->attrs[i].kind = IR_ATTR_UNDEF;
+	drop_attr(n, "perm");
 	ir_attr *a = ir_node_add_attr(c->g, n, "perm", IR_ATTR_INTS);
 	if (!a || !(a->ints = ir_alloc(c->g->arena, sizeof np)))
 		return oom(c);
@@ -555,4 +560,201 @@ static int rw_node(mc_ctx *c, ir_node *n)
 	case IR_OP_Pad: return rw_pad(c, n);
 	default: return unsupported(c, NULL);
 	}
+}
+
+/* ---- stochastic Dropouts ---- */
+
+static int mark_dropout(mc_ctx *c, ir_node *n)
+{
+	/* adding an attribute may move n->attrs: set each one right away */
+	ir_attr *a = ir_node_add_attr(c->g, n, "kiln_mc_samples", IR_ATTR_INT);
+	if (!a)
+		return oom(c);
+	a->i = c->T;
+	if (!(a = ir_node_add_attr(c->g, n, "kiln_mc_sampled_input", IR_ATTR_INT)))
+		return oom(c);
+	a->i = is_smp(c, n->in[0]);
+	for (int i = 1; i < n->nin; i++)
+		if (is_smp(c, n->in[i]))
+			return unsupported(c, "sampled ratio or training_mode");
+	return 0;
+}
+
+/* ---- outputs: mean and unbiased variance over the sample axis ---- */
+
+/* y = op(x, [0]) with keepdims = 0 (ReduceMean or ReduceSum). */
+static ir_value *reduce0(mc_ctx *c, const char *op, ir_value *x, ir_value *y)
+{
+	static const int64_t zero = 0;
+	ir_node *n = new_node(c, op, 2, 1);
+	ir_attr *k = n ? ir_node_add_attr(c->g, n, "keepdims", IR_ATTR_INT) : NULL;
+	if (!k) {
+		oom(c);
+		return NULL;
+	}
+	n->in[0] = x;
+	n->nin = axes_is_input(n->op, n->opset) ? 2 : 1;
+	if (set_axes(c, n, 1, 1, &zero))
+		return NULL;
+	ir_node_set_out(n, 0, y);
+	return y;
+}
+
+static ir_value *binop(mc_ctx *c, const char *op, ir_value *a, ir_value *b, ir_value *y)
+{
+	ir_node *n = new_node(c, op, 2, 1);
+	if (!n) {
+		oom(c);
+		return NULL;
+	}
+	n->in[0] = a;
+	n->in[1] = b;
+	ir_node_set_out(n, 0, y);
+	return y;
+}
+
+static ir_value *named(mc_ctx *c, const ir_value *y, const char *suffix)
+{
+	ir_value *v = new_val(c, y, suffix, y->dtype);
+	if (v)
+		v->is_output = 1;
+	else
+		oom(c);
+	return v;
+}
+
+/* Scalar constant x of dtype t (f32 or f64). */
+static ir_value *scalar(mc_ctx *c, ir_dtype t, double x)
+{
+	ir_shape s = {0};
+	float f = (float)x;
+	ir_value *v = ir_const_new(c->g, "mc_scalar", t, &s, t == IR_F64 ? (void *)&x : (void *)&f);
+	if (!v)
+		oom(c);
+	return v;
+}
+
+static int stats_sampled(mc_ctx *c, ir_value *y, ir_value **mean, ir_value **var)
+{
+	ir_value *d, *sq, *sum, *inv;
+	if (!(*mean = named(c, y, "mean")) || !reduce0(c, "ReduceMean", y, *mean) ||
+	    !(d = new_val(c, y, "mc_dev", y->dtype)) || !binop(c, "Sub", y, *mean, d) ||
+	    !(sq = new_val(c, y, "mc_sq", y->dtype)) || !binop(c, "Mul", d, d, sq) ||
+	    !(sum = new_val(c, y, "mc_sumsq", y->dtype)) || !reduce0(c, "ReduceSum", sq, sum) ||
+	    !(inv = scalar(c, y->dtype, 1.0 / (c->T - 1))) ||
+	    !(*var = named(c, y, "var")) || !binop(c, "Mul", sum, inv, *var))
+		return c->st->msg[0] ? -1 : oom(c);
+	return 0;
+}
+
+/* An output that depends on no Dropout: mean = Y, var = zeros like Y. */
+static int stats_fixed(mc_ctx *c, ir_value *y, ir_value **mean, ir_value **var)
+{
+	ir_node *id, *sh;
+	ir_value *s, *z;
+	if (!(*mean = named(c, y, "mean")) || !(id = new_node(c, "Identity", 1, 1)))
+		return oom(c);
+	id->in[0] = y;
+	ir_node_set_out(id, 0, *mean);
+	if (!(s = new_val(c, y, "mc_shape", IR_I64)) || !(sh = new_node(c, "Shape", 1, 1)) ||
+	    !(z = scalar(c, y->dtype, 0)) || !(*var = named(c, y, "var")))
+		return oom(c);
+	sh->in[0] = y;
+	ir_node_set_out(sh, 0, s);
+	return binop(c, "Expand", z, s, *var) ? 0 : -1;
+}
+
+static int samples_out(mc_ctx *c, ir_value *y, ir_value **out)
+{
+	ir_value *src = y;
+	ir_node *id;
+	if (!is_smp(c, y) && !(src = expand_samples(c, y, y->shape.rank)))
+		return -1;
+	if (!(*out = named(c, y, "samples")) || !(id = new_node(c, "Identity", 1, 1)))
+		return oom(c);
+	id->in[0] = src;
+	ir_node_set_out(id, 0, *out);
+	return 0;
+}
+
+static int rewrite_outputs(mc_ctx *c, int keep)
+{
+	ir_graph *g = c->g;
+	int per = keep ? 3 : 2, no = g->noutputs;
+	ir_value **outs = ir_alloc(g->arena, sizeof *outs * (size_t)(no * per + 1));
+	if (!outs)
+		return oom(c);
+	for (int i = 0; i < no; i++) {
+		ir_value *y = g->outputs[i], **o = outs + i * per;
+		if (y->dtype != IR_F32 && y->dtype != IR_F64)
+			return ir_fail(c->st, "--mc-dropout: output '%s' has type %s; MC builds "
+				       "need float outputs", y->name, ir_dtype_name(y->dtype));
+		if (is_smp(c, y) ? stats_sampled(c, y, &o[0], &o[1]) : stats_fixed(c, y, &o[0], &o[1]))
+			return -1;
+		if (keep && samples_out(c, y, &o[2]))
+			return -1;
+	}
+	for (int i = 0; i < no; i++)
+		g->outputs[i]->is_output = 0;
+	g->outputs = outs;
+	g->noutputs = no * per;
+	return 0;
+}
+
+/* ---- the pass ---- */
+
+static int mc_walk(mc_ctx *c, int *ndrop)
+{
+	int nn = c->g->nnodes;
+	for (int i = 0; i < nn; i++) {
+		ir_node *n = c->g->nodes[i];
+		int any = 0;
+		if (n->dead)
+			continue;
+		c->n = n;
+		for (int j = 0; j < n->nin; j++)
+			any |= is_smp(c, n->in[j]);
+		ir_value *outs[16] = {0};
+		for (int j = 0; j < n->nout && j < 16; j++)
+			outs[j] = n->out[j];
+		if (n->op == IR_OP_Dropout && n->stochastic) {
+			++*ndrop;
+			if (mark_dropout(c, n))
+				return -1;
+		} else if (!any) {
+			continue;
+		} else if (n->nout > 16 || rw_node(c, n)) {
+			return n->nout > 16 ? unsupported(c, "more than 16 outputs") : -1;
+		} else if (!ir_node_add_attr(c->g, n, "kiln_mc_sampled", IR_ATTR_INT)) {
+			return oom(c);
+		} else {
+			n->attrs[n->nattrs - 1].i = 1;
+		}
+		for (int j = 0; j < n->nout && j < 16; j++)
+			if (set_smp(c, outs[j]))
+				return -1;
+	}
+	return 0;
+}
+
+int pass_mc(ir_graph *g, const pass_options *o, ir_status *st)
+{
+	mc_ctx c = {g, o ? o->mc_samples : 0, NULL, 0, st, NULL};
+	int ndrop = 0, rc;
+	if (c.T <= 0)
+		return 0;
+	if (c.T < 2)
+		return ir_fail(st, "--mc-dropout=%d: need at least 2 samples for a variance", c.T);
+	rc = mc_walk(&c, &ndrop);
+	if (!rc && !ndrop)
+		rc = ir_fail(st, "--mc-dropout: the model has no Dropout to sample; re-export it with "
+			     "dropout kept: torch.onnx.export(..., training=torch.onnx.TrainingMode."
+			     "TRAINING) (or PRESERVE with the model in train mode)");
+	if (!rc)
+		rc = rewrite_outputs(&c, o->mc_keep_samples);
+	free(c.smp);
+	if (rc)
+		return -1;
+	/* new nodes were appended: order them, then type every rewritten value */
+	return ir_graph_toposort(g, st) || ir_infer_shapes(g, st) ? -1 : 0;
 }

@@ -20,6 +20,7 @@ typedef struct {
 	 * explicit mode...). NULL drops them. */
 	void (*warn)(void *ud, const char *msg);
 	void *warn_ud;
+	int mc_keep_samples;     /* MC: also output the stacked samples Y_samples */
 } pass_options;
 
 /* ---- passes/pipeline.c ---- */
@@ -45,5 +46,15 @@ int pass_fold(ir_graph *g, const pass_options *o, ir_status *st);
 /* ---- passes/dce.c ---- */
 /* Marks dead every node none of whose outputs reach a graph output. */
 int pass_dce(ir_graph *g, const pass_options *o, ir_status *st);
+
+/* ---- passes/mc.c ---- */
+/* MC-dropout (o->mc_samples = T > 0; no-op otherwise): every value downstream
+ * of a stochastic Dropout gets a leading sample axis [T, ...] and the ops
+ * using it are rewritten for it (nodes not depending on a Dropout run once);
+ * stochastic Dropouts get the INT attributes kiln_mc_samples = T and
+ * kiln_mc_sampled_input; other rewritten nodes kiln_mc_sampled = 1. Graph
+ * outputs Y become Y_mean, Y_var (unbiased) [, Y_samples]. Fails when T < 2,
+ * the graph has no stochastic Dropout, or an op cannot take the sample axis. */
+int pass_mc(ir_graph *g, const pass_options *o, ir_status *st);
 
 #endif

@@ -43,6 +43,7 @@ int tool_build_graph(const tool_opts *o, int run_passes, void **graph)
 		memset(&po, 0, sizeof(po));
 		po.mode = o->has_mode ? (pass_mode)o->mode : PASS_MODE_AUTO;
 		po.mc_samples = o->mc_samples;
+		po.mc_keep_samples = o->mc_keep_samples;
 		po.warn = warn_cb;
 		if (pass_run_pipeline(g, &po, &st)) {
 			ir_graph_free(g);

@@ -19,8 +19,6 @@ int cmd_compile(int argc, char **argv)
 		return r;
 	if (!o.out)
 		r = tool_error(TOOL_USAGE, "compile: missing -o OUT (see kiln help compile)");
-	else if (o.mc_samples)
-		r = tool_error(TOOL_USAGE, "--mc-dropout is not implemented yet");
 	if (r) {
 		tool_opts_free(&o);
 		return r;
@@ -44,7 +42,7 @@ int cmd_inspect(int argc, char **argv)
 	int r;
 	if ((r = tool_parse("inspect", OPT_INSPECT | OPT_MODE, argc, argv, &o)))
 		return r;
-	if (o.has_mode)
+	if (o.has_mode || o.mc_samples)
 		o.after_passes = 1;
 	if ((r = tool_build_graph(&o, o.after_passes, &g)) == TOOL_OK) {
 		if (o.dot)

@@ -186,12 +186,17 @@ static void print_summary(int k, const kiln_tensor *t)
 	printf("\n");
 }
 
-static int write_outputs(const tool_opts *o, const kiln_tensor *out, int nout)
+static int write_outputs(const tool_opts *o, const kiln_model *m, const kiln_tensor *out, int nout)
 {
 	const char *dir = o->out ? o->out : ".";
 	char path[4200];
 	kiln_status st;
-	int r = make_dirs(dir);
+	int r = make_dirs(dir), mc = kiln_model_mc_samples(m);
+	if (r == TOOL_OK && mc > 0)
+		printf("MC-dropout build, %d samples: outputs are each original output's mean, "
+		       "then its unbiased variance%s\n", mc,
+		       nout % 3 == 0 && nout / 3 && strstr(out[2].name ? out[2].name : "", "_samples")
+		       ? ", then the stacked samples" : "");
 	for (int k = 0; r == TOOL_OK && k < nout; k++) {
 		snprintf(path, sizeof(path), "%s/output_%d.npy", dir, k);
 		if (npy_write_file(path, out[k].dtype, out[k].rank, out[k].dims, out[k].data, &st))
@@ -227,9 +232,7 @@ int cmd_run(int argc, char **argv)
 	int r, nin = 0, nout = 0;
 	if ((r = tool_parse("run", OPT_INPUT | OPT_OUT | OPT_SEED | OPT_THREADS | OPT_BUILD, argc, argv, &o)))
 		return r;
-	if (o.mc_samples)
-		r = tool_error(TOOL_USAGE, "--mc-dropout is not implemented yet");
-	if (r == TOOL_OK && (r = tool_load_model(&o, &m)) == TOOL_OK) {
+	if ((r = tool_load_model(&o, &m)) == TOOL_OK) {
 		nin = kiln_model_num_inputs(m);
 		nout = kiln_model_num_outputs(m);
 		slots = calloc((size_t)nin + 1, sizeof(*slots));
@@ -246,7 +249,7 @@ int cmd_run(int argc, char **argv)
 		else if (kiln_session_run(s, in, (size_t)nin, out, (size_t)nout, &st))
 			r = tool_error(TOOL_ERR, "%s", st.msg);
 		else
-			r = write_outputs(&o, out, nout);
+			r = write_outputs(&o, m, out, nout);
 		free(in);
 	}
 	kiln_session_free(s);

@@ -36,7 +36,10 @@ static const char usage_compile[] =
 	"                          inference: remove every Dropout, BatchNorm in inference\n"
 	"                          form; training: every Dropout becomes mask-and-scale.\n"
 	"                          Default: follow the graph (warns on training-form graphs)\n"
-	"  --mc-dropout=T          Monte-Carlo dropout with T samples (not implemented yet)\n"
+	"  --mc-dropout=T          Monte-Carlo dropout: Dropout stays stochastic, the rest in\n"
+	"                          inference form; T >= 2 samples run as one batch and each\n"
+	"                          output Y becomes Y_mean and Y_var (unbiased variance)\n"
+	"  --mc-keep-samples       with --mc-dropout, also output Y_samples [T, ...]\n"
 	"  --target=TRIPLE         target triple (default: host)\n"
 	"  --cpu=NAME              target CPU (default: host CPU and its features)\n"
 	"  -O0 .. -O3              LLVM optimisation level (default -O3)\n"
@@ -55,14 +58,19 @@ static const char usage_run[] =
 	"  -o OUTDIR               folder for the outputs (default: .; created if missing)\n"
 	"  --seed=S                session seed for stochastic Dropout (default 0)\n"
 	"  --threads=N             worker threads (default 1)\n"
-	"  .onnx models also take compile's --mode, --mc-dropout, --target, --cpu, -O.\n";
+	"  .onnx models also take compile's --mode, --mc-dropout, --mc-keep-samples,\n"
+	"  --target, --cpu, -O.\n";
 
 static const char usage_inspect[] =
-	"usage: kiln inspect MODEL.onnx [--after-passes] [--mode=inference|training] [--dot]\n"
+	"usage: kiln inspect MODEL.onnx [--after-passes] [--mode=inference|training]\n"
+	"                    [--mc-dropout=T [--mc-keep-samples]] [--dot]\n"
 	"\n"
 	"Prints the graph as loaded, in kiln's IR text form.\n"
 	"  --after-passes          print the graph after the pass pipeline instead\n"
 	"  --mode=...              pipeline mode (implies --after-passes)\n"
+	"  --mc-dropout=T          MC-dropout pipeline (implies --after-passes): nodes\n"
+	"                          marked [sampled] run on all T samples as one batch,\n"
+	"                          [stochastic] Dropouts draw the samples, others run once\n"
 	"  --dot                   Graphviz dot instead of text\n";
 
 static const char usage_bench[] =

@@ -83,14 +83,25 @@ static int parse_build(tool_opts *o, unsigned flags, const char *arg)
 	int64_t n;
 	if ((flags & (OPT_BUILD | OPT_MODE)) && (v = value_of(arg, "--mode")))
 		return parse_mode(o, arg, v);
+	if (!(flags & (OPT_BUILD | OPT_MODE)))
+		return 1;
+	if ((v = value_of(arg, "--mc-dropout"))) {
+		if (parse_i64(v, 2, 100000, &n))
+			return bad_value(o, arg, "a sample count from 2 to 100000");
+		o->mc_samples = (int)n;
+		o->has_build_flags = 1;
+		return 0;
+	}
+	if (strcmp(arg, "--mc-keep-samples") == 0) {
+		o->mc_keep_samples = 1;
+		o->has_build_flags = 1;
+		return 0;
+	}
 	if (!(flags & OPT_BUILD))
 		return 1;
+	int had = o->has_build_flags;
 	o->has_build_flags = 1;
-	if ((v = value_of(arg, "--mc-dropout"))) {
-		if (parse_i64(v, 1, 100000, &n))
-			return bad_value(o, arg, "a sample count from 1 to 100000");
-		o->mc_samples = (int)n;
-	} else if ((v = value_of(arg, "--target"))) {
+	if ((v = value_of(arg, "--target"))) {
 		if (!*v)
 			return bad_value(o, arg, "a target triple");
 		o->target = v;
@@ -101,7 +112,7 @@ static int parse_build(tool_opts *o, unsigned flags, const char *arg)
 	} else if (strlen(arg) == 3 && arg[0] == '-' && arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3') {
 		o->opt_level = arg[2] - '0';
 	} else {
-		o->has_build_flags = 0;
+		o->has_build_flags = had;
 		return 1;
 	}
 	return 0;
@@ -208,6 +219,10 @@ int tool_parse(const char *cmd, unsigned flags, int argc, char **argv, tool_opts
 	if (!o->model) {
 		tool_opts_free(o);
 		return tool_error(TOOL_USAGE, "%s: missing MODEL (see kiln help %s)", cmd, cmd);
+	}
+	if (o->mc_keep_samples && !o->mc_samples) {
+		tool_opts_free(o);
+		return tool_error(TOOL_USAGE, "%s: --mc-keep-samples needs --mc-dropout=T", cmd);
 	}
 	return TOOL_OK;
 }

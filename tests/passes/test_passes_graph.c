@@ -290,6 +290,24 @@ static const char golden_train[] =
 	"%r: f32[N,4] = Relu(%y)\n"
 	"output %r: f32[N,4]\n";
 
+/* MC with T = 3: the Dropout draws 3 samples, Relu runs on all of them as one
+ * batch, and the output becomes its mean and unbiased variance over samples. */
+static const char golden_mc[] =
+	"input  %x: f32[N,4]\n"
+	"const  %y_ratio: f32[] = [0.5]\n"
+	"const  %mc_axes: i64[1] = [0]\n"
+	"const  %mc_scalar: f32[] = [0.5]\n"
+	"%y: f32[3,N,4], _ = Dropout[stochastic](%x, %y_ratio, _) "
+	"{kiln_mc_sampled_input=0, kiln_mc_samples=3, seed=7}\n"
+	"%r: f32[3,N,4] = Relu[sampled](%y) {kiln_mc_sampled=1}\n"
+	"%r_mean: f32[N,4] = ReduceMean(%r) {axes=[0], keepdims=0}\n"
+	"%r_mc_dev: f32[3,N,4] = Sub(%r, %r_mean)\n"
+	"%r_mc_sq: f32[3,N,4] = Mul(%r_mc_dev, %r_mc_dev)\n"
+	"%r_mc_sumsq: f32[N,4] = ReduceSum(%r_mc_sq, %mc_axes) {keepdims=0}\n"
+	"%r_var: f32[N,4] = Mul(%r_mc_sumsq, %mc_scalar)\n"
+	"output %r_mean: f32[N,4]\n"
+	"output %r_var: f32[N,4]\n";
+
 static const char golden_infer[] =
 	"input  %x: f32[N,4]\n"
 	"%r: f32[N,4] = Relu(%x)\n"
@@ -300,7 +318,7 @@ static void passes_pipeline_golden(void **state)
 {
 	static const struct { pass_mode mode; int mc; const char *want; } c[] = {
 		{PASS_MODE_AUTO, 0, golden_train}, {PASS_MODE_TRAINING, 0, golden_train},
-		{PASS_MODE_AUTO, 3, golden_train}, {PASS_MODE_INFERENCE, 0, golden_infer},
+		{PASS_MODE_AUTO, 3, golden_mc}, {PASS_MODE_INFERENCE, 0, golden_infer},
 	};
 	size_t i;
 
