@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 	if (!f)
 		return fprintf(stderr, "cannot open %s\n", argv[1]), 2;
 	while (fgets(line, sizeof line, f)) {
-		if (line[0] == '#' || sscanf(line, "%255s %31s %511s", name, mode, want) != 3)
+		if (line[0] == '#' || sscanf(line, "%255s %31s %511[^\n]", name, mode, want) != 3)
 			continue;
 		total++;
 		bad += check(argv[2], name, mode, want);

@@ -139,8 +139,10 @@ static void test_usage_errors(void **state)
 	expect_error(kiln("run", TOY_SO, "--seed=-1", NULL), 2, "--seed=-1");
 	expect_error(kiln("compile", "m.onnx", NULL), 2, "missing -o");
 	expect_error(kiln("compile", "m.onnx", "-o", "x.so", "--emit=exe", NULL), 2, "--emit=exe");
-	expect_error(kiln("compile", "m.onnx", "-o", "x.so", "--mc-dropout=4", NULL), 2,
-		     "--mc-dropout is not implemented yet");
+	expect_error(kiln("compile", "m.onnx", "-o", "x.so", "--mc-dropout=1", NULL), 2,
+		     "'--mc-dropout=1' (expected a sample count from 2 to 100000)");
+	expect_error(kiln("compile", "m.onnx", "-o", "x.so", "--mc-keep-samples", NULL), 2,
+		     "--mc-keep-samples needs --mc-dropout=T");
 	expect_error(kiln("bench", TOY_SO, "-i", "a.npy", NULL), 2, "unknown option '-i'");
 	expect_error(kiln("run", TOY_SO, "extra", NULL), 2, "unexpected argument 'extra'");
 	expect_error(kiln("run", TOY_SO, "-O2", NULL), 2, "only to .onnx models");
