@@ -60,6 +60,32 @@ static const cg_lower_fn table[IR_OP_COUNT] = {
 	[IR_OP_LayerNormalization] = cg_lower_layernorm,
 	[IR_OP_LRN] = cg_lower_lrn,
 	[IR_OP_Dropout] = cg_lower_dropout,
+	/* ops wave A (lower_ext_a.c) */
+	[IR_OP_NegativeLogLikelihoodLoss] = cg_lower_nll_loss,
+	[IR_OP_SoftmaxCrossEntropyLoss] = cg_lower_sce_loss,
+	[IR_OP_Trilu] = cg_lower_trilu,
+	[IR_OP_CastLike] = cg_lower_castlike,
+	[IR_OP_CumSum] = cg_lower_cumsum,
+	[IR_OP_DepthToSpace] = cg_lower_space_depth,
+	[IR_OP_SpaceToDepth] = cg_lower_space_depth,
+	[IR_OP_OneHot] = cg_lower_onehot,
+	[IR_OP_Shrink] = cg_lower_shrink,
+	[IR_OP_EyeLike] = cg_lower_eyelike,
+	[IR_OP_MeanVarianceNormalization] = cg_lower_mvn,
+	[IR_OP_TopK] = cg_lower_topk,
+	/* ops wave B (lower_ext_b.c) */
+	[IR_OP_ConvTranspose] = cg_lower_convtranspose,
+	[IR_OP_Resize] = cg_lower_resize,
+	[IR_OP_Upsample] = cg_lower_resize,
+	[IR_OP_GatherND] = cg_lower_gathernd,
+	[IR_OP_ScatterND] = cg_lower_scatternd,
+	[IR_OP_ScatterElements] = cg_lower_scatter_elements,
+	[IR_OP_Scatter] = cg_lower_scatter_elements,
+	[IR_OP_Einsum] = cg_lower_einsum,
+	[IR_OP_ReverseSequence] = cg_lower_reverse_sequence,
+	[IR_OP_Det] = cg_lower_det,
+	[IR_OP_MaxUnpool] = cg_lower_maxunpool,
+	[IR_OP_RoiAlign] = cg_lower_roialign,
 };
 
 cg_lower_fn cg_lowering(ir_op op)

@@ -66,4 +66,29 @@ int cg_lower_conv(cg_ctx *cg, const ir_node *n);
 int cg_lower_pool(cg_ctx *cg, const ir_node *n);
 int cg_lower_global_pool(cg_ctx *cg, const ir_node *n);
 
+/* ---- lower_ext_a.c (ops wave A) ---- */
+int cg_lower_nll_loss(cg_ctx *cg, const ir_node *n);
+int cg_lower_sce_loss(cg_ctx *cg, const ir_node *n);
+int cg_lower_trilu(cg_ctx *cg, const ir_node *n);
+int cg_lower_castlike(cg_ctx *cg, const ir_node *n);
+int cg_lower_cumsum(cg_ctx *cg, const ir_node *n);
+int cg_lower_space_depth(cg_ctx *cg, const ir_node *n);
+int cg_lower_onehot(cg_ctx *cg, const ir_node *n);
+int cg_lower_shrink(cg_ctx *cg, const ir_node *n);
+int cg_lower_eyelike(cg_ctx *cg, const ir_node *n);
+int cg_lower_mvn(cg_ctx *cg, const ir_node *n);
+int cg_lower_topk(cg_ctx *cg, const ir_node *n);
+
+/* ---- lower_ext_b.c (ops wave B) ---- */
+int cg_lower_convtranspose(cg_ctx *cg, const ir_node *n);
+int cg_lower_resize(cg_ctx *cg, const ir_node *n);
+int cg_lower_gathernd(cg_ctx *cg, const ir_node *n);
+int cg_lower_scatternd(cg_ctx *cg, const ir_node *n);
+int cg_lower_scatter_elements(cg_ctx *cg, const ir_node *n);
+int cg_lower_einsum(cg_ctx *cg, const ir_node *n);
+int cg_lower_reverse_sequence(cg_ctx *cg, const ir_node *n);
+int cg_lower_det(cg_ctx *cg, const ir_node *n);
+int cg_lower_maxunpool(cg_ctx *cg, const ir_node *n);
+int cg_lower_roialign(cg_ctx *cg, const ir_node *n);
+
 #endif

@@ -119,6 +119,54 @@ static void prefer_wide_vectors(cg_ctx *cg, LLVMTargetMachineRef tm)
 			LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, a);
 }
 
+/* Marks alwaysinline the internal functions the run function calls; returns
+ * how many. */
+static int mark_called_from_run(cg_ctx *cg, LLVMValueRef run)
+{
+	unsigned kind = LLVMGetEnumAttributeKindForName("alwaysinline", 12);
+	unsigned noinl = LLVMGetEnumAttributeKindForName("noinline", 8);
+	LLVMAttributeRef a = LLVMCreateEnumAttribute(cg->C, kind, 0);
+	int n = 0;
+	for (LLVMValueRef f = LLVMGetFirstFunction(cg->M); f; f = LLVMGetNextFunction(f)) {
+		if (LLVMIsDeclaration(f) || LLVMGetLinkage(f) != LLVMInternalLinkage)
+			continue;
+		for (LLVMUseRef u = LLVMGetFirstUse(f); u; u = LLVMGetNextUse(u)) {
+			LLVMValueRef user = LLVMGetUser(u);
+			if (!LLVMIsAInstruction(user) ||
+			    LLVMGetBasicBlockParent(LLVMGetInstructionParent(user)) != run)
+				continue;
+			LLVMRemoveEnumAttributeAtIndex(f, LLVMAttributeFunctionIndex, noinl);
+			LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, a);
+			n++;
+			break;
+		}
+	}
+	return n;
+}
+
+/* Kernels are generic over op, dtype and shape. Inlining them into the run
+ * function one level at a time, folding the constant op/dtype switches and
+ * dropping the arms that became dead after each level, cuts every call down
+ * to the one loop nest it needs before the O3 pipeline sees it: the
+ * optimiser never spends time on a generic body. */
+static int specialise(cg_ctx *cg, LLVMPassBuilderOptionsRef po, ir_status *st)
+{
+	char name[160];
+	snprintf(name, sizeof name, "%s_run", cg_prefix(cg->o));
+	LLVMValueRef run = LLVMGetNamedFunction(cg->M, name);
+	for (int round = 0; run && round < 6 && mark_called_from_run(cg, run); round++) {
+		LLVMErrorRef e = LLVMRunPasses(cg->M,
+			"always-inline,function(sroa,sccp,simplifycfg),globaldce", NULL, po);
+		if (e) {
+			char *em = LLVMGetErrorMessage(e);
+			ir_fail(st, "LLVM inlining failed: %s", em);
+			LLVMDisposeErrorMessage(em);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int cg_optimize(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st)
 {
 	char *triple = LLVMGetTargetMachineTriple(tm);
@@ -148,6 +196,10 @@ int cg_optimize(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st)
 	const char *pipe = lvl <= 0 ? "default<O0>" : lvl == 1 ? "default<O1>"
 			 : lvl == 2 ? "default<O2>" : "default<O3>";
 	LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
+	if (lvl > 0 && specialise(cg, po, st)) {
+		LLVMDisposePassBuilderOptions(po);
+		return -1;
+	}
 	LLVMPassBuilderOptionsSetLoopVectorization(po, lvl >= 2);
 	LLVMPassBuilderOptionsSetSLPVectorization(po, lvl >= 2);
 	LLVMErrorRef e = LLVMRunPasses(cg->M, pipe, tm, po);

@@ -26,6 +26,14 @@ HOOK(infer_dropout)
 HOOK(fold_identity) HOOK(fold_cast) HOOK(fold_arith) HOOK(fold_shape)
 HOOK(fold_size) HOOK(fold_gather) HOOK(fold_slice) HOOK(fold_reshape)
 HOOK(fold_concat) HOOK(fold_constant_of_shape)
+/* ops wave A (infer_ext_a.c) */
+HOOK(infer_nll_loss) HOOK(infer_sce_loss) HOOK(infer_trilu) HOOK(infer_castlike)
+HOOK(infer_cumsum) HOOK(infer_depth_to_space) HOOK(infer_space_to_depth)
+HOOK(infer_onehot) HOOK(infer_same_numeric) HOOK(infer_eyelike) HOOK(infer_topk)
+/* ops wave B (infer_ext_b.c) */
+HOOK(infer_convtranspose) HOOK(infer_resize) HOOK(infer_gathernd) HOOK(infer_scatter)
+HOOK(infer_einsum) HOOK(infer_reverse_sequence) HOOK(infer_det) HOOK(infer_maxunpool)
+HOOK(infer_roialign)
 #undef HOOK
 
 /* Largest output (elements) a fold hook produces. */

@@ -9,48 +9,140 @@
 
 /* ---- ConvTranspose ---------------------------------------------------- */
 
-#define CONVT_BODY(T)                                                            \
-	int64_t cg_ = C / group, mg = M / group, osp = OD * OH * OW;                   \
-	int64_t isp = D * H * Wd, ksp = KD * KH * KW;                                  \
-	for (int64_t n = 0; n < N; n++)                                                \
-		for (int64_t m = 0; m < M; m++) {                                          \
-			T *y = Y + (n * M + m) * osp;                                          \
-			T b0 = B ? B[m] : (T)0;                                                \
-			for (int64_t i = 0; i < osp; i++)                                      \
-				y[i] = b0;                                                         \
-		}                                                                          \
-	for (int64_t n = 0; n < N; n++)                                                \
-	for (int64_t c = 0; c < C; c++) {                                              \
-		int64_t g = c / cg_;                                                       \
-		const T *x = X + (n * C + c) * isp;                                        \
-		for (int64_t mm = 0; mm < mg; mm++) {                                      \
-			int64_t m = g * mg + mm;                                               \
-			T *y = Y + (n * M + m) * osp;                                          \
-			const T *w = W + (c * mg + mm) * ksp;                                  \
-			for (int64_t kz = 0; kz < KD; kz++)                                    \
-			for (int64_t ky = 0; ky < KH; ky++)                                    \
-			for (int64_t kx = 0; kx < KW; kx++) {                                  \
-				T wv = w[(kz * KH + ky) * KW + kx];                                \
-				for (int64_t z = 0; z < D; z++) {                                  \
-					int64_t oz = z * sd + kz * dd - pd;                            \
-					if (oz < 0 || oz >= OD)                                        \
-						continue;                                                  \
-					for (int64_t yy = 0; yy < H; yy++) {                           \
-						int64_t oy = yy * sh + ky * dh - ph;                       \
-						if (oy < 0 || oy >= OH)                                    \
-							continue;                                              \
-						const T *xr = x + (z * H + yy) * Wd;                       \
-						T *yr = y + (oz * OH + oy) * OW;                           \
-						for (int64_t xx = 0; xx < Wd; xx++) {                      \
-							int64_t ox = xx * sw + kx * dw - pw;                   \
-							if (ox >= 0 && ox < OW)                                \
-								yr[ox] += xr[xx] * wv;                             \
-						}                                                          \
-					}                                                              \
-				}                                                                  \
-			}                                                                      \
-		}                                                                          \
-	}
+/* Sub-pixel (phase) decomposition: output cells o = r + s*j of one phase r
+ * along an axis see only the taps k with (r + p - k*d) divisible by s, from
+ * input i = j + (r + p - k*d)/s, so consecutive phase outputs read
+ * consecutive input columns. Each block of 16 phase columns x CONVT_MR output
+ * channels is accumulated in vector registers over taps and the group's
+ * input channels and written once (bias included): no zero taps, no
+ * read-modify-write of Y. (Weights of block rows past the channel count
+ * repeat the last row; their results are dropped.) */
+typedef float kk__xb_v8f __attribute__((vector_size(32)));
+typedef double kk__xb_v8d __attribute__((vector_size(64)));
+
+/* floor(a / b) for b > 0. */
+static int64_t fdiv(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+/* Number of o in [0, out) with o = r (mod s). */
+static int64_t phase_len(int64_t r, int64_t s, int64_t out)
+{
+	return r < out ? (out - r + s - 1) / s : 0;
+}
+
+/* Output channels per register block (x 16 phase columns). */
+#define CONVT_MR 6
+
+#define CONVT_DEF(name, T, VT)                                                   \
+static void name##_ld(VT *v, const T *row, int64_t ix0, int64_t W)              \
+{                                                                                \
+	if (ix0 >= 0 && ix0 + 8 <= W) {                                              \
+		memcpy(v, row + ix0, sizeof *v);                                         \
+		return;                                                                  \
+	}                                                                            \
+	for (int l = 0; l < 8; l++)                                                  \
+		(*v)[l] = ix0 + l >= 0 && ix0 + l < W ? row[ix0 + l] : (T)0;             \
+}                                                                                \
+static void name##_block(const T *x, const T *w, const kk__convt_geom *g,       \
+	const int64_t *r, const int64_t *j, int64_t m0, int mr, VT *acc)             \
+{                                                                                \
+	int64_t cg = g->C / g->group, mg = g->M / g->group;                          \
+	int64_t ksp = g->K[0] * g->K[1] * g->K[2], isp = g->I[0] * g->I[1] * g->I[2]; \
+	for (int q = 0; q < 2 * CONVT_MR; q++)                                       \
+		acc[q] = (VT){0};                                                        \
+	for (int64_t kz = 0; kz < g->K[0]; kz++) {                                   \
+		int64_t tz = r[0] + g->p[0] - kz * g->d[0];                              \
+		if (fdiv(tz, g->s[0]) * g->s[0] != tz)                                   \
+			continue;                                                            \
+		int64_t iz = j[0] + fdiv(tz, g->s[0]);                                   \
+		if (iz < 0 || iz >= g->I[0])                                             \
+			continue;                                                            \
+		for (int64_t ky = 0; ky < g->K[1]; ky++) {                               \
+			int64_t ty = r[1] + g->p[1] - ky * g->d[1];                          \
+			if (fdiv(ty, g->s[1]) * g->s[1] != ty)                               \
+				continue;                                                        \
+			int64_t iy = j[1] + fdiv(ty, g->s[1]);                               \
+			if (iy < 0 || iy >= g->I[1])                                         \
+				continue;                                                        \
+			for (int64_t kx = 0; kx < g->K[2]; kx++) {                           \
+				int64_t tx = r[2] + g->p[2] - kx * g->d[2];                      \
+				if (fdiv(tx, g->s[2]) * g->s[2] != tx)                           \
+					continue;                                                    \
+				int64_t ix0 = j[2] + fdiv(tx, g->s[2]);                          \
+				int64_t tap = (kz * g->K[1] + ky) * g->K[2] + kx;                \
+				const T *xr = x + (iz * g->I[1] + iy) * g->I[2];                 \
+				const T *wq[CONVT_MR];                                           \
+				for (int q = 0; q < CONVT_MR; q++)                               \
+					wq[q] = w + (m0 + (q < mr ? q : mr - 1)) * ksp + tap;        \
+				for (int64_t c = 0; c < cg; c++) {                               \
+					const T *xc = xr + c * isp;                                  \
+					VT v0, v1;                                                   \
+					name##_ld(&v0, xc, ix0, g->I[2]);                            \
+					name##_ld(&v1, xc, ix0 + 8, g->I[2]);                        \
+					int64_t wo = c * mg * ksp;                                   \
+					for (int q = 0; q < CONVT_MR; q++) {                         \
+						T wv = wq[q][wo];                                        \
+						acc[2 * q] += v0 * wv;                                   \
+						acc[2 * q + 1] += v1 * wv;                               \
+					}                                                            \
+				}                                                                \
+			}                                                                    \
+		}                                                                        \
+	}                                                                            \
+}                                                                                \
+static void name(const T *X, const T *W, const T *B, T *Y, int64_t N,           \
+	const kk__convt_geom *g)                                                     \
+{                                                                                \
+	int64_t cg = g->C / g->group, mg = g->M / g->group;                          \
+	int64_t isp = g->I[0] * g->I[1] * g->I[2], osp = g->O[0] * g->O[1] * g->O[2]; \
+	int64_t r[3], j[3], nj[3];                                                   \
+	VT acc[2 * CONVT_MR];                                                        \
+	for (int64_t n = 0; n < N; n++)                                              \
+	for (int64_t gi = 0; gi < g->group; gi++)                                    \
+	for (r[0] = 0; r[0] < g->s[0]; r[0]++)                                       \
+	for (r[1] = 0; r[1] < g->s[1]; r[1]++)                                       \
+	for (r[2] = 0; r[2] < g->s[2]; r[2]++) {                                     \
+		for (int a = 0; a < 3; a++)                                              \
+			nj[a] = phase_len(r[a], g->s[a], g->O[a]);                           \
+		const T *x = X + (n * g->C + gi * cg) * isp;                             \
+		for (int64_t m0 = 0; m0 < mg; m0 += CONVT_MR) {                          \
+			int mr = mg - m0 < CONVT_MR ? (int)(mg - m0) : CONVT_MR;             \
+			for (j[0] = 0; j[0] < nj[0]; j[0]++)                                 \
+			for (j[1] = 0; j[1] < nj[1]; j[1]++)                                 \
+			for (int64_t jx = 0; jx < nj[2]; jx += 16) {                         \
+				j[2] = jx;                                                       \
+				name##_block(x, W + gi * cg * mg * g->K[0] * g->K[1] * g->K[2],  \
+					     g, r, j, m0, mr, acc);                                  \
+				int64_t oz = r[0] + g->s[0] * j[0], oy = r[1] + g->s[1] * j[1];  \
+				int nl = nj[2] - jx < 16 ? (int)(nj[2] - jx) : 16;               \
+				for (int q = 0; q < mr; q++) {                                   \
+					int64_t m = gi * mg + m0 + q;                                \
+					T b0 = B ? B[m] : (T)0;                                      \
+					T *yr = Y + (n * g->M + m) * osp +                           \
+						(oz * g->O[1] + oy) * g->O[2] + r[2];                    \
+					for (int l = 0; l < nl; l++)                                 \
+						yr[(jx + l) * g->s[2]] = acc[2 * q + l / 8][l % 8] + b0; \
+				}                                                                \
+			}                                                                    \
+		}                                                                        \
+	}                                                                            \
+}
+
+/* Geometry of one ConvTranspose call (3-D form). */
+typedef struct {
+	int64_t C, M, group, I[3], O[3], K[3], s[3], d[3], p[3];
+} kk__convt_geom;
+
+CONVT_DEF(convt_f32, float, kk__xb_v8f)
+CONVT_DEF(convt_f64, double, kk__xb_v8d)
+
+#define CONVT_GEOM                                                               \
+	(void)ctx;                                                                   \
+	kk__convt_geom g = {C, M, group, {D, H, Wd}, {OD, OH, OW}, {KD, KH, KW},     \
+			    {sd, sh, sw}, {dd, dh, dw}, {pd, ph, pw}};
 
 void kk_convtranspose_f32(kiln_rt_ctx *ctx, const float *X, const float *W,
 	const float *B, float *Y, int64_t N, int64_t C, int64_t D, int64_t H,
@@ -59,8 +151,8 @@ void kk_convtranspose_f32(kiln_rt_ctx *ctx, const float *X, const float *W,
 	int64_t sd, int64_t sh, int64_t sw, int64_t dd, int64_t dh, int64_t dw,
 	int64_t pd, int64_t ph, int64_t pw, int64_t group)
 {
-	(void)ctx;
-	CONVT_BODY(float)
+	CONVT_GEOM
+	convt_f32(X, W, B, Y, N, &g);
 }
 
 void kk_convtranspose_f64(kiln_rt_ctx *ctx, const double *X, const double *W,
@@ -70,8 +162,8 @@ void kk_convtranspose_f64(kiln_rt_ctx *ctx, const double *X, const double *W,
 	int64_t sd, int64_t sh, int64_t sw, int64_t dd, int64_t dh, int64_t dw,
 	int64_t pd, int64_t ph, int64_t pw, int64_t group)
 {
-	(void)ctx;
-	CONVT_BODY(double)
+	CONVT_GEOM
+	convt_f64(X, W, B, Y, N, &g);
 }
 
 /* ---- Resize ------------------------------------------------------------ */
@@ -158,57 +250,142 @@ static int rs_taps(int32_t mode, int32_t coord, int32_t nm, double A, int32_t ex
 	return 4;
 }
 
+/* Drops zero-weight taps (keeps at least one); returns the new count. */
+static int rs_compact(int nt, int64_t *idx, double *w)
+{
+	int m = 0;
+	for (int j = 0; j < nt; j++)
+		if (w[j] != 0) {
+			idx[m] = idx[j];
+			w[m++] = w[j];
+		}
+	return m ? m : (nt > 0 ? 1 : nt);
+}
+
+/* Everything one Resize call needs to find the taps of an axis. */
+typedef struct {
+	int32_t rank, mode, coord, nm, excl;
+	double a;
+	const int64_t *in, *out;
+	const float *scales, *roi;
+} rs_params;
+
+/* Taps of axis k for output index o (zero weights dropped); -1 when
+ * tf_crop_and_resize samples outside the input. */
+static int rs_axis(const rs_params *p, int k, int64_t o, int64_t *idx, double *w)
+{
+	double sc = p->scales ? (double)p->scales[k] : (double)p->out[k] / (double)p->in[k];
+	double r0 = p->roi ? p->roi[k] : 0, r1 = p->roi ? p->roi[p->rank + k] : 1;
+	double len = p->scales ? (double)p->in[k] * sc : (double)p->out[k];
+	double x = rs_coord(p->coord, (double)o, p->in[k], len, sc, r0, r1);
+	int nt = rs_taps(p->mode, p->coord, p->nm, p->a, p->excl, x, p->in[k], idx, w);
+	return nt < 0 ? -1 : rs_compact(nt, idx, w);
+}
+
+/* Largest innermost output length whose taps are tabulated once per call,
+ * and most outer-axis tap combinations a row may have. */
+#define RS_TABLE 1024
+#define RS_COMBOS 64
+
+/* Outer-axis tap combinations of output row o[0..rank-1): element offsets
+ * and weights; returns the count, -1 outside (crop), -2 when too many. */
+static int rs_row_combos(const rs_params *p, const int64_t *o, const int64_t *ist,
+			 int64_t *offs, double *cw)
+{
+	int nc = 1;
+	offs[0] = 0;
+	cw[0] = 1;
+	for (int k = 0; k + 1 < p->rank; k++) {
+		int64_t idx[4];
+		double w[4];
+		int nt = rs_axis(p, k, o[k], idx, w);
+		if (nt < 0)
+			return -1;
+		if (nc * nt > RS_COMBOS)
+			return -2;
+		for (int c = nc - 1; c >= 0; c--)
+			for (int t = nt - 1; t >= 0; t--) {
+				offs[c * nt + t] = offs[c] + idx[t] * ist[k];
+				cw[c * nt + t] = cw[c] * w[t];
+			}
+		nc *= nt;
+	}
+	return nc;
+}
+
+/* One output element by the full per-axis tap product (any rank). */
+static float rs_elem(const rs_params *p, const float *X, const int64_t *o,
+		     const int64_t *ist, float extrapolation)
+{
+	int64_t idx[KK_EXTB_MAX_RANK][4];
+	double w[KK_EXTB_MAX_RANK][4], acc = 0;
+	int nt[KK_EXTB_MAX_RANK], t[KK_EXTB_MAX_RANK] = {0};
+	for (int k = 0; k < p->rank; k++)
+		if ((nt[k] = rs_axis(p, k, o[k], idx[k], w[k])) < 0)
+			return extrapolation;
+	for (;;) {
+		double wt = 1;
+		int64_t off = 0;
+		for (int k = 0; k < p->rank; k++) {
+			wt *= w[k][t[k]];
+			off += idx[k][t[k]] * ist[k];
+		}
+		acc += wt * (double)X[off];
+		int k = p->rank - 1;
+		while (k >= 0 && ++t[k] == nt[k])
+			t[k--] = 0;
+		if (k < 0)
+			break;
+	}
+	return (float)acc;
+}
+
 void kk_resize_f32(kiln_rt_ctx *ctx, const float *X, float *Y, int32_t rank,
 	const int64_t *in_dims, const int64_t *out_dims, const float *scales,
 	const float *roi, int32_t mode, int32_t coord, int32_t nearest_mode,
 	float cubic_a, int32_t exclude_outside, float extrapolation)
 {
 	(void)ctx;
-	int64_t o[KK_EXTB_MAX_RANK] = {0}, idx[KK_EXTB_MAX_RANK][4], ist[KK_EXTB_MAX_RANK];
-	double w[KK_EXTB_MAX_RANK][4];
-	int nt[KK_EXTB_MAX_RANK];
-	int64_t total = 1, s = 1;
-	for (int k = rank - 1; k >= 0; k--) {
-		total *= out_dims[k];
+	rs_params p = {rank, mode, coord, nearest_mode, exclude_outside, cubic_a,
+		       in_dims, out_dims, scales, roi};
+	int64_t o[KK_EXTB_MAX_RANK] = {0}, ist[KK_EXTB_MAX_RANK], rows = 1, s = 1;
+	int last = rank - 1;
+	int64_t OL = out_dims[last];
+	for (int k = last; k >= 0; k--) {
 		ist[k] = s;
 		s *= in_dims[k];
+		rows *= k < last ? out_dims[k] : 1;
 	}
-	for (int64_t e = 0; e < total; e++) {
-		int outside = 0;
-		for (int k = 0; k < rank; k++) {
-			double sc = scales ? (double)scales[k] : (double)out_dims[k] / (double)in_dims[k];
-			double r0 = roi ? roi[k] : 0, r1 = roi ? roi[rank + k] : 1;
-			double x = rs_coord(coord, (double)o[k], in_dims[k],
-					    scales ? (double)in_dims[k] * sc : (double)out_dims[k],
-					    sc, r0, r1);
-			nt[k] = rs_taps(mode, coord, nearest_mode, cubic_a, exclude_outside, x,
-					in_dims[k], idx[k], w[k]);
-			if (nt[k] < 0)
-				outside = 1;
-		}
-		double acc = 0;
-		if (outside) {
-			acc = extrapolation;
-		} else {
-			int t[KK_EXTB_MAX_RANK] = {0};
-			for (;;) {
-				double wt = 1;
-				int64_t off = 0;
-				for (int k = 0; k < rank; k++) {
-					wt *= w[k][t[k]];
-					off += idx[k][t[k]] * ist[k];
-				}
-				if (wt != 0)
-					acc += wt * (double)X[off];
-				int k = rank - 1;
-				while (k >= 0 && ++t[k] == nt[k])
-					t[k--] = 0;
-				if (k < 0)
-					break;
+	int64_t tidx[RS_TABLE][4], offs[RS_COMBOS];
+	double tw[RS_TABLE][4], cw[RS_COMBOS];
+	int tn[RS_TABLE];
+	int tab = OL <= RS_TABLE;
+	for (int64_t x = 0; tab && x < OL; x++)
+		tn[x] = rs_axis(&p, last, x, tidx[x], tw[x]);
+	for (int64_t r = 0; r < rows; r++, Y += OL) {
+		int nc = rs_row_combos(&p, o, ist, offs, cw);
+		for (int64_t x = 0; x < OL; x++) {
+			o[last] = x;
+			if (nc == -2 || !tab) {
+				Y[x] = nc == -1 ? extrapolation : rs_elem(&p, X, o, ist, extrapolation);
+				continue;
 			}
+			if (nc < 0 || tn[x] < 0) {
+				Y[x] = extrapolation;
+				continue;
+			}
+			double acc = 0;
+			for (int c = 0; c < nc; c++) {
+				const float *xr = X + offs[c];
+				double a = 0;
+				for (int t = 0; t < tn[x]; t++)
+					a += tw[x][t] * (double)xr[tidx[x][t]];
+				acc += cw[c] * a;
+			}
+			Y[x] = (float)acc;
 		}
-		Y[e] = (float)acc;
-		for (int k = rank - 1; k >= 0 && ++o[k] == out_dims[k]; k--)
+		o[last] = 0;
+		for (int k = last - 1; k >= 0 && ++o[k] == out_dims[k]; k--)
 			o[k] = 0;
 	}
 }

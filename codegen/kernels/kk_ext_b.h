@@ -107,7 +107,8 @@ int32_t kk_reverse_sequence(kiln_rt_ctx *ctx, int64_t elem_size, const void *X,
 	void *Y, int32_t rank, const int64_t *dims, int32_t batch_axis,
 	int32_t time_axis, const int64_t *lens);
 
-/* ONNX Det: X [batch, n, n], Y [batch]; LU with partial pivoting in double. */
+/* ONNX Det: X [batch, n, n], Y [batch]; LU with partial pivoting in double
+ * on the stack, so n <= 64 (larger n gives NaN; the lowering rejects it). */
 void kk_det_f32(kiln_rt_ctx *ctx, const float *X, float *Y, int64_t batch, int64_t n);
 void kk_det_f64(kiln_rt_ctx *ctx, const double *X, double *Y, int64_t batch, int64_t n);
 

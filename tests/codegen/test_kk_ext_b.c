@@ -46,24 +46,38 @@ static void convt_ref(const float *X, const float *W, const float *B, float *Y,
 			}
 }
 
-static void test_convtranspose_vs_gather(void **state)
+/* One configuration against convt_ref; op = extra output cells at the end
+ * (output_padding), p may be negative (output_shape larger than natural). */
+static void convt_case(int C, int H, int Wd, int M, int K, int S, int D, int P, int op, int G,
+		       unsigned seed)
 {
-	(void)state;
-	enum { C = 4, H = 3, Wd = 4, M = 6, K = 3, S = 2, D = 2, P = 1, G = 2 };
-	enum { OH = S * (H - 1) + (K - 1) * D + 1 - 2 * P, OW = S * (Wd - 1) + (K - 1) * D + 1 - 2 * P };
-	float X[C * H * Wd], W[C * (M / G) * K * K], B[M], Y[M * OH * OW], R[M * OH * OW];
-	unsigned s = 7;
-	for (size_t i = 0; i < sizeof X / sizeof *X; i++)
-		X[i] = frand(&s);
-	for (size_t i = 0; i < sizeof W / sizeof *W; i++)
-		W[i] = frand(&s);
+	int OH = S * (H - 1) + (K - 1) * D + 1 - 2 * P + op;
+	int OW = S * (Wd - 1) + (K - 1) * D + 1 - 2 * P + op;
+	float *X = malloc(sizeof(float) * C * H * Wd), *W = malloc(sizeof(float) * C * (M / G) * K * K);
+	float *B = malloc(sizeof(float) * M), *Y = malloc(sizeof(float) * M * OH * OW);
+	float *R = malloc(sizeof(float) * M * OH * OW);
+	for (int i = 0; i < C * H * Wd; i++)
+		X[i] = frand(&seed);
+	for (int i = 0; i < C * (M / G) * K * K; i++)
+		W[i] = frand(&seed);
 	for (int i = 0; i < M; i++)
-		B[i] = frand(&s);
+		B[i] = frand(&seed);
 	kk_convtranspose_f32(NULL, X, W, B, Y, 1, C, 1, H, Wd, M, 1, OH, OW, 1, K, K,
 			     1, S, S, 1, D, D, 0, P, P, G);
 	convt_ref(X, W, B, R, C, H, Wd, M, OH, OW, K, K, S, D, P, G);
 	for (int i = 0; i < M * OH * OW; i++)
-		assert_float_equal(Y[i], R[i], 1e-5);
+		assert_float_equal(Y[i], R[i], 1e-4);
+	free(X), free(W), free(B), free(Y), free(R);
+}
+
+static void test_convtranspose_vs_gather(void **state)
+{
+	(void)state;
+	convt_case(4, 3, 4, 6, 3, 2, 2, 1, 0, 2, 7);
+	convt_case(3, 5, 19, 7, 4, 2, 1, 1, 1, 1, 9);   /* > 16 columns, 7 channels */
+	convt_case(2, 3, 3, 3, 3, 3, 1, 0, 2, 1, 5);    /* stride 3, output padding */
+	convt_case(2, 3, 3, 2, 3, 2, 1, -1, 0, 1, 3);   /* negative begin pad */
+	convt_case(6, 4, 4, 6, 1, 1, 1, 0, 0, 6, 1);    /* depthwise 1x1 */
 }
 
 static void test_convtranspose_tiny(void **state)
@@ -101,6 +115,25 @@ static void test_resize_nearest_and_linear(void **state)
 		      KK_COORD_HALF_PIXEL, 0, -0.75f, 0, 0);
 	for (int i = 0; i < 9; i++)
 		assert_float_equal(cy[i], 2.0f, 1e-5);
+	/* Long rows (past the tap table): asymmetric linear x2 of a ramp. */
+	enum { L = 800 };
+	static float lx[L], ly[2 * L];
+	int64_t il[1] = {L}, ol[1] = {2 * L};
+	for (int i = 0; i < L; i++)
+		lx[i] = (float)i;
+	kk_resize_f32(NULL, lx, ly, 1, il, ol, NULL, NULL, KK_RESIZE_LINEAR,
+		      KK_COORD_ASYMMETRIC, 0, -0.75f, 0, 0);
+	for (int i = 0; i < 2 * L; i++)
+		assert_float_equal(ly[i], i / 2 >= L - 1 ? (float)(L - 1) : 0.5f * (float)i, 1e-4);
+	/* tf_crop_and_resize: roi [0.5, 1.5] of a 3-ramp samples 1.0, 2.0, then
+	 * 3.0 falls outside -> extrapolation value. */
+	float cx[3] = {0, 10, 20}, cyy[3], roi[2] = {0.5f, 1.5f};
+	int64_t i3[1] = {3}, o3[1] = {3};
+	kk_resize_f32(NULL, cx, cyy, 1, i3, o3, NULL, roi, KK_RESIZE_LINEAR,
+		      KK_COORD_TF_CROP_AND_RESIZE, 0, -0.75f, 0, -1.0f);
+	assert_float_equal(cyy[0], 10.0f, 1e-5);
+	assert_float_equal(cyy[1], 20.0f, 1e-5);
+	assert_float_equal(cyy[2], -1.0f, 0);
 }
 
 static void test_gathernd_scatternd(void **state)
