@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """gen_models.py — exports kiln's benchmark models (random weights, fixed seed)
 to ONNX opset 13, each with one input NAME.in.npy and PyTorch's eval-mode
-output NAME.ref.npy: ResNet-18, MobileNetV2, SqueezeNet 1.1 (batch N dynamic)
-and a 4-layer transformer encoder (static shape; plus its training-mode export
-transformer_enc4_train.onnx, no reference since its output is random).
+output NAME.ref.npy: ResNet-18, MobileNetV2, SqueezeNet 1.1 (batch N dynamic,
+BatchNorm statistics calibrated on random batches) and a 4-layer transformer
+encoder (static shape; plus its training-mode export transformer_enc4_train.onnx,
+no reference since its output is random).
 usage: /usr/bin/python3 bench/gen_models.py OUTDIR [NAME...]
 Needs Debian's python3-torch, python3-torchvision and python3-onnx."""
 import os
@@ -22,6 +23,18 @@ def export(model, x, path, training, dynamic_batch):
     torch.onnx.export(model, x, path, opset_version=13, training=mode,
                       do_constant_folding=not training,
                       input_names=["input"], output_names=["output"], dynamic_axes=axes)
+
+
+def calibrate(model, shape):
+    """Gives BatchNorm layers non-trivial running statistics (fresh ones are
+    mean 0, var 1, which makes BN an identity and lets activations fade): a few
+    training-mode forward passes on random batches, without gradients."""
+    if not any(isinstance(m, nn.BatchNorm2d) for m in model.modules()):
+        return
+    model.train()
+    with torch.no_grad():
+        for _ in range(3):
+            model(torch.randn(4, *shape[1:]))
 
 
 def write(out, name, model, x, dynamic_batch=True, train_export=False):
@@ -59,6 +72,7 @@ def main():
         make, shape, dynamic, train = MODELS[name]
         torch.manual_seed(0)   # per model: each file is the same whatever is selected
         model = make()
+        calibrate(model, shape)
         x = torch.randn(*shape)
         write(out, name, model, x, dynamic, train)
 

@@ -16,6 +16,8 @@ typedef struct {
 	int opt_level;           /* 0..3; default 3 */
 	const char *prefix;      /* ABI symbol prefix; NULL = "kiln_model" */
 	int mc_samples;          /* recorded in meta for MC builds */
+	int has_seed;            /* compile a default session seed into the model */
+	uint64_t seed;
 } cg_options;
 
 /* Writes the compiled model to path. CG_EMIT_OBJ also writes path's stem

@@ -261,6 +261,8 @@ static int add_meta(cg_ctx *cg)
 	fprintf(f, "kiln %d\n", KILN_ABI_VERSION);
 	if (cg->o->mc_samples > 0)
 		fprintf(f, "mc %d\n", cg->o->mc_samples);
+	if (cg->o->has_seed)
+		fprintf(f, "seed %llu\n", (unsigned long long)cg->o->seed);
 	for (int k = 0; k < cg->g->nsyms; k++) {
 		fputs("sym ", f);
 		meta_name(f, cg->g->syms[k]);

@@ -15,6 +15,7 @@
  * Meta text, one record per line, fields separated by one space:
  *   kiln 1                          format version
  *   mc T                            MC-dropout build with T samples (absent: 0)
+ *   seed S                          default session seed, 64-bit decimal (absent: 0)
  *   sym NAME                        one line per symbolic dim, index = order
  *   input DTYPE RANK DIM... NAME    DTYPE as ONNX TensorProto.DataType
  *   output DTYPE RANK DIM... NAME

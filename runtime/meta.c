@@ -195,13 +195,35 @@ static int parse_mc_line(cursor *c, rt_meta *m)
 	return 0;
 }
 
+/* "seed S": the default session seed compiled in (kiln compile --seed). */
+static int parse_seed_line(cursor *c, rt_meta *m)
+{
+	uint64_t x = 0;
+	if (m->has_seed)
+		return bad(c, "duplicate seed line");
+	if (c->p >= c->end || *c->p < '0' || *c->p > '9')
+		return bad(c, "expected a decimal number");
+	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+		unsigned d = (unsigned)(*c->p - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return bad(c, "number too large");
+		x = x * 10 + d;
+		c->p++;
+	}
+	if (at_end(c))
+		return -1;
+	m->has_seed = 1;
+	m->seed = x;
+	return 0;
+}
+
 /* One record after the first line. */
 static int parse_record(cursor *c, rt_meta *m)
 {
-	static const char *const kw[] = {"mc ", "sym ", "input ", "output "};
+	static const char *const kw[] = {"mc ", "sym ", "input ", "output ", "seed "};
 	int which = -1;
 	size_t len = (size_t)(c->end - c->p);
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		size_t kl = strlen(kw[i]);
 		if (len >= kl && memcmp(c->p, kw[i], kl) == 0) {
 			which = i;
@@ -214,6 +236,7 @@ static int parse_record(cursor *c, rt_meta *m)
 	case 1: return parse_sym_line(c, m);
 	case 2: return parse_desc_line(c, m, 1);
 	case 3: return parse_desc_line(c, m, 0);
+	case 4: return parse_seed_line(c, m);
 	default: return bad(c, "unknown record");
 	}
 }

@@ -28,6 +28,8 @@ typedef struct {
 typedef struct {
 	int version;
 	int mc;                              /* MC-dropout samples, 0 when absent */
+	int has_seed;                        /* a default seed was compiled in */
+	uint64_t seed;                       /* that seed (kiln compile --seed) */
 	int nsyms, nin, nout;
 	char **syms;                         /* nsyms decoded names */
 	rt_desc *in, *out;

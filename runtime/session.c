@@ -65,7 +65,8 @@ kiln_session *kiln_session_create(kiln_model *m, const kiln_options *opts, kiln_
 		return rt_fail(st, "out of memory"), NULL;
 	s->m = m;
 	s->threads = threads < 1 ? 1 : threads;
-	s->seed = opts && opts->has_seed ? opts->seed : RT_DEFAULT_SEED;
+	s->seed = opts && opts->has_seed ? opts->seed
+		  : m->meta.has_seed ? m->meta.seed : RT_DEFAULT_SEED;
 	ns = (size_t)m->meta.nsyms + 1;
 	ni = (size_t)m->meta.nin + 1;
 	no = (size_t)m->meta.nout + 1;

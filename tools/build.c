@@ -61,6 +61,8 @@ void tool_cg_options(const tool_opts *o, cg_options *co)
 	co->cpu = o->cpu;
 	co->opt_level = o->opt_level;
 	co->mc_samples = o->mc_samples;
+	co->has_seed = o->has_seed;
+	co->seed = o->seed;
 }
 
 int tool_load_model(const tool_opts *o, kiln_model **m)

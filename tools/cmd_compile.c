@@ -23,8 +23,6 @@ int cmd_compile(int argc, char **argv)
 		tool_opts_free(&o);
 		return r;
 	}
-	if (o.has_seed)
-		fprintf(stderr, "kiln: warning: --seed has no effect at compile time; pass it to kiln run\n");
 	if ((r = tool_build_graph(&o, 1, &g)) == TOOL_OK) {
 		tool_cg_options(&o, &co);
 		if (cg_emit_file(g, &co, (cg_emit)o.emit, o.out, &st))

@@ -43,8 +43,9 @@ static const char usage_compile[] =
 	"  --target=TRIPLE         target triple (default: host)\n"
 	"  --cpu=NAME              target CPU (default: host CPU and its features)\n"
 	"  -O0 .. -O3              LLVM optimisation level (default -O3)\n"
-	"  --seed=S                accepted, but has no effect yet: a compiled model takes\n"
-	"                          its seed at run time (kiln run --seed=S); warns\n";
+	"  --seed=S                default session seed compiled into the model, used by\n"
+	"                          Dropouts without a seed attribute (kiln run --seed and\n"
+	"                          kiln_session_set_seed override it; default 0)\n";
 
 static const char usage_run[] =
 	"usage: kiln run MODEL.onnx|MODEL.so [-i FILE | -i NAME=FILE]... [options]\n"
