@@ -298,6 +298,18 @@ int cg_lower_dropout(cg_ctx *cg, const ir_node *n)
 	if (mc > 0 && n->stochastic)
 		return dropout_mc(cg, n, mc, ratio_const, ratio);
 	LLVMValueRef cnt = cg_numel(cg, &y->shape);
+	const ir_attr *act = ir_attr_find(n, "kiln_act");
+	if (act && n->stochastic && ratio_const && !train_rt) {   /* passes/fuse_dropout.c */
+		LLVMValueRef a[12] = {cg->a_ctx, cg_i32(cg, act->i),
+				      cg_f32(cg, ir_attr_float(n, "kiln_act_alpha", 0.0f)),
+				      cg_i32(cg, x->dtype), cg_ptr(cg, x), cg_ptr(cg, y),
+				      cg_ptr(cg, mask), cnt, cg_f32(cg, ratio), dropout_seed(cg, n),
+				      cg_i32(cg, n->id), cg_i32(cg, 0)};
+		cg_call_checked(cg, "kk_act_dropout", a, 12);
+		return 0;
+	}
+	if (act)
+		return cg_fail(cg, "internal error: fused activation on a non-fusable Dropout");
 	if (n->stochastic && ratio_const && !train_rt) {
 		LLVMValueRef a[10] = {cg->a_ctx, cg_i32(cg, x->dtype), cg_ptr(cg, x), cg_ptr(cg, y),
 				      cg_ptr(cg, mask), cnt, cg_f32(cg, ratio), dropout_seed(cg, n),

@@ -43,6 +43,11 @@ int pass_identity(ir_graph *g, const pass_options *o, ir_status *st);
  * partially known shape tensors (symdata). */
 int pass_fold(ir_graph *g, const pass_options *o, ir_status *st);
 
+/* ---- passes/fuse_dropout.c ---- */
+/* Y = Dropout(Act(X)) -> one fused activation + mask-and-scale node (not in
+ * MC builds). */
+int pass_fuse_dropout(ir_graph *g, const pass_options *o, ir_status *st);
+
 /* ---- passes/dce.c ---- */
 /* Marks dead every node none of whose outputs reach a graph output. */
 int pass_dce(ir_graph *g, const pass_options *o, ir_status *st);
@@ -56,5 +61,22 @@ int pass_dce(ir_graph *g, const pass_options *o, ir_status *st);
  * outputs Y become Y_mean, Y_var (unbiased) [, Y_samples]. Fails when T < 2,
  * the graph has no stochastic Dropout, or an op cannot take the sample axis. */
 int pass_mc(ir_graph *g, const pass_options *o, ir_status *st);
+
+/* ---- passes/bind.c ---- */
+/* Supplies the value of graph input `name` (index = its position among the
+ * graph's inputs before any binding) for one run: 0 with *dt, *rank, dims[]
+ * and *data (row-major, borrowed for the call) set; non-zero when unknown. */
+typedef int (*pass_bind_fn)(void *ud, int index, const char *name, ir_dtype *dt,
+			    int *rank, int64_t *dims, const void **data);
+/* JIT value specialisation, run BEFORE pass_run_pipeline and only for
+ * in-memory builds (a compiled .so must keep its inputs): every graph input
+ * whose values decide a shape (Reshape's shape, Slice's starts, Range's
+ * limits, TopK's K... directly or through other nodes, not through Shape or
+ * Size) and is an integer tensor, or a float one of rank <= 1 with at most 16
+ * elements, is looked up; when lookup gives it, it becomes a constant holding
+ * a copy of the data (removed from g->inputs; symbols that were dims of bound
+ * inputs only become constants). Returns the number bound, or -1 when a
+ * given dtype/shape contradicts the declared input type. */
+int pass_bind_inputs(ir_graph *g, pass_bind_fn lookup, void *ud, ir_status *st);
 
 #endif

@@ -50,6 +50,7 @@ int pass_run_pipeline(ir_graph *g, const pass_options *o, ir_status *st)
 	    step(g, o, st, "identity", pass_identity, 1) ||
 	    step(g, o, st, "fold", pass_fold, 1) ||
 	    step(g, o, st, "dce", pass_dce, 1) ||
+	    step(g, o, st, "fuse-dropout", pass_fuse_dropout, 1) ||
 	    step(g, o, st, "toposort", toposort, 1))
 		return -1;
 	if (o->mc_samples > 0 &&

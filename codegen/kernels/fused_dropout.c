@@ -1,0 +1,75 @@
+/* fused_dropout.c — activation + training-mode Dropout in one pass over the
+ * data: y = act(x) * mask / (1-p). The mask comes from Philox-4x32-10 (Salmon
+ * et al., SC'11) keyed exactly as kk_dropout, so fusing never changes a
+ * result. Random words are made 16 blocks (64 elements) at a time, structure
+ * of arrays, so the rounds vectorise across blocks. */
+#include <math.h>
+
+#include "kk_fused.h"
+
+void kk_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
+
+#define GROUP 16   /* Philox blocks per chunk; 4 elements per block */
+
+/* Words of blocks b0 .. b0+GROUP-1: w[k][b] is element 4(b0+b)+k's word. */
+static void words(uint64_t seed, uint32_t node, uint32_t sample, uint64_t b0,
+		  uint32_t w[4][GROUP])
+{
+	for (int b = 0; b < GROUP; b++) {
+		uint64_t blk = b0 + (uint64_t)b;
+		uint32_t ctr[4] = {(uint32_t)blk, (uint32_t)(blk >> 32), node, sample};
+		uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
+		uint32_t out[4];
+		kk_philox4x32_10(ctr, key, out);
+		for (int k = 0; k < 4; k++)
+			w[k][b] = out[k];
+	}
+}
+
+#define ACT_DROPOUT(T, NAME, EXP, TANH) \
+static inline T act_##NAME(int32_t act, T v, T alpha) \
+{ \
+	switch (act) { \
+	case KK_ACT_RELU: return v < (T)0 ? (T)0 : v; /* NaN propagates */ \
+	case KK_ACT_LEAKY_RELU: return v < (T)0 ? alpha * v : v; \
+	case KK_ACT_SIGMOID: return (T)1 / ((T)1 + EXP(-v)); \
+	case KK_ACT_TANH: return TANH(v); \
+	default: return v; \
+	} \
+} \
+static void act_dropout_##NAME(int32_t act, T alpha, const T *x, T *y, uint8_t *mask, \
+			       int64_t n, uint32_t thr, T scale, uint64_t seed, \
+			       uint32_t node, uint32_t sample) \
+{ \
+	for (int64_t i0 = 0; i0 < n; i0 += 4 * GROUP) { \
+		uint32_t w[4][GROUP]; \
+		words(seed, node, sample, (uint64_t)i0 >> 2, w); \
+		int64_t m = n - i0 < 4 * GROUP ? n - i0 : 4 * GROUP; \
+		for (int64_t j = 0; j < m; j++) { \
+			int keep = w[j & 3][j >> 2] >= thr; \
+			T v = act_##NAME(act, x[i0 + j], alpha); \
+			y[i0 + j] = keep ? v * scale : (T)0; \
+			if (mask) \
+				mask[i0 + j] = (uint8_t)keep; \
+		} \
+	} \
+}
+ACT_DROPOUT(float, f32, expf, tanhf)
+ACT_DROPOUT(double, f64, exp, tanh)
+
+int32_t kk_act_dropout(kiln_rt_ctx *ctx, int32_t act, float alpha, int32_t dtype,
+		       const void *x, void *y, uint8_t *mask, int64_t n, float ratio,
+		       uint64_t seed, uint32_t node_id, uint32_t sample)
+{
+	(void)ctx;
+	if (!(ratio >= 0.0f && ratio < 1.0f))
+		return KILN_RUN_VALUE;
+	uint32_t thr = (uint32_t)((double)ratio * 4294967296.0);
+	if (dtype == 1)
+		act_dropout_f32(act, alpha, x, y, mask, n, thr, 1.0f / (1.0f - ratio), seed,
+				node_id, sample);
+	else
+		act_dropout_f64(act, (double)alpha, x, y, mask, n, thr,
+				1.0 / (1.0 - (double)ratio), seed, node_id, sample);
+	return KILN_RUN_OK;
+}
