@@ -148,7 +148,7 @@ int cg_lower_slice(cg_ctx *cg, const ir_node *n)
 {
 	const ir_value *x = n->in[0], *y = n->out[0];
 	int64_t st[IR_MAX_RANK], en[IR_MAX_RANK], ax[IR_MAX_RANK], sp[IR_MAX_RANK];
-	int cnt, r = x->shape.rank;
+	int cnt = 0, r = x->shape.rank;
 	if (check_dtype(cg, x) || slice_params(cg, n, st, en, ax, sp, &cnt))
 		return -1;
 	LLVMValueRef xs[IR_MAX_RANK], ss[IR_MAX_RANK], dims[IR_MAX_RANK], ds[IR_MAX_RANK];

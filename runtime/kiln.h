@@ -86,6 +86,11 @@ void kiln_session_set_seed(kiln_session *s, uint64_t seed);
 int kiln_session_run(kiln_session *s, const kiln_tensor *in, size_t n_in,
 		     kiln_tensor *out, size_t n_out, kiln_status *st);
 
+/* kiln_session_run with seed used for this run only (the session seed is
+ * left as it is): one call per Monte-Carlo draw or per training step. */
+int kiln_session_run_seed(kiln_session *s, uint64_t seed, const kiln_tensor *in, size_t n_in,
+			  kiln_tensor *out, size_t n_out, kiln_status *st);
+
 #ifdef __cplusplus
 }
 #endif

@@ -275,19 +275,36 @@ static int run_code_error(int32_t code, kiln_status *st)
 	}
 }
 
+static int run_seeded(kiln_session *s, uint64_t seed, const kiln_tensor *in, size_t n_in,
+		      kiln_tensor *out, size_t n_out, kiln_status *st);
+
 int kiln_session_run(kiln_session *s, const kiln_tensor *in, size_t n_in,
 		     kiln_tensor *out, size_t n_out, kiln_status *st)
+{
+	if (!s)
+		return rt_fail(st, "session is NULL");
+	return run_seeded(s, s->seed, in, n_in, out, n_out, st);
+}
+
+int kiln_session_run_seed(kiln_session *s, uint64_t seed, const kiln_tensor *in, size_t n_in,
+			  kiln_tensor *out, size_t n_out, kiln_status *st)
+{
+	if (!s)
+		return rt_fail(st, "session is NULL");
+	return run_seeded(s, seed, in, n_in, out, n_out, st);
+}
+
+static int run_seeded(kiln_session *s, uint64_t seed, const kiln_tensor *in, size_t n_in,
+		      kiln_tensor *out, size_t n_out, kiln_status *st)
 {
 	const rt_meta *m;
 	kiln_rt_ctx ctx;
 	int32_t code;
-	if (!s)
-		return rt_fail(st, "session is NULL");
 	m = &s->m->meta;
 	if (check_inputs(s, in, n_in, out, n_out, st) || prepare_outputs(s, st) || prepare_arena(s, st))
 		return -1;
 	memset(&ctx, 0, sizeof(ctx));
-	ctx.seed = s->seed;
+	ctx.seed = seed;
 	ctx.threads = rt_pool_threads(s->pool);
 	ctx.parallel_for = s->pool ? rt_pool_parallel_for : NULL;
 	ctx.pool = s->pool;

@@ -246,6 +246,13 @@ static void test_seed_and_options(void **state)
 	kiln_session_set_seed(s1, 123456789012345ULL);
 	run_and_check(s1, &bt, 1);
 	assert_true(toy_last_seed == 123456789012345ULL);
+	/* a per-run seed is used for that run only */
+	kiln_tensor outs[2];
+	assert_int_equal(kiln_session_run_seed(s1, 555, bt.t, 3, outs, 2, &st), 0);
+	assert_true(toy_last_seed == 555);
+	run_and_check(s1, &bt, 1);
+	assert_true(toy_last_seed == 123456789012345ULL);
+	assert_int_not_equal(kiln_session_run_seed(NULL, 1, bt.t, 3, outs, 2, &st), 0);
 	o.has_seed = 1;
 	o.seed = 42;
 	o.threads = 3;
