@@ -119,9 +119,26 @@ static void prefer_wide_vectors(cg_ctx *cg, LLVMTargetMachineRef tm)
 			LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, a);
 }
 
-/* Marks alwaysinline the internal functions the run function calls; returns
- * how many. */
-static int mark_called_from_run(cg_ctx *cg, LLVMValueRef run)
+/* The math kernels dispatch on op and dtype codes to one loop nest per
+ * (op, dtype); each call uses one. These are inlined first; the heavy nn
+ * kernels (GEMM, convolution, pooling) are not: O3 optimises each once and
+ * decides itself, which keeps compile time low for large models. */
+static int is_dispatch_kernel(const char *name)
+{
+	static const char *const names[] = {
+		"kk_unary", "kk_clip", "kk_cast", "kk_binary", "kk_pow", "kk_where", "kk_reduce",
+		"kk_argreduce", "kk_softmax", "kk_batchnorm", "kk_instancenorm", "kk_layernorm",
+		"kk_lrn", "kk_dropout", "kk_dropout_rt", "kk_act_dropout"};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (!strcmp(name, names[i]))
+			return 1;
+	return 0;
+}
+
+/* Marks alwaysinline the internal functions the run function calls that are
+ * dispatch kernels (round 0) or helpers such kernels left behind (later
+ * rounds: internal functions not named kk_*); returns how many. */
+static int mark_called_from_run(cg_ctx *cg, LLVMValueRef run, int round)
 {
 	unsigned kind = LLVMGetEnumAttributeKindForName("alwaysinline", 12);
 	unsigned noinl = LLVMGetEnumAttributeKindForName("noinline", 8);
@@ -129,6 +146,9 @@ static int mark_called_from_run(cg_ctx *cg, LLVMValueRef run)
 	int n = 0;
 	for (LLVMValueRef f = LLVMGetFirstFunction(cg->M); f; f = LLVMGetNextFunction(f)) {
 		if (LLVMIsDeclaration(f) || LLVMGetLinkage(f) != LLVMInternalLinkage)
+			continue;
+		const char *name = LLVMGetValueName(f);
+		if (round == 0 ? !is_dispatch_kernel(name) : !strncmp(name, "kk_", 3))
 			continue;
 		for (LLVMUseRef u = LLVMGetFirstUse(f); u; u = LLVMGetNextUse(u)) {
 			LLVMValueRef user = LLVMGetUser(u);
@@ -154,7 +174,7 @@ static int specialise(cg_ctx *cg, LLVMPassBuilderOptionsRef po, ir_status *st)
 	char name[160];
 	snprintf(name, sizeof name, "%s_run", cg_prefix(cg->o));
 	LLVMValueRef run = LLVMGetNamedFunction(cg->M, name);
-	for (int round = 0; run && round < 6 && mark_called_from_run(cg, run); round++) {
+	for (int round = 0; run && round < 6 && mark_called_from_run(cg, run, round); round++) {
 		LLVMErrorRef e = LLVMRunPasses(cg->M,
 			"always-inline,function(sroa,sccp,simplifycfg),globaldce", NULL, po);
 		if (e) {
