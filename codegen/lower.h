@@ -24,6 +24,18 @@ int cg_const_ints(const ir_value *v, int64_t *out, int max);
 /* Scalar contents of a constant numeric value; -1 when not constant. */
 int cg_const_float(const ir_value *v, double *out);
 
+/* ---- parallel.c ---- */
+/* Emits body over items [begin, end). vals are the run-time values the body
+ * needs (pointers...), reloaded inside the task function. */
+typedef void (*cg_body_fn)(cg_ctx *cg, LLVMValueRef begin, LLVMValueRef end,
+			   LLVMValueRef *vals, void *ud);
+/* Splits [0, total) statically over the session's threads (tasks of at least
+ * grain items) and runs body on each part; serial when threads == 1. */
+void cg_parallel(cg_ctx *cg, LLVMValueRef total, int64_t grain, LLVMValueRef *vals, int nvals,
+		 cg_body_fn body, void *ud);
+/* Whether a function is a root of code generation (run function or task). */
+int cg_is_root_fn(cg_ctx *cg, LLVMValueRef fn);
+
 /* ---- lower_elementwise.c ---- */
 int cg_lower_unary(cg_ctx *cg, const ir_node *n);
 int cg_lower_clip(cg_ctx *cg, const ir_node *n);
@@ -90,5 +102,22 @@ int cg_lower_reverse_sequence(cg_ctx *cg, const ir_node *n);
 int cg_lower_det(cg_ctx *cg, const ir_node *n);
 int cg_lower_maxunpool(cg_ctx *cg, const ir_node *n);
 int cg_lower_roialign(cg_ctx *cg, const ir_node *n);
+
+/* ---- lower_ext_c.c (ops wave C) ---- */
+int cg_lower_rnn(cg_ctx *cg, const ir_node *n);
+int cg_lower_grid_sample(cg_ctx *cg, const ir_node *n);
+int cg_lower_optimizer(cg_ctx *cg, const ir_node *n);
+
+/* ---- lower_ext_d.c (ops wave D) ---- */
+int cg_lower_qdq(cg_ctx *cg, const ir_node *n);
+int cg_lower_dynquant(cg_ctx *cg, const ir_node *n);
+int cg_lower_matmul_integer(cg_ctx *cg, const ir_node *n);
+int cg_lower_qlinear_matmul(cg_ctx *cg, const ir_node *n);
+int cg_lower_conv_integer(cg_ctx *cg, const ir_node *n);
+int cg_lower_qlinear_conv(cg_ctx *cg, const ir_node *n);
+int cg_lower_dft(cg_ctx *cg, const ir_node *n);
+int cg_lower_stft(cg_ctx *cg, const ir_node *n);
+int cg_lower_window(cg_ctx *cg, const ir_node *n);
+int cg_lower_mel_weight_matrix(cg_ctx *cg, const ir_node *n);
 
 #endif

@@ -51,13 +51,31 @@ static float attr_num(const ir_node *n, const char *name, float dflt)
 
 static int is_floatish(ir_dtype t) { return t == IR_F32 || t == IR_F64; }
 
+/* Elementwise work is split into tasks of at least this many elements. */
+#define EW_GRAIN 32768
+
+typedef struct {
+	int op;
+	ir_dtype t;
+	size_t es_in, es_out;
+	float alpha, beta;
+} unary_part;
+
+static void unary_body(cg_ctx *cg, LLVMValueRef b, LLVMValueRef e, LLVMValueRef *v, void *ud)
+{
+	const unary_part *u = ud;
+	LLVMValueRef a[8] = {cg->a_ctx, cg_i32(cg, u->op), cg_i32(cg, u->t),
+			     cg_offset(cg, v[0], b, u->es_in), cg_offset(cg, v[1], b, u->es_out),
+			     LLVMBuildSub(cg->B, e, b, ""), cg_f32(cg, u->alpha), cg_f32(cg, u->beta)};
+	cg_call(cg, "kk_unary", a, 8);
+}
+
 static int unary_call(cg_ctx *cg, int op, ir_dtype t, const ir_value *x, const ir_value *y,
 		      float alpha, float beta)
 {
-	LLVMValueRef a[8] = {cg->a_ctx, cg_i32(cg, op), cg_i32(cg, t), cg_ptr(cg, x),
-			     cg_ptr(cg, y), cg_numel(cg, &y->shape), cg_f32(cg, alpha),
-			     cg_f32(cg, beta)};
-	cg_call(cg, "kk_unary", a, 8);
+	unary_part u = {op, t, ir_dtype_size(x->dtype), ir_dtype_size(y->dtype), alpha, beta};
+	LLVMValueRef v[2] = {cg_ptr(cg, x), cg_ptr(cg, y)};
+	cg_parallel(cg, cg_numel(cg, &y->shape), EW_GRAIN, v, 2, unary_body, &u);
 	return 0;
 }
 
@@ -131,33 +149,66 @@ static int binary_op(const ir_node *n)
 	}
 }
 
-/* y = op(a, b) with a and b broadcast to y's shape. */
+typedef struct {
+	const char *kernel;
+	int op, t1, t2;
+	const ir_shape *sa, *sb, *so;
+	size_t ea, eb, ey;
+} binary_part;
+
+/* Rows [b, e) of the output's first dim (or the whole scalar). */
+static void binary_body(cg_ctx *cg, LLVMValueRef b, LLVMValueRef e, LLVMValueRef *v, void *ud)
+{
+	const binary_part *p = ud;
+	int r = p->so->rank;
+	LLVMValueRef dims[IR_MAX_RANK], as[IR_MAX_RANK], bs[IR_MAX_RANK], ys[IR_MAX_RANK];
+	LLVMValueRef pa = v[0], pb = v[1], py = v[2];
+	cg_dims(cg, p->so, dims);
+	cg_bcast_strides(cg, p->sa, p->so, as);
+	cg_bcast_strides(cg, p->sb, p->so, bs);
+	if (r > 0) {
+		cg_dense_strides(cg, p->so, ys);
+		pa = cg_offset(cg, pa, LLVMBuildMul(cg->B, b, as[0], ""), p->ea);
+		pb = cg_offset(cg, pb, LLVMBuildMul(cg->B, b, bs[0], ""), p->eb);
+		py = cg_offset(cg, py, LLVMBuildMul(cg->B, b, ys[0], ""), p->ey);
+		dims[0] = LLVMBuildSub(cg->B, e, b, "");
+	}
+	LLVMValueRef args[11], *q = args;
+	*q++ = cg->a_ctx;
+	if (p->op >= 0)
+		*q++ = cg_i32(cg, p->op);
+	*q++ = cg_i32(cg, p->t1);
+	if (p->t2 >= 0)
+		*q++ = cg_i32(cg, p->t2);
+	*q++ = pa;
+	*q++ = pb;
+	*q++ = py;
+	*q++ = cg_i32(cg, r);
+	*q++ = cg_i64_array(cg, dims, r);
+	*q++ = cg_i64_array(cg, as, r);
+	*q++ = cg_i64_array(cg, bs, r);
+	cg_call(cg, p->kernel, args, (int)(q - args));
+}
+
+/* y = op(a, b) with a and b broadcast to y's shape, split over y's rows. */
 static void binary_call(cg_ctx *cg, const char *kernel, int op, int t1, int t2,
 			const ir_value *a, LLVMValueRef pa, const ir_shape *sa,
 			const ir_value *b, const ir_value *y)
 {
+	binary_part p = {kernel, op, t1, t2, sa, &b->shape, &y->shape,
+			 ir_dtype_size(a->dtype), ir_dtype_size(b->dtype), ir_dtype_size(y->dtype)};
+	LLVMValueRef v[3] = {pa, cg_ptr(cg, b), cg_ptr(cg, y)};
 	const ir_shape *so = &y->shape;
-	LLVMValueRef dims[IR_MAX_RANK], as[IR_MAX_RANK], bs[IR_MAX_RANK];
-	cg_dims(cg, so, dims);
-	cg_bcast_strides(cg, sa, so, as);
-	cg_bcast_strides(cg, &b->shape, so, bs);
-	int r = so->rank;
-	LLVMValueRef args[11], *p = args;
-	*p++ = cg->a_ctx;
-	if (op >= 0)
-		*p++ = cg_i32(cg, op);
-	*p++ = cg_i32(cg, t1);
-	if (t2 >= 0)
-		*p++ = cg_i32(cg, t2);
-	*p++ = pa;
-	*p++ = cg_ptr(cg, b);
-	*p++ = cg_ptr(cg, y);
-	*p++ = cg_i32(cg, r);
-	*p++ = cg_i64_array(cg, dims, r);
-	*p++ = cg_i64_array(cg, as, r);
-	*p++ = cg_i64_array(cg, bs, r);
-	(void)a;
-	cg_call(cg, kernel, args, (int)(p - args));
+	if (so->rank == 0) {
+		binary_body(cg, cg_i64(cg, 0), cg_i64(cg, 1), v, &p);
+		return;
+	}
+	/* grain in rows: about EW_GRAIN elements (the static part of a row) */
+	int64_t row = 1;
+	for (int i = 1; i < so->rank; i++)
+		row *= so->d[i].c > 0 ? so->d[i].c : 1;
+	int64_t grain = EW_GRAIN / row > 0 ? EW_GRAIN / row : 1;
+	cg_parallel(cg, cg_dim(cg, so->d[0]), grain, v, 3, binary_body, &p);
 }
 
 int cg_lower_binary(cg_ctx *cg, const ir_node *n)
@@ -281,6 +332,23 @@ static int dropout_mc(cg_ctx *cg, const ir_node *n, int64_t T, int ratio_const, 
 	return 0;
 }
 
+typedef struct {
+	ir_dtype t;
+	float ratio;
+	const ir_node *n;
+} dropout_part;
+
+/* Elements [b, e) of a constant-ratio Dropout (ratio checked at compile
+ * time, so the kernel cannot fail). The mask of element i does not depend on
+ * the split: kk_dropout_range keys it by the absolute index. */
+static void dropout_body(cg_ctx *cg, LLVMValueRef b, LLVMValueRef e, LLVMValueRef *v, void *ud)
+{
+	const dropout_part *p = ud;
+	LLVMValueRef a[11] = {cg->a_ctx, cg_i32(cg, p->t), v[0], v[1], v[2], cg_f32(cg, p->ratio),
+			      v[3], cg_i32(cg, p->n->id), cg_i32(cg, 0), b, e};
+	cg_call(cg, "kk_dropout_range", a, 11);
+}
+
 /* A Dropout the passes left in place is stochastic (n->stochastic) or reads
  * ratio/training_mode at run time; otherwise it is a copy with an all-true mask. */
 int cg_lower_dropout(cg_ctx *cg, const ir_node *n)
@@ -311,10 +379,11 @@ int cg_lower_dropout(cg_ctx *cg, const ir_node *n)
 	if (act)
 		return cg_fail(cg, "internal error: fused activation on a non-fusable Dropout");
 	if (n->stochastic && ratio_const && !train_rt) {
-		LLVMValueRef a[10] = {cg->a_ctx, cg_i32(cg, x->dtype), cg_ptr(cg, x), cg_ptr(cg, y),
-				      cg_ptr(cg, mask), cnt, cg_f32(cg, ratio), dropout_seed(cg, n),
-				      cg_i32(cg, n->id), cg_i32(cg, 0)};
-		cg_call_checked(cg, "kk_dropout", a, 10);
+		if (!(ratio >= 0 && ratio < 1))
+			return cg_fail(cg, "ratio %g is outside [0, 1)", ratio);
+		dropout_part p = {x->dtype, (float)ratio, n};
+		LLVMValueRef v[4] = {cg_ptr(cg, x), cg_ptr(cg, y), cg_ptr(cg, mask), dropout_seed(cg, n)};
+		cg_parallel(cg, cnt, EW_GRAIN, v, 4, dropout_body, &p);
 		return 0;
 	}
 	static const uint8_t one = 1;

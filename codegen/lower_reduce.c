@@ -84,6 +84,49 @@ static int contiguous(const ir_shape *s, const int *mask, int *lo, int *hi)
 	return 1;
 }
 
+/* Row-wise kernels over [outer, len, inner] (Softmax family, contiguous
+ * reductions), split over outer rows. */
+typedef struct {
+	const char *kernel;
+	int op;
+	ir_dtype t;
+	const ir_shape *s;
+	int lo, legacy;    /* rows are dims [0, lo); len = dims [lo, hi] */
+	int hi;            /* reductions: last reduced axis; softmax: unused */
+	int reduce;
+} rows_part;
+
+static int64_t rows_grain(const ir_shape *s, int from)
+{
+	int64_t row = 1;
+	for (int i = from; i < s->rank; i++)
+		row *= s->d[i].c > 0 ? s->d[i].c : 1;
+	return 32768 / row > 0 ? 32768 / row : 1;
+}
+
+static void rows_body(cg_ctx *cg, LLVMValueRef b, LLVMValueRef e, LLVMValueRef *v, void *ud)
+{
+	const rows_part *p = ud;
+	const ir_shape *s = p->s;
+	size_t es = ir_dtype_size(p->t);
+	LLVMValueRef len, inner, out_row;
+	if (p->reduce) {
+		len = cg_span(cg, s, p->lo, p->hi + 1);
+		inner = cg_span(cg, s, p->hi + 1, s->rank);
+		out_row = inner;
+	} else {
+		len = p->legacy ? cg_span(cg, s, p->lo, s->rank) : cg_dim(cg, s->d[p->lo]);
+		inner = p->legacy ? cg_i64(cg, 1) : cg_span(cg, s, p->lo + 1, s->rank);
+		out_row = LLVMBuildMul(cg->B, len, inner, "");
+	}
+	LLVMValueRef in_row = LLVMBuildMul(cg->B, len, inner, "");
+	LLVMValueRef a[8] = {cg->a_ctx, cg_i32(cg, p->op), cg_i32(cg, p->t),
+			     cg_offset(cg, v[0], LLVMBuildMul(cg->B, b, in_row, ""), es),
+			     cg_offset(cg, v[1], LLVMBuildMul(cg->B, b, out_row, ""), es),
+			     LLVMBuildSub(cg->B, e, b, ""), len, inner};
+	cg_call(cg, p->kernel, a, 8);
+}
+
 int cg_node_scratch(const ir_node *n, cg_lin *bytes)
 {
 	memset(bytes, 0, sizeof *bytes);
@@ -146,15 +189,18 @@ int cg_lower_reduce(cg_ctx *cg, const ir_node *n)
 		return 0;
 	}
 	LLVMValueRef src, outer, rlen, inner;
-	if (contiguous(&x->shape, mask, &lo, &hi)) {
-		if (lo < 0)
-			lo = hi = x->shape.rank;
+	if (contiguous(&x->shape, mask, &lo, &hi) && lo >= 0) {
+		rows_part p = {"kk_reduce", red_op(n->op), x->dtype, &x->shape, lo, 0, hi, 1};
+		LLVMValueRef v[2] = {cg_ptr(cg, x), cg_ptr(cg, y)};
+		cg_parallel(cg, cg_span(cg, &x->shape, 0, lo), rows_grain(&x->shape, lo), v, 2,
+			    rows_body, &p);
+		return 0;
+	}
+	if (contiguous(&x->shape, mask, &lo, &hi)) { /* every reduced axis has size 1 */
 		src = cg_ptr(cg, x);
-		outer = cg_span(cg, &x->shape, 0, lo);
-		rlen = cg_span(cg, &x->shape, lo, hi + 1);
-		inner = cg_span(cg, &x->shape, hi + 1, x->shape.rank);
-		if (lo == x->shape.rank) /* every reduced axis has size 1 */
-			rlen = cg_i64(cg, 1);
+		outer = cg_numel(cg, &x->shape);
+		rlen = cg_i64(cg, 1);
+		inner = cg_i64(cg, 1);
 	} else {
 		src = gather_reduced_last(cg, x, mask, &outer, &rlen);
 		inner = cg_i64(cg, 1);
@@ -195,11 +241,9 @@ int cg_lower_softmax(cg_ctx *cg, const ir_node *n)
 		return cg_fail(cg, "input must have rank >= 1");
 	if (cg_norm_axis(cg, ir_attr_int(n, "axis", legacy ? 1 : -1), s->rank, &axis))
 		return -1;
-	LLVMValueRef len = legacy ? cg_span(cg, s, axis, s->rank) : cg_dim(cg, s->d[axis]);
-	LLVMValueRef inner = legacy ? cg_i64(cg, 1) : cg_span(cg, s, axis + 1, s->rank);
-	LLVMValueRef a[8] = {cg->a_ctx, cg_i32(cg, op), cg_i32(cg, x->dtype), cg_ptr(cg, x),
-			     cg_ptr(cg, n->out[0]), cg_span(cg, s, 0, axis), len, inner};
-	cg_call(cg, "kk_softmax", a, 8);
+	rows_part p = {"kk_softmax", op, x->dtype, s, axis, legacy};
+	LLVMValueRef v[2] = {cg_ptr(cg, x), cg_ptr(cg, n->out[0])};
+	cg_parallel(cg, cg_span(cg, s, 0, axis), rows_grain(s, axis), v, 2, rows_body, &p);
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <llvm-c/Transforms/PassBuilder.h>
 
 #include "cg.h"
+#include "lower.h"
 
 static void init_llvm(void)
 {
@@ -128,7 +129,7 @@ static int is_dispatch_kernel(const char *name)
 	static const char *const names[] = {
 		"kk_unary", "kk_clip", "kk_cast", "kk_binary", "kk_pow", "kk_where", "kk_reduce",
 		"kk_argreduce", "kk_softmax", "kk_batchnorm", "kk_instancenorm", "kk_layernorm",
-		"kk_lrn", "kk_dropout", "kk_dropout_rt", "kk_act_dropout"};
+		"kk_lrn", "kk_dropout", "kk_dropout_range", "kk_dropout_rt", "kk_act_dropout"};
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
 		if (!strcmp(name, names[i]))
 			return 1;
@@ -138,7 +139,7 @@ static int is_dispatch_kernel(const char *name)
 /* Marks alwaysinline the internal functions the run function calls that are
  * dispatch kernels (round 0) or helpers such kernels left behind (later
  * rounds: internal functions not named kk_*); returns how many. */
-static int mark_called_from_run(cg_ctx *cg, LLVMValueRef run, int round)
+static int mark_called_from_run(cg_ctx *cg, int round)
 {
 	unsigned kind = LLVMGetEnumAttributeKindForName("alwaysinline", 12);
 	unsigned noinl = LLVMGetEnumAttributeKindForName("noinline", 8);
@@ -153,7 +154,7 @@ static int mark_called_from_run(cg_ctx *cg, LLVMValueRef run, int round)
 		for (LLVMUseRef u = LLVMGetFirstUse(f); u; u = LLVMGetNextUse(u)) {
 			LLVMValueRef user = LLVMGetUser(u);
 			if (!LLVMIsAInstruction(user) ||
-			    LLVMGetBasicBlockParent(LLVMGetInstructionParent(user)) != run)
+			    !cg_is_root_fn(cg, LLVMGetBasicBlockParent(LLVMGetInstructionParent(user))))
 				continue;
 			LLVMRemoveEnumAttributeAtIndex(f, LLVMAttributeFunctionIndex, noinl);
 			LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, a);
@@ -171,10 +172,7 @@ static int mark_called_from_run(cg_ctx *cg, LLVMValueRef run, int round)
  * optimiser never spends time on a generic body. */
 static int specialise(cg_ctx *cg, LLVMPassBuilderOptionsRef po, ir_status *st)
 {
-	char name[160];
-	snprintf(name, sizeof name, "%s_run", cg_prefix(cg->o));
-	LLVMValueRef run = LLVMGetNamedFunction(cg->M, name);
-	for (int round = 0; run && round < 6 && mark_called_from_run(cg, run, round); round++) {
+	for (int round = 0; round < 6 && mark_called_from_run(cg, round); round++) {
 		LLVMErrorRef e = LLVMRunPasses(cg->M,
 			"always-inline,function(sroa,sccp,simplifycfg),globaldce", NULL, po);
 		if (e) {
