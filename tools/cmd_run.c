@@ -1,7 +1,8 @@
 /* cmd_run.c — `kiln run`: one run of a .onnx (compiled in memory) or a .so
  * made by kiln compile, on .npy or TensorProto .pb inputs given in graph
  * order or by name; outputs are written as OUTDIR/output_K.npy and
- * summarised on stdout. */
+ * summarised on stdout. A .onnx is specialised on the values of the inputs
+ * that decide shapes (pass_bind_inputs) before it is compiled. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "frontend.h"
+#include "passes.h"
 #include "tools.h"
 
 /* One input tensor read from a file (data malloc-owned). */
@@ -62,25 +64,23 @@ static int read_tensor(const char *path, kiln_tensor *t)
 	return TOOL_OK;
 }
 
-/* Index of the input named name, or -1. */
-static int input_index(const kiln_model *m, const char *name, size_t len)
+/* Index of the input named name among names[0..n), or -1. */
+static int input_index(const char *const *names, int n, const char *name, size_t len)
 {
-	kiln_tensor_info info;
-	for (int i = 0; i < kiln_model_num_inputs(m); i++)
-		if (kiln_model_input(m, i, &info) == 0 && strlen(info.name) == len &&
-		    memcmp(info.name, name, len) == 0)
+	for (int i = 0; i < n; i++)
+		if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
 			return i;
 	return -1;
 }
 
-/* Maps the -i arguments onto graph inputs (positional or NAME=FILE). */
-static int assign_inputs(const tool_opts *o, const kiln_model *m, in_slot *slots)
+/* Maps the -i arguments onto the inputs names[0..n) (positional or
+ * NAME=FILE). */
+static int assign_inputs(const tool_opts *o, const char *const *names, int n, in_slot *slots)
 {
-	int n = kiln_model_num_inputs(m), next = 0;
-	kiln_tensor_info info;
+	int next = 0;
 	for (int k = 0; k < o->ninputs; k++) {
 		const char *arg = o->inputs[k], *eq = strchr(arg, '=');
-		int idx = eq ? input_index(m, arg, (size_t)(eq - arg)) : -1;
+		int idx = eq ? input_index(names, n, arg, (size_t)(eq - arg)) : -1;
 		const char *file = idx >= 0 ? eq + 1 : arg;
 		if (idx < 0) {
 			if (eq && access(arg, F_OK) != 0)
@@ -90,26 +90,103 @@ static int assign_inputs(const tool_opts *o, const kiln_model *m, in_slot *slots
 				return tool_error(TOOL_USAGE, "run: too many inputs: the model has %d", n);
 			idx = next++;
 		}
-		kiln_model_input(m, idx, &info);
 		if (slots[idx].file)
-			return tool_error(TOOL_USAGE, "run: input '%s' given twice", info.name);
+			return tool_error(TOOL_USAGE, "run: input '%s' given twice", names[idx]);
 		slots[idx].file = file;
 	}
-	for (int i = 0; i < n; i++) {
-		kiln_model_input(m, i, &info);
+	for (int i = 0; i < n; i++)
 		if (!slots[i].file)
 			return tool_error(TOOL_USAGE, "run: missing input '%s' (give -i FILE in graph-input order "
-					  "or -i %s=FILE)", info.name, info.name);
-	}
+					  "or -i %s=FILE)", names[i], names[i]);
 	return TOOL_OK;
 }
 
-static int load_inputs(const tool_opts *o, const kiln_model *m, in_slot *slots)
+static int load_inputs(const tool_opts *o, const char *const *names, int n, in_slot *slots)
 {
-	int r = assign_inputs(o, m, slots);
-	for (int i = 0; r == TOOL_OK && i < kiln_model_num_inputs(m); i++)
+	int r = assign_inputs(o, names, n, slots);
+	for (int i = 0; r == TOOL_OK && i < n; i++)
 		r = read_tensor(slots[i].file, &slots[i].t);
 	return r;
+}
+
+/* pass_bind_fn over the tensors read for the original graph's inputs. */
+static int bind_lookup(void *ud, int index, const char *name, ir_dtype *dt, int *rank,
+		       int64_t *dims, const void **data)
+{
+	const kiln_tensor *t = &((const in_slot *)ud)[index].t;
+	(void)name;
+	*dt = (ir_dtype)t->dtype;
+	*rank = t->rank;
+	memcpy(dims, t->dims, sizeof(int64_t) * (size_t)t->rank);
+	*data = t->data;
+	return 0;
+}
+
+/* The input names, as strdup'd strings (*n of them; NULL on no memory). */
+static char **model_names(const kiln_model *m, int *n)
+{
+	kiln_tensor_info info;
+	*n = kiln_model_num_inputs(m);
+	char **names = calloc((size_t)*n + 1, sizeof(*names));
+	for (int i = 0; names && i < *n; i++)
+		if (kiln_model_input(m, i, &info) == 0)
+			names[i] = strdup(info.name);
+	return names;
+}
+
+static char **graph_names(const ir_graph *g, int *n)
+{
+	*n = g->ninputs;
+	char **names = calloc((size_t)*n + 1, sizeof(*names));
+	for (int i = 0; names && i < *n; i++)
+		names[i] = strdup(g->inputs[i]->name);
+	return names;
+}
+
+/* Loads the model and reads the -i tensors into slots (one per input of the
+ * .so, or of the ORIGINAL graph of a .onnx: the JIT build binds the inputs
+ * that decide shapes to their values, so the model may have fewer). */
+static int prepare(const tool_opts *o, kiln_model **m, char ***names, int *n, in_slot **slots)
+{
+	ir_status st = {0};
+	void *g = NULL;
+	int r;
+	if (tool_is_shared_lib(o->model))
+		r = tool_load_model(o, m);
+	else
+		r = tool_build_graph(o, 0, &g);
+	if (r != TOOL_OK)
+		return r;
+	*names = g ? graph_names(g, n) : model_names(*m, n);
+	*slots = calloc((size_t)*n + 1, sizeof(**slots));
+	if (!*names || !*slots)
+		r = tool_error(TOOL_ERR, "out of memory");
+	if (r == TOOL_OK)
+		r = load_inputs(o, (const char *const *)*names, *n, *slots);
+	if (!g)
+		return r;
+	if (r == TOOL_OK && pass_bind_inputs(g, bind_lookup, *slots, &st) < 0)
+		r = tool_error(TOOL_ERR, "%s", st.msg);
+	if (r != TOOL_OK) {
+		ir_graph_free(g);
+		return r;
+	}
+	return tool_jit_graph(o, g, m);
+}
+
+/* The run's input array in the model's order, by name from the slots. */
+static int gather_inputs(const kiln_model *m, char **names, int n, const in_slot *slots,
+			 kiln_tensor *in)
+{
+	kiln_tensor_info info;
+	for (int i = 0; i < kiln_model_num_inputs(m); i++) {
+		int k = kiln_model_input(m, i, &info) == 0 ?
+			input_index((const char *const *)names, n, info.name, strlen(info.name)) : -1;
+		if (k < 0)
+			return tool_error(TOOL_ERR, "run: model input %d has no tensor", i);
+		in[i] = slots[k].t;
+	}
+	return TOOL_OK;
 }
 
 /* mkdir -p */
@@ -214,11 +291,16 @@ static int session_for(const tool_opts *o, kiln_model *m, kiln_session **s)
 	return *s ? TOOL_OK : tool_error(TOOL_ERR, "%s", st.msg);
 }
 
-static void free_slots(in_slot *slots, int n)
+static void free_slots(in_slot *slots, char **names, int n)
 {
-	for (int i = 0; slots && i < n; i++)
-		free(slots[i].t.data);
+	for (int i = 0; i < n; i++) {
+		if (slots)
+			free(slots[i].t.data);
+		if (names)
+			free(names[i]);
+	}
 	free(slots);
+	free(names);
 }
 
 int cmd_run(int argc, char **argv)
@@ -226,34 +308,31 @@ int cmd_run(int argc, char **argv)
 	tool_opts o;
 	kiln_model *m = NULL;
 	kiln_session *s = NULL;
-	kiln_tensor *out = NULL;
+	kiln_tensor *out = NULL, *in = NULL;
 	in_slot *slots = NULL;
+	char **names = NULL;
 	kiln_status st;
-	int r, nin = 0, nout = 0;
+	int r, n = 0, nin = 0, nout = 0;
 	if ((r = tool_parse("run", OPT_INPUT | OPT_OUT | OPT_SEED | OPT_THREADS | OPT_BUILD, argc, argv, &o)))
 		return r;
-	if ((r = tool_load_model(&o, &m)) == TOOL_OK) {
+	if ((r = prepare(&o, &m, &names, &n, &slots)) == TOOL_OK) {
 		nin = kiln_model_num_inputs(m);
 		nout = kiln_model_num_outputs(m);
-		slots = calloc((size_t)nin + 1, sizeof(*slots));
+		in = calloc((size_t)nin + 1, sizeof(*in));
 		out = calloc((size_t)nout + 1, sizeof(*out));
-		if (!slots || !out)
+		if (!in || !out)
 			r = tool_error(TOOL_ERR, "out of memory");
 	}
-	if (r == TOOL_OK && (r = load_inputs(&o, m, slots)) == TOOL_OK && (r = session_for(&o, m, &s)) == TOOL_OK) {
-		kiln_tensor *in = calloc((size_t)nin + 1, sizeof(*in));
-		for (int i = 0; in && i < nin; i++)
-			in[i] = slots[i].t;
-		if (!in)
-			r = tool_error(TOOL_ERR, "out of memory");
-		else if (kiln_session_run(s, in, (size_t)nin, out, (size_t)nout, &st))
+	if (r == TOOL_OK && (r = gather_inputs(m, names, n, slots, in)) == TOOL_OK &&
+	    (r = session_for(&o, m, &s)) == TOOL_OK) {
+		if (kiln_session_run(s, in, (size_t)nin, out, (size_t)nout, &st))
 			r = tool_error(TOOL_ERR, "%s", st.msg);
 		else
 			r = write_outputs(&o, m, out, nout);
-		free(in);
 	}
 	kiln_session_free(s);
-	free_slots(slots, nin);
+	free_slots(slots, names, n);
+	free(in);
 	free(out);
 	kiln_model_free(m);
 	tool_opts_free(&o);

@@ -85,6 +85,11 @@ int tool_is_shared_lib(const char *path);
 /* Loads the .onnx and runs the pass pipeline per o; graph returned as void*
  * (an ir_graph) so this header needs no compiler headers. */
 int tool_build_graph(const tool_opts *o, int run_passes, void **graph);
+/* Runs the pass pipeline per o on graph (an ir_graph); a failure on an input
+ * kiln needs constant mentions that kiln run specialises on its value. */
+int tool_run_passes(const tool_opts *o, void *graph);
+/* Pass pipeline + cg_jit on a loaded graph; frees the graph either way. */
+int tool_jit_graph(const tool_opts *o, void *graph, kiln_model **m);
 /* .so: kiln_model_load; .onnx: build graph + cg_jit. */
 int tool_load_model(const tool_opts *o, kiln_model **m);
 #ifdef KILN_CODEGEN_H

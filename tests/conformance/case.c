@@ -2,10 +2,13 @@
  * pipeline (mode AUTO) -> cg_jit -> kiln_session_run on every test_data_set_N,
  * comparing outputs the way ONNX's backend runner does (same dtype and shape;
  * floats |a-b| <= atol + rtol*|b|, NaN == NaN; other types exact). The four
- * random training-Dropout cases are checked statistically instead. */
+ * random training-Dropout cases are checked statistically instead. Inputs
+ * that decide a shape are bound to the data set's values (pass_bind_inputs),
+ * and bfloat16 tensors stored as uint16 are taken as bfloat16. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -201,71 +204,159 @@ static int read_tensors(const char *dir, const char *prefix, onnx_tensor *t, cha
 	}
 }
 
-static int run_data_set(kiln_session *s, int n_out, const char *dir, int statistical, char *msg)
+/* Maps the data set's tensors onto the model's inputs: by position when no
+ * input was bound, else by name through the original graph's input names
+ * (input_K.pb is the original K-th input). bfloat16 inputs stored as uint16
+ * (numpy has no bfloat16) are passed as bfloat16. */
+static int map_inputs(const kiln_model *m, const onnx_tensor *in, int n_in, char **names,
+		      int bound, kiln_tensor *kin, int *n_kin, char *msg)
+{
+	int n = bound ? kiln_model_num_inputs(m) : n_in;
+	for (int i = 0; i < n; i++) {
+		kiln_tensor_info info;
+		int k = i;
+		memset(&info, 0, sizeof info);
+		if (i < kiln_model_num_inputs(m))
+			kiln_model_input(m, i, &info);
+		if (bound) {
+			for (k = 0; k < n_in && strcmp(names[k], info.name) != 0; k++)
+				;
+			if (k == n_in)
+				return why(msg, "run: no input_K.pb for model input '%s'", info.name);
+		}
+		memset(&kin[i], 0, sizeof kin[i]);
+		kin[i].dtype = in[k].dtype;
+		if (info.dtype == IR_BF16 && in[k].dtype == IR_U16)
+			kin[i].dtype = IR_BF16;
+		kin[i].rank = in[k].rank;
+		memcpy(kin[i].dims, in[k].dims, sizeof kin[i].dims);
+		kin[i].data = in[k].data;
+	}
+	*n_kin = n;
+	return 0;
+}
+
+static int run_data_set(kiln_session *s, const kiln_model *m, char **names, int bound,
+			const char *dir, int statistical, char *msg)
 {
 	static onnx_tensor in[MAX_IO], exp[MAX_IO];
 	kiln_tensor kin[MAX_IO], kout[MAX_IO];
+	int n_out = kiln_model_num_outputs(m), n_kin = 0;
 	int n_in = read_tensors(dir, "input", in, msg);
 	int n_exp = n_in < 0 ? -1 : read_tensors(dir, "output", exp, msg);
 	if (n_exp < 0)
 		return -1;
 	if (n_exp != n_out)
 		return why(msg, "model has %d outputs, test data %d", n_out, n_exp);
-	for (int i = 0; i < n_in; i++) {
-		memset(&kin[i], 0, sizeof kin[i]);
-		kin[i].dtype = in[i].dtype;
-		kin[i].rank = in[i].rank;
-		memcpy(kin[i].dims, in[i].dims, sizeof kin[i].dims);
-		kin[i].data = in[i].data;
-	}
+	if (map_inputs(m, in, n_in, names, bound, kin, &n_kin, msg))
+		return -1;
 	memset(kout, 0, sizeof kout);
 	kiln_status kst = {0};
-	if (kiln_session_run(s, kin, (size_t)n_in, kout, (size_t)n_out, &kst))
+	if (kiln_session_run(s, kin, (size_t)n_kin, kout, (size_t)n_out, &kst))
 		return why(msg, "run: %s", kst.msg);
 	if (statistical)
 		return check_dropout_stats(in, n_in, kout, exp, n_out, msg);
-	for (int k = 0; k < n_out; k++)
-		if (compare_output(&kout[k], &exp[k], k, msg))
+	for (int k = 0; k < n_out; k++) {
+		kiln_tensor got = kout[k];
+		if (got.dtype == IR_BF16 && exp[k].dtype == IR_U16)
+			got.dtype = IR_U16;  /* bfloat16 reference stored as uint16: bitwise */
+		if (compare_output(&got, &exp[k], k, msg))
 			return -1;
+	}
 	return 0;
 }
 
-/* Compiles the case's model and runs each data set; 0 when all pass. */
-int conf_run_case(const char *dir, const char *suite, const char *name, int opt_level, char *msg)
+/* ---- compiling, with shape-deciding inputs bound per data set ---------- */
+
+typedef struct {
+	const char *dir;          /* the data set folder */
+	onnx_tensor t[MAX_IO];
+} bind_ctx;
+
+/* pass_bind_fn: the value of the original graph's input `index` from
+ * DIR/input_INDEX.pb. */
+static int bind_lookup(void *ud, int index, const char *name, ir_dtype *dt, int *rank,
+		       int64_t *dims, const void **data)
+{
+	bind_ctx *c = ud;
+	char path[4096];
+	ir_status st = {0};
+	(void)name;
+	if (index >= MAX_IO)
+		return -1;
+	snprintf(path, sizeof path, "%s/input_%d.pb", c->dir, index);
+	if (!exists(path) || onnx_tensor_read_pb(path, &c->t[index], &st))
+		return -1;
+	*dt = c->t[index].dtype;
+	*rank = c->t[index].rank;
+	memcpy(dims, c->t[index].dims, sizeof(int64_t) * (size_t)c->t[index].rank);
+	*data = c->t[index].data;
+	return 0;
+}
+
+/* Loads the model, binds shape-deciding inputs from set_dir, runs the
+ * pipeline and JIT-compiles; names gets the original input names and
+ * *bound the number of inputs bound. NULL with msg on failure. */
+static kiln_session *build(const char *dir, const char *set_dir, int opt_level, char **names,
+			   int *bound, kiln_model **mp, char *msg)
 {
 	char path[4096];
 	ir_status st = {0};
 	snprintf(path, sizeof path, "%s/model.onnx", dir);
 	ir_graph *g = onnx_load_file(path, &st);
 	if (!g)
-		return why(msg, "load: %s", st.msg);
+		return why(msg, "load: %s", st.msg), NULL;
+	for (int i = 0; i < g->ninputs && i < MAX_IO; i++)
+		names[i] = strdup(g->inputs[i]->name);
+	bind_ctx *bc = calloc(1, sizeof *bc);
+	bc->dir = set_dir;
+	*bound = pass_bind_inputs(g, bind_lookup, bc, &st);
+	for (int i = 0; i < MAX_IO; i++)
+		onnx_tensor_free(&bc->t[i]);
+	free(bc);
+	if (*bound < 0)
+		return why(msg, "bind: %s", st.msg), NULL;
 	pass_options po = {0};
 	po.mode = PASS_MODE_AUTO;
 	if (pass_run_pipeline(g, &po, &st))
-		return why(msg, "passes: %s", st.msg);
+		return why(msg, "passes: %s", st.msg), NULL;
 	cg_options co = {0};
 	co.opt_level = opt_level;
 	kiln_model *m = cg_jit(g, &co, &st);
 	if (!m)
-		return why(msg, "codegen: %s", st.msg);
+		return why(msg, "codegen: %s", st.msg), NULL;
 	kiln_status kst = {0};
 	kiln_session *s = kiln_session_create(m, NULL, &kst);
 	if (!s)
-		return why(msg, "session: %s", kst.msg);
-	int statistical = conf_is_statistical(suite, name), n_sets = 0;
+		return why(msg, "session: %s", kst.msg), NULL;
+	*mp = m;
+	return s;
+}
+
+/* Compiles the case's model and runs each data set; 0 when all pass. A
+ * model whose shape-deciding inputs were bound is compiled per data set. */
+int conf_run_case(const char *dir, const char *suite, const char *name, int opt_level, char *msg)
+{
+	char path[4096];
+	static char *names[MAX_IO];
+	kiln_session *s = NULL;
+	kiln_model *m = NULL;
+	int statistical = conf_is_statistical(suite, name), n_sets = 0, bound = 0;
 	msg[0] = 0;
 	for (;; n_sets++) {
 		snprintf(path, sizeof path, "%s/test_data_set_%d", dir, n_sets);
-		if (!exists(path))
+		if (n_sets > 0 && !exists(path))
 			break;
-		if (run_data_set(s, kiln_model_num_outputs(m), path, statistical, msg)) {
+		if ((!s || bound) && !(s = build(dir, path, opt_level, names, &bound, &m, msg)))
+			return -1;
+		if (n_sets == 0 && !exists(path))
+			return why(msg, "no test_data_set_0");
+		if (run_data_set(s, m, names, bound, path, statistical, msg)) {
 			char tmp[CONF_MSG_LEN];
 			snprintf(tmp, sizeof tmp, "test_data_set_%d: %s", n_sets, msg);
 			memcpy(msg, tmp, CONF_MSG_LEN);
 			return -1;
 		}
 	}
-	if (n_sets == 0)
-		return why(msg, "no test_data_set_0");
 	return 0;  /* the process exits next: nothing is freed */
 }
