@@ -86,6 +86,28 @@ static const cg_lower_fn table[IR_OP_COUNT] = {
 	[IR_OP_Det] = cg_lower_det,
 	[IR_OP_MaxUnpool] = cg_lower_maxunpool,
 	[IR_OP_RoiAlign] = cg_lower_roialign,
+	/* ops wave C (lower_ext_c.c) */
+	[IR_OP_RNN] = cg_lower_rnn,
+	[IR_OP_GRU] = cg_lower_rnn,
+	[IR_OP_LSTM] = cg_lower_rnn,
+	[IR_OP_GridSample] = cg_lower_grid_sample,
+	[IR_OP_Adam] = cg_lower_optimizer,
+	[IR_OP_Adagrad] = cg_lower_optimizer,
+	[IR_OP_Momentum] = cg_lower_optimizer,
+	/* ops wave D (lower_ext_d.c) */
+	[IR_OP_QuantizeLinear] = cg_lower_qdq,
+	[IR_OP_DequantizeLinear] = cg_lower_qdq,
+	[IR_OP_DynamicQuantizeLinear] = cg_lower_dynquant,
+	[IR_OP_MatMulInteger] = cg_lower_matmul_integer,
+	[IR_OP_QLinearMatMul] = cg_lower_qlinear_matmul,
+	[IR_OP_ConvInteger] = cg_lower_conv_integer,
+	[IR_OP_QLinearConv] = cg_lower_qlinear_conv,
+	[IR_OP_DFT] = cg_lower_dft,
+	[IR_OP_STFT] = cg_lower_stft,
+	[IR_OP_HannWindow] = cg_lower_window,
+	[IR_OP_HammingWindow] = cg_lower_window,
+	[IR_OP_BlackmanWindow] = cg_lower_window,
+	[IR_OP_MelWeightMatrix] = cg_lower_mel_weight_matrix,
 };
 
 cg_lower_fn cg_lowering(ir_op op)

@@ -19,6 +19,7 @@ typedef struct {
 	ir_status *st;
 	ir_value **tab;            /* open-addressing name table */
 	size_t cap;                /* power of two */
+	int64_t training_opset;    /* ai.onnx.preview.training version (1 if absent) */
 } imp;
 
 /* ---- name table ---- */
@@ -388,6 +389,16 @@ static int is_default_domain(const char *d)
 	return !d || !*d || !strcmp(d, "ai.onnx");
 }
 
+/* The one non-default domain kiln accepts, for its optimizer ops only. */
+#define TRAINING_DOMAIN "ai.onnx.preview.training"
+
+static int is_training_op(const char *domain, const char *op_type)
+{
+	return domain && !strcmp(domain, TRAINING_DOMAIN) && op_type &&
+	       (!strcmp(op_type, "Adam") || !strcmp(op_type, "Adagrad") ||
+		!strcmp(op_type, "Momentum"));
+}
+
 /* Pass 1: checks the domain, creates the node and its output values (or
  * the constant for a Constant node, then *out stays NULL). */
 static int imp_node_defs(imp *im, const Onnx__NodeProto *np, size_t idx, ir_node **out)
@@ -395,7 +406,8 @@ static int imp_node_defs(imp *im, const Onnx__NodeProto *np, size_t idx, ir_node
 	char label[300];
 	node_label(np, idx, label, sizeof label);
 	*out = NULL;
-	if (!is_default_domain(np->domain))
+	int training = is_training_op(np->domain, np->op_type);
+	if (!is_default_domain(np->domain) && !training)
 		return ir_fail(im->st, "%s uses domain '%s', which kiln does not support",
 			       label, np->domain);
 	if (!np->op_type || !*np->op_type)
@@ -408,11 +420,13 @@ static int imp_node_defs(imp *im, const Onnx__NodeProto *np, size_t idx, ir_node
 	if (np->n_attribute > MAX_ATTRS)
 		return ir_fail(im->st, "%s has %zu attributes; kiln supports at most %d",
 			       label, np->n_attribute, MAX_ATTRS);
-	ir_node *n = ir_node_new(im->g, np->op_type, "", S(np->name),
-				 (int)np->n_input, (int)np->n_output);
+	ir_node *n = ir_node_new(im->g, np->op_type, training ? TRAINING_DOMAIN : "",
+				 S(np->name), (int)np->n_input, (int)np->n_output);
 	if (!n)
 		return ir_fail(im->st, "%s: out of memory", label);
-	n->opset = im->g->opset;
+	n->opset = training ? im->training_opset : im->g->opset;
+	if (training)   /* ir_node_new maps default-domain op_types only */
+		n->op = ir_op_lookup(np->op_type);
 	for (size_t i = 0; i < np->n_output; i++) {
 		const char *on = S(np->output[i]);
 		if (!*on)
@@ -504,8 +518,11 @@ static int imp_value_info(imp *im, const Onnx__GraphProto *gp)
 static int imp_opsets(imp *im, const Onnx__ModelProto *m)
 {
 	im->g->opset = 1;   /* models without opset_import predate opsets: 1 */
+	im->training_opset = 1;
 	for (size_t i = 0; i < m->n_opset_import; i++) {
 		const Onnx__OperatorSetIdProto *o = m->opset_import[i];
+		if (o && o->domain && !strcmp(o->domain, TRAINING_DOMAIN) && o->has_version)
+			im->training_opset = o->version;
 		if (o && is_default_domain(o->domain)) {
 			if (!o->has_version || o->version < 1)
 				return ir_fail(im->st, "default-domain opset version is missing or invalid");

@@ -319,6 +319,28 @@ int fold_arith(ir_graph *g, ir_node *n, ir_status *st)
 	return 0;
 }
 
+/* Neg of a small constant (ONNX functions compute axes as Neg(constant)). */
+int fold_neg(ir_graph *g, ir_node *n, ir_status *st)
+{
+	if (n->nin != 1 || !n->in[0] || !n->out[0] || prep(g, n, st))
+		return 1;
+	ir_value *x = n->in[0], *y = n->out[0];
+	int64_t k = out_numel(y);
+	ir_dtype t = y->dtype;
+	if (k < 0 || !has_data(x) || (t != IR_I64 && t != IR_I32 && t != IR_F32 && t != IR_F64))
+		return 1;
+	void *p = out_data(g, y, k);
+	if (!p)
+		return ir_fail(st, "out of memory");
+	for (int64_t i = 0; i < k; i++) {
+		if (ir_dtype_is_float(t))
+			store_f64(p, t, i, -infer_data_f64(x, i));
+		else
+			store_i64(p, t, i, (int64_t)(0 - (uint64_t)infer_data_i64(x, i)));
+	}
+	return 0;
+}
+
 /* ---- Shape / Size ---- */
 
 int fold_shape(ir_graph *g, ir_node *n, ir_status *st)

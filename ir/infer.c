@@ -278,7 +278,10 @@ static int shape_fold(ir_graph *g, ir_node *n, ir_status *st)
 		ir_value *v = n->out[i];
 		if (!v)
 			continue;
-		if (v->dtype != IR_I64 && v->dtype != IR_I32)
+		/* small integer tensors (shapes, axes) and float scalars/vectors
+		 * (Range limits computed from a size, as ONNX functions do) */
+		if (v->dtype != IR_I64 && v->dtype != IR_I32 && v->dtype != IR_F32 &&
+		    v->dtype != IR_F64)
 			return 0;
 		if (v->shape.rank > 1 || !ir_shape_is_static(&v->shape)
 		    || ir_shape_static_numel(&v->shape) > 64)

@@ -23,7 +23,7 @@ HOOK(infer_gemm) HOOK(infer_matmul) HOOK(infer_conv) HOOK(infer_pool)
 HOOK(infer_global_pool) HOOK(infer_batchnorm) HOOK(infer_layernorm)
 HOOK(infer_dropout)
 /* folding */
-HOOK(fold_identity) HOOK(fold_cast) HOOK(fold_arith) HOOK(fold_shape)
+HOOK(fold_identity) HOOK(fold_cast) HOOK(fold_arith) HOOK(fold_neg) HOOK(fold_shape)
 HOOK(fold_size) HOOK(fold_gather) HOOK(fold_slice) HOOK(fold_reshape)
 HOOK(fold_concat) HOOK(fold_constant_of_shape)
 /* ops wave A (infer_ext_a.c) */
@@ -34,6 +34,14 @@ HOOK(infer_onehot) HOOK(infer_same_numeric) HOOK(infer_eyelike) HOOK(infer_topk)
 HOOK(infer_convtranspose) HOOK(infer_resize) HOOK(infer_gathernd) HOOK(infer_scatter)
 HOOK(infer_einsum) HOOK(infer_reverse_sequence) HOOK(infer_det) HOOK(infer_maxunpool)
 HOOK(infer_roialign)
+/* ops wave C (infer_ext_c.c) */
+HOOK(infer_rnn) HOOK(infer_gru) HOOK(infer_lstm) HOOK(infer_grid_sample)
+HOOK(infer_adam) HOOK(infer_adagrad) HOOK(infer_momentum)
+/* ops wave D (infer_ext_d.c) */
+HOOK(infer_quantize_linear) HOOK(infer_dequantize_linear) HOOK(infer_dynquant)
+HOOK(infer_matmul_integer) HOOK(infer_qlinear_matmul) HOOK(infer_conv_integer)
+HOOK(infer_qlinear_conv) HOOK(infer_dft) HOOK(infer_stft) HOOK(infer_window)
+HOOK(infer_mel_weight_matrix)
 #undef HOOK
 
 /* Largest output (elements) a fold hook produces. */

@@ -5,6 +5,7 @@
  * (C/group == 1, e.g. depthwise) and f64 use direct row loops instead. */
 #include "kk_nn.h"
 #include "nn_micro.h"
+#include "kk_par.h"
 
 /* Convolution geometry shared by the helpers (a local constant struct, so
  * inlining keeps every field a constant). */
@@ -32,18 +33,52 @@ static inline void kk__valid_range(int64_t on, int64_t n, int64_t s, int64_t off
 		*hi = *lo;
 }
 
-/* Packs the im2col panel rows k0..k0+kc (tap = (ci, kz, ky, kx) flattened)
- * and columns p0..p0+nr (output pixels) of one image/group into bp. */
-static void kk__pack_im2col_f32(float *restrict bp, const float *restrict x,
-	const kk__conv_geom *g, int64_t k0, int64_t kc, int64_t p0, int64_t nr)
+/* Output-row segments of a block of KK_NR consecutive output pixels: pixels
+ * [c, c+n) of the block share (oz, oy) and start at column ox. */
+typedef struct {
+	int64_t c[KK_NR], n[KK_NR], oz[KK_NR], oy[KK_NR], ox[KK_NR];
+	int64_t count;
+} kk__segs;
+
+static void kk__make_segs(kk__segs *s, const kk__conv_geom *g, int64_t p0, int64_t nr)
 {
-	int64_t iz0[KK_NR], iy0[KK_NR], ix0[KK_NR];
-	for (int64_t c = 0; c < nr; c++) {
-		int64_t p = p0 + c, t = p / g->OW;
-		ix0[c] = (p % g->OW) * g->sw - g->pw;
-		iy0[c] = (t % g->OH) * g->sh - g->ph;
-		iz0[c] = (t / g->OH) * g->sd - g->pd;
+	s->count = 0;
+	for (int64_t c = 0, p = p0; c < nr; s->count++) {
+		int64_t ox = p % g->OW, t = p / g->OW, len = kk__min(g->OW - ox, nr - c);
+		s->c[s->count] = c;
+		s->n[s->count] = len;
+		s->ox[s->count] = ox;
+		s->oy[s->count] = t % g->OH;
+		s->oz[s->count] = t / g->OH;
+		c += len;
+		p += len;
 	}
+}
+
+/* One im2col row segment: d[j] = row[ix0 + j*sw] for the j in [0, n) whose
+ * input column lies in [0, W); the caller has zeroed d. The "+ 0.0f" keeps
+ * LLVM from turning these short copies into memcpy library calls. */
+static inline void kk__pack_seg_f32(float *restrict d, const float *restrict row,
+	int64_t ix0, int64_t n, int64_t sw, int64_t W)
+{
+	if (sw == 1) {
+		int64_t lo = ix0 >= 0 ? 0 : -ix0, hi = kk__min(n, W - ix0);
+		for (int64_t j = lo; j < hi; j++)
+			d[j] = row[ix0 + j] + 0.0f;
+		return;
+	}
+	int64_t lo = ix0 >= 0 ? 0 : (-ix0 + sw - 1) / sw;
+	int64_t hi = ix0 >= W ? 0 : kk__min(n, (W - ix0 + sw - 1) / sw);
+	for (int64_t j = lo; j < hi; j++)
+		d[j] = row[ix0 + j * sw] + 0.0f;
+}
+
+/* Packs the im2col panel rows k0..k0+kc (tap = (ci, kz, ky, kx) flattened)
+ * of the pixel block described by s (nr pixels) of one image/group into
+ * bp[kc][KK_NR], zero-filling columns past the block and padding taps. */
+static void kk__pack_im2col_f32(float *restrict bp, const float *restrict x,
+	const kk__conv_geom *g, const kk__segs *s, int64_t k0, int64_t kc)
+{
 	int64_t kx = k0 % g->KW, t = k0 / g->KW;
 	int64_t ky = t % g->KH;
 	t /= g->KH;
@@ -51,16 +86,18 @@ static void kk__pack_im2col_f32(float *restrict bp, const float *restrict x,
 	int64_t S = g->D * g->H * g->W;
 	for (int64_t k = 0; k < kc; k++) {
 		const float *xc = x + ci * S;
-		int64_t oz = kz * g->dd, oy = ky * g->dh, ox = kx * g->dw;
 		float *restrict d = bp + k * KK_NR;
-		for (int64_t c = 0; c < nr; c++) {
-			int64_t iz = iz0[c] + oz, iy = iy0[c] + oy, ix = ix0[c] + ox;
-			int in = (uint64_t)iz < (uint64_t)g->D && (uint64_t)iy < (uint64_t)g->H
-				&& (uint64_t)ix < (uint64_t)g->W;
-			d[c] = in ? xc[(iz * g->H + iy) * g->W + ix] : 0.0f;
+		kk_v8f z = {0};
+		kk__st8(d, &z);
+		kk__st8(d + 8, &z);
+		for (int64_t i = 0; i < s->count; i++) {
+			int64_t iz = s->oz[i] * g->sd - g->pd + kz * g->dd;
+			int64_t iy = s->oy[i] * g->sh - g->ph + ky * g->dh;
+			if ((uint64_t)iz < (uint64_t)g->D && (uint64_t)iy < (uint64_t)g->H)
+				kk__pack_seg_f32(d + s->c[i], xc + (iz * g->H + iy) * g->W,
+					s->ox[i] * g->sw - g->pw + kx * g->dw, s->n[i], g->sw,
+					g->W);
 		}
-		for (int64_t c = nr; c < KK_NR; c++)
-			d[c] = 0;
 		if (++kx == g->KW) {
 			kx = 0;
 			if (++ky == g->KH) {
@@ -74,19 +111,49 @@ static void kk__pack_im2col_f32(float *restrict bp, const float *restrict x,
 	}
 }
 
-/* One image n, group gi: Y[Mg, P] = W_g[Mg, Kg] * im2col(X_g)[Kg, P]. */
+/* Pixel blocks of KK_NR packed together per pass over the weights. */
+#define KK__CONV_NB 4
+
+/* One image n, group gi: Y[Mg, P] = W_g[Mg, Kg] * im2col(X_g)[Kg, P].
+ * Loop order: K chunk, then KK__CONV_NB pixel blocks packed once, then
+ * KK_MR-row blocks of W reused (from L1) across those pixel blocks. */
 static void kk__conv_gemm_f32(const float *restrict x, const float *restrict w,
 	float *restrict y, const kk__conv_geom *g)
 {
 	int64_t Cg = g->C / g->group, Mg = g->M / g->group;
 	int64_t Kg = Cg * g->KD * g->KH * g->KW, P = g->OD * g->OH * g->OW;
-	float bp[KK_KC * KK_NR];
-	for (int64_t p0 = 0; p0 < P; p0 += KK_NR) {
-		int64_t nr = kk__min(KK_NR, P - p0);
+	float bp[KK__CONV_NB][KK_KC * KK_NR];
+	kk__segs sg[KK__CONV_NB];
+	/* 1x1, stride 1, no padding: im2col(X) == X (Kg x P, row stride P) */
+	int direct = g->KD * g->KH * g->KW == 1 && g->sd * g->sh * g->sw == 1
+		&& g->pd == 0 && g->ph == 0 && g->pw == 0 && P == g->D * g->H * g->W;
+	for (int64_t q0 = 0; q0 < P; q0 += KK__CONV_NB * KK_NR) {
+		int64_t nb = kk__min(KK__CONV_NB, (P - q0 + KK_NR - 1) / KK_NR);
+		for (int64_t b = 0; b < nb; b++)
+			kk__make_segs(&sg[b], g, q0 + b * KK_NR, kk__min(KK_NR, P - q0 - b * KK_NR));
 		for (int64_t k0 = 0; k0 < Kg; k0 += KK_KC) {
 			int64_t kc = kk__min(KK_KC, Kg - k0);
-			kk__pack_im2col_f32(bp, x, g, k0, kc, p0, nr);
-			kk__panel_f32(Mg, kc, w + k0, Kg, 1, bp, y + p0, P, nr, k0 > 0);
+			const float *src[KK__CONV_NB];
+			int64_t src_ks[KK__CONV_NB];
+			for (int64_t b = 0; b < nb; b++) {
+				int64_t p0 = q0 + b * KK_NR;
+				src[b] = bp[b];
+				src_ks[b] = KK_NR;
+				if (direct && P - p0 >= KK_NR) {
+					/* pointwise: the panel is X itself */
+					src[b] = x + k0 * P + p0;
+					src_ks[b] = P;
+				} else {
+					kk__pack_im2col_f32(bp[b], x, g, &sg[b], k0, kc);
+				}
+			}
+			for (int64_t i0 = 0; i0 < Mg; i0 += KK_MR)
+				for (int64_t b = 0; b < nb; b++) {
+					int64_t p0 = q0 + b * KK_NR;
+					kk__micro_s_f32(kc, w + i0 * Kg + k0, Kg, 1, src[b],
+						src_ks[b], y + i0 * P + p0, P,
+						kk__min(KK_MR, Mg - i0), kk__min(KK_NR, P - p0), k0 > 0);
+				}
 		}
 	}
 }
@@ -131,8 +198,138 @@ static void name(const T *restrict x, const T *restrict w, T *restrict y, \
 	} \
 }
 
-KK__CONV_DIRECT(kk__conv_direct_f32, float)
+KK__CONV_DIRECT(kk__conv_direct_gen_f32, float)
 KK__CONV_DIRECT(kk__conv_direct_f64, double)
+
+/* 8 floats x[0], x[s], ..., x[7*s] (s = 1 or 2 as vector loads; reads
+ * x[0 .. 7*s + s-1]). */
+static inline kk_v8f kk__ld8s(const float *x, int64_t s)
+{
+	if (s == 1)
+		return kk__ld8(x);
+	if (s == 2) {
+		kk_v8f a = kk__ld8(x), b = kk__ld8(x + 8);
+		return __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+	}
+	kk_v8f v;
+	for (int l = 0; l < 8; l++)
+		v[l] = x[l * s];
+	return v;
+}
+
+/* One output value of a single-input-channel 2-D convolution, with bounds
+ * checks (border columns). */
+static inline float kk__dw_point_f32(const float *restrict x, const float *restrict w,
+	const kk__conv_geom *g, int64_t oy, int64_t ox)
+{
+	float acc = 0;
+	for (int64_t ky = 0; ky < g->KH; ky++) {
+		int64_t iy = oy * g->sh - g->ph + ky * g->dh;
+		if ((uint64_t)iy >= (uint64_t)g->H)
+			continue;
+		for (int64_t kx = 0; kx < g->KW; kx++) {
+			int64_t ix = ox * g->sw - g->pw + kx * g->dw;
+			if ((uint64_t)ix < (uint64_t)g->W)
+				acc += w[ky * g->KW + kx] * x[iy * g->W + ix];
+		}
+	}
+	return acc;
+}
+
+/* Single-input-channel 2-D convolution (depthwise): y[OH*OW] from the plane
+ * x[H*W] and the KH*KW taps w. Interior columns take 8 outputs at a time
+ * with all taps accumulated in a register; borders go point by point. */
+static void kk__conv_dw_f32(const float *restrict x, const float *restrict w,
+	float *restrict y, const kk__conv_geom *g)
+{
+	/* [lo, hi): columns whose taps all lie inside the row, with room for
+	 * the sw-1 floats the vector loads read past the last tap */
+	int64_t lo, hi, reach = (g->KW - 1) * g->dw + (g->sw - 1);
+	kk__valid_range(g->OW, g->W - reach, g->sw, -g->pw, &lo, &hi);
+	hi = kk__min(hi, g->OW);
+	for (int64_t oy = 0; oy < g->OH; oy++) {
+		float *restrict yr = y + oy * g->OW;
+		int64_t ox = 0;
+		for (; ox < lo && ox < g->OW; ox++)
+			yr[ox] = kk__dw_point_f32(x, w, g, oy, ox);
+		for (; ox + 8 <= hi; ox += 8) {
+			kk_v8f acc = {0};
+			for (int64_t ky = 0; ky < g->KH; ky++) {
+				int64_t iy = oy * g->sh - g->ph + ky * g->dh;
+				if ((uint64_t)iy >= (uint64_t)g->H)
+					continue;
+				const float *xr = x + iy * g->W + ox * g->sw - g->pw;
+				for (int64_t kx = 0; kx < g->KW; kx++)
+					acc += w[ky * g->KW + kx] * kk__ld8s(xr + kx * g->dw, g->sw);
+			}
+			kk__st8(yr + ox, &acc);
+		}
+		for (; ox < g->OW; ox++)
+			yr[ox] = kk__dw_point_f32(x, w, g, oy, ox);
+	}
+}
+
+/* f32 direct convolution: the depthwise path for one input channel in 2-D,
+ * the generic row loops otherwise. */
+static void kk__conv_direct_f32(const float *restrict x, const float *restrict w,
+	float *restrict y, const kk__conv_geom *g, int64_t cg)
+{
+	if (cg == 1 && g->KD == 1 && g->D == 1 && g->OD == 1)
+		kk__conv_dw_f32(x, w, y, g);
+	else
+		kk__conv_direct_gen_f32(x, w, y, g, cg);
+}
+
+/* kk_conv_f32 split over (image, group, block of KK_MR output channels)
+ * items; a task runs a contiguous item range, merged per (image, group).
+ * Every output channel is computed exactly as in the serial loops. */
+typedef struct {
+	const float *X, *W, *B;
+	float *Y;
+	kk__conv_geom g;
+	int64_t N, nb;               /* nb: channel blocks per group */
+} kk__conv_job_f32;
+
+/* Output channels [m0, m1) of group gi of image n. */
+static void kk__conv_piece_f32(const kk__conv_job_f32 *j, int64_t n, int64_t gi,
+	int64_t m0, int64_t m1)
+{
+	const kk__conv_geom *g = &j->g;
+	int64_t Cg = g->C / g->group, Mg = g->M / g->group, S = g->D * g->H * g->W;
+	int64_t P = g->OD * g->OH * g->OW, Kg = Cg * g->KD * g->KH * g->KW;
+	const float *x = j->X + (n * g->C + gi * Cg) * S;
+	const float *w = j->W + (gi * Mg + m0) * Kg;
+	float *y = j->Y + (n * g->M + gi * Mg + m0) * P;
+	if (Cg == 1 || Mg == 1) {
+		for (int64_t m = 0; m < m1 - m0; m++)
+			kk__conv_direct_f32(x, w + m * Kg, y + m * P, g, Cg);
+	} else {
+		kk__conv_geom g1 = *g;
+		g1.C = Cg;
+		g1.M = m1 - m0;
+		g1.group = 1;
+		kk__conv_gemm_f32(x, w, y, &g1);
+	}
+	for (int64_t m = m0; j->B && m < m1; m++) {
+		float *restrict yr = y + (m - m0) * P;
+		float b = j->B[gi * Mg + m];
+		for (int64_t p = 0; p < P; p++)
+			yr[p] += b;
+	}
+}
+
+static void kk__conv_items_f32(void *vp, int64_t b, int64_t e)
+{
+	const kk__conv_job_f32 *j = vp;
+	int64_t Mg = j->g.M / j->g.group;
+	while (b < e) {
+		int64_t ng = b / j->nb, blk = b % j->nb;
+		int64_t end = kk__min(j->nb, blk + (e - b));
+		kk__conv_piece_f32(j, ng / j->g.group, ng % j->g.group, blk * KK_MR,
+			kk__min(end * KK_MR, Mg));
+		b += end - blk;
+	}
+}
 
 void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *B,
 	float *Y, int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,
@@ -144,7 +341,13 @@ void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *
 	kk__conv_geom g = {C, D, H, Wd, M, OD, OH, OW, KD, KH, KW,
 		sd, sh, sw, dd, dh, dw, pd, ph, pw, group};
 	int64_t Cg = C / group, Mg = M / group, S = D * H * Wd, P = OD * OH * OW;
-	int64_t Kg = Cg * KD * KH * KW;
+	int64_t Kg = Cg * KD * KH * KW, nb = (Mg + KK_MR - 1) / KK_MR;
+	int64_t grain = kk_par_grain(KK_PAR_MIN_FLOPS, KK_MR * Kg * P);
+	if (kk_par_tasks(ctx, N * group * nb, grain, 1) > 1) {
+		kk__conv_job_f32 j = {X, W, B, Y, g, N, nb};
+		kk_par_for(ctx, N * group * nb, grain, kk__conv_items_f32, &j);
+		return;
+	}
 	for (int64_t n = 0; n < N; n++) {
 		for (int64_t gi = 0; gi < group; gi++) {
 			const float *x = X + (n * C + gi * Cg) * S;

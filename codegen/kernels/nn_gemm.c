@@ -3,6 +3,10 @@
  * plain loops with the innermost loop contiguous). Contracts in kk_nn.h. */
 #include "kk_nn.h"
 #include "nn_micro.h"
+#include "kk_par.h"
+
+/* Column panels of KK_NR packed together in kk__gemm_core_f32. */
+#define KK__GEMM_NB 4
 
 /* Lane-split dot product: 16 independent partial sums so the loop
  * vectorises without reassociating floating-point adds. */
@@ -82,45 +86,147 @@ static void kk__gemm_core_f32(const float *restrict A, int64_t a_rs, int64_t a_k
 		}
 		return;
 	}
-	float bp[KK_KC * KK_NR];
-	for (int64_t j0 = 0; j0 < N; j0 += KK_NR) {
-		int64_t nr = kk__min(KK_NR, N - j0);
+	/* KK__GEMM_NB column panels packed per pass over A, so each KK_MR-row
+	 * slice of A is reused from L1 across them. */
+	float bp[KK__GEMM_NB][KK_KC * KK_NR];
+	for (int64_t q0 = 0; q0 < N; q0 += KK__GEMM_NB * KK_NR) {
+		int64_t nb = kk__min(KK__GEMM_NB, (N - q0 + KK_NR - 1) / KK_NR);
 		for (int64_t k0 = 0; k0 < K; k0 += KK_KC) {
 			int64_t kc = kk__min(KK_KC, K - k0);
-			kk__pack_b_f32(bp, B, b_ks, b_ns, k0, kc, j0, nr);
-			kk__panel_f32(M, kc, A + k0 * a_ks, a_rs, a_ks, bp, Y + j0, N,
-				nr, k0 > 0);
+			for (int64_t b = 0; b < nb; b++) {
+				int64_t j0 = q0 + b * KK_NR;
+				kk__pack_b_f32(bp[b], B, b_ks, b_ns, k0, kc, j0,
+					kk__min(KK_NR, N - j0));
+			}
+			for (int64_t i0 = 0; i0 < M; i0 += KK_MR)
+				for (int64_t b = 0; b < nb; b++) {
+					int64_t j0 = q0 + b * KK_NR;
+					kk__micro_f32(kc, A + i0 * a_rs + k0 * a_ks, a_rs, a_ks,
+						bp[b], Y + i0 * N + j0, N, kk__min(KK_MR, M - i0),
+						kk__min(KK_NR, N - j0), k0 > 0);
+				}
 		}
 	}
+}
+
+/* Y = alpha*Y + beta*C over rows [0, M) x cols [0, N) of a Y with row stride
+ * y_rs; C (i,j) at C[i*c_rs + j*c_cs], NULL or beta == 0 for no C term. */
+static void kk__gemm_epi_f32(float *Y, int64_t y_rs, const float *C, int64_t M,
+	int64_t N, float alpha, float beta, int64_t c_rs, int64_t c_cs)
+{
+	for (int64_t i = 0; i < M; i++) {
+		float *restrict y = Y + i * y_rs;
+		const float *restrict c = C + i * c_rs;
+		if (C == NULL || beta == 0) {
+			if (alpha != 1)
+				for (int64_t j = 0; j < N; j++)
+					y[j] *= alpha;
+			continue;
+		}
+		for (int64_t j = 0; j < N; j++)
+			y[j] = alpha * y[j] + beta * c[j * c_cs];
+	}
+}
+
+/* One f32 product with explicit strides, split by kk__gemm_run_f32. */
+typedef struct {
+	const float *A, *B, *C;
+	float *Y;
+	int64_t a_rs, a_ks, b_ks, b_ns, M, N, K, c_rs, c_cs;
+	float alpha, beta;
+	int epi;                     /* apply the alpha/beta/C epilogue */
+} kk__gemm_job_f32;
+
+/* Rows [KK_MR*b, KK_MR*e) (>= 2 blocks unless M itself is smaller, so a
+ * chunk never drops into the M <= 2 path the whole product does not take). */
+static void kk__gemm_rows_f32(void *vp, int64_t b, int64_t e)
+{
+	const kk__gemm_job_f32 *j = vp;
+	int64_t r0 = b * KK_MR, r1 = kk__min(e * KK_MR, j->M);
+	kk__gemm_core_f32(j->A + r0 * j->a_rs, j->a_rs, j->a_ks, j->B, j->b_ks, j->b_ns,
+		j->Y + r0 * j->N, r1 - r0, j->N, j->K);
+	if (j->epi)
+		kk__gemm_epi_f32(j->Y + r0 * j->N, j->N, j->C ? j->C + r0 * j->c_rs : NULL,
+			r1 - r0, j->N, j->alpha, j->beta, j->c_rs, j->c_cs);
+}
+
+/* Columns [KK_NR*b, KK_NR*e) of a product with M <= 2, one row at a time
+ * (rows are independent in both small-M paths of kk__gemm_core_f32). */
+static void kk__gemm_cols_f32(void *vp, int64_t b, int64_t e)
+{
+	const kk__gemm_job_f32 *j = vp;
+	int64_t c0 = b * KK_NR, c1 = kk__min(e * KK_NR, j->N);
+	for (int64_t i = 0; i < j->M; i++) {
+		float *y = j->Y + i * j->N + c0;
+		kk__gemm_core_f32(j->A + i * j->a_rs, j->a_rs, j->a_ks, j->B + c0 * j->b_ns,
+			j->b_ks, j->b_ns, y, 1, c1 - c0, j->K);
+		if (j->epi)
+			kk__gemm_epi_f32(y, j->N, j->C ? j->C + i * j->c_rs + c0 * j->c_cs : NULL,
+				1, c1 - c0, j->alpha, j->beta, j->c_rs, j->c_cs);
+	}
+}
+
+/* Runs job j over ctx's threads: row blocks when M > 2, else column blocks. */
+static void kk__gemm_run_f32(kiln_rt_ctx *ctx, kk__gemm_job_f32 *j)
+{
+	int64_t row_work = j->N * (j->K > 0 ? j->K : 1);
+	if (j->M > 2 && kk_par_tasks(ctx, j->M, kk_par_grain(KK_PAR_MIN_FLOPS, row_work), 1) > 1) {
+		int64_t blocks = (j->M + KK_MR - 1) / KK_MR;
+		int64_t g = kk_par_grain(KK_PAR_MIN_FLOPS, row_work * KK_MR);
+		kk_par_for(ctx, blocks, g < 2 ? 2 : g, kk__gemm_rows_f32, j);
+		return;
+	}
+	int64_t col_work = j->M * (j->K > 0 ? j->K : 1) * KK_NR;
+	if (j->M <= 2 && kk_par_tasks(ctx, j->N, kk_par_grain(KK_PAR_MIN_FLOPS, col_work / KK_NR), 1) > 1) {
+		kk_par_for(ctx, (j->N + KK_NR - 1) / KK_NR, kk_par_grain(KK_PAR_MIN_FLOPS, col_work),
+			kk__gemm_cols_f32, j);
+		return;
+	}
+	kk__gemm_core_f32(j->A, j->a_rs, j->a_ks, j->B, j->b_ks, j->b_ns, j->Y, j->M, j->N, j->K);
+	if (j->epi)
+		kk__gemm_epi_f32(j->Y, j->N, j->C, j->M, j->N, j->alpha, j->beta, j->c_rs, j->c_cs);
 }
 
 void kk_gemm_f32(kiln_rt_ctx *ctx, const float *A, const float *B, const float *C,
 	float *Y, int64_t M, int64_t N, int64_t K, int32_t transA, int32_t transB,
 	float alpha, float beta, int64_t c_rs, int64_t c_cs)
 {
-	kk__gemm_core_f32(A, transA ? 1 : K, transA ? M : 1,
-		B, transB ? 1 : N, transB ? K : 1, Y, M, N, K);
-	if (C == NULL || beta == 0) {
-		if (alpha != 1)
-			for (int64_t i = 0; i < M * N; i++)
-				Y[i] *= alpha;
-		return;
-	}
-	for (int64_t i = 0; i < M; i++) {
-		float *restrict y = Y + i * N;
-		const float *restrict c = C + i * c_rs;
-		for (int64_t j = 0; j < N; j++)
-			y[j] = alpha * y[j] + beta * c[j * c_cs];
-	}
+	kk__gemm_job_f32 j = {A, B, C, Y, transA ? 1 : K, transA ? M : 1,
+		transB ? 1 : N, transB ? K : 1, M, N, K, c_rs, c_cs, alpha, beta, 1};
+	kk__gemm_run_f32(ctx, &j);
+}
+
+/* A kk_matmul_f32 call split into whole batches (sa, sb: batch strides). */
+typedef struct {
+	const float *A, *B;
+	float *Y;
+	int64_t M, N, K, sa, sb;
+} kk__matmul_job_f32;
+
+static void kk__matmul_batches_f32(void *vp, int64_t b, int64_t e)
+{
+	const kk__matmul_job_f32 *j = vp;
+	for (int64_t t = b; t < e; t++)
+		kk__gemm_core_f32(j->A + t * j->sa, j->K, 1, j->B + t * j->sb, j->N, 1,
+			j->Y + t * j->M * j->N, j->M, j->N, j->K);
 }
 
 void kk_matmul_f32(kiln_rt_ctx *ctx, const float *A, const float *B, float *Y,
 	int64_t batch, int64_t M, int64_t N, int64_t K,
 	int64_t a_batch_stride, int64_t b_batch_stride)
 {
-	for (int64_t b = 0; b < batch; b++)
-		kk__gemm_core_f32(A + b * a_batch_stride, K, 1, B + b * b_batch_stride,
-			N, 1, Y + b * M * N, M, N, K);
+	kk__matmul_job_f32 mj = {A, B, Y, M, N, K, a_batch_stride, b_batch_stride};
+	int64_t per = M * N * (K > 0 ? K : 1);
+	if (batch > 1 && (!ctx || batch >= ctx->threads)) {
+		kk_par_for(ctx, batch, kk_par_grain(KK_PAR_MIN_FLOPS, per),
+			kk__matmul_batches_f32, &mj);
+		return;
+	}
+	for (int64_t b = 0; b < batch; b++) {
+		kk__gemm_job_f32 j = {A + b * a_batch_stride, B + b * b_batch_stride, NULL,
+			Y + b * M * N, K, 1, N, 1, M, N, K, 0, 0, 1, 0, 0};
+		kk__gemm_run_f32(ctx, &j);
+	}
 }
 
 /* Plain f64 product Y = A*B with the same addressing as kk__gemm_core_f32. */

@@ -62,12 +62,13 @@ static inline void kk__store_row(float *restrict y, kk_v8f *cp0, kk_v8f *cp1,
 	x = a##r[k * a_ks]; c##r##0 += b0 * x; c##r##1 += b1 * x;
 
 /* Y[0..mr, 0..nr) (+)= A[0..mr, 0..kc) * Bp[0..kc, 0..KK_NR), where
- * A(r,k) = a[r*a_rs + k*a_ks], Bp is packed [kc][KK_NR], Y(r,c) =
- * y[r*y_rs + c]. 1 <= mr <= KK_MR, 1 <= nr <= KK_NR. Rows past mr repeat
- * row mr-1 (computed, not stored) so every load stays in bounds. */
-static inline void kk__micro_f32(int64_t kc, const float *restrict a,
-	int64_t a_rs, int64_t a_ks, const float *restrict bp, float *restrict y,
-	int64_t y_rs, int64_t mr, int64_t nr, int add)
+ * A(r,k) = a[r*a_rs + k*a_ks], Bp(k,c) = bp[k*b_ks + c] (KK_NR readable
+ * floats per row), Y(r,c) = y[r*y_rs + c]. 1 <= mr <= KK_MR,
+ * 1 <= nr <= KK_NR. Rows past mr repeat row mr-1 (computed, not stored) so
+ * every load stays in bounds. */
+static inline void kk__micro_s_f32(int64_t kc, const float *restrict a,
+	int64_t a_rs, int64_t a_ks, const float *restrict bp, int64_t b_ks,
+	float *restrict y, int64_t y_rs, int64_t mr, int64_t nr, int add)
 {
 	const float *a0 = a;
 	const float *a1 = a + kk__min(1, mr - 1) * a_rs;
@@ -79,8 +80,8 @@ static inline void kk__micro_f32(int64_t kc, const float *restrict a,
 	kk_v8f c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
 	kk_v8f c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
 	for (int64_t k = 0; k < kc; k++) {
-		kk_v8f b0 = kk__ld8(bp + k * KK_NR);
-		kk_v8f b1 = kk__ld8(bp + k * KK_NR + 8);
+		kk_v8f b0 = kk__ld8(bp + k * b_ks);
+		kk_v8f b1 = kk__ld8(bp + k * b_ks + 8);
 		float x;
 		KK__ROW(0) KK__ROW(1) KK__ROW(2) KK__ROW(3) KK__ROW(4) KK__ROW(5)
 	}
@@ -93,6 +94,14 @@ static inline void kk__micro_f32(int64_t kc, const float *restrict a,
 }
 
 #undef KK__ROW
+
+/* kk__micro_s_f32 on a packed panel bp[kc][KK_NR]. */
+static inline void kk__micro_f32(int64_t kc, const float *restrict a,
+	int64_t a_rs, int64_t a_ks, const float *restrict bp, float *restrict y,
+	int64_t y_rs, int64_t mr, int64_t nr, int add)
+{
+	kk__micro_s_f32(kc, a, a_rs, a_ks, bp, KK_NR, y, y_rs, mr, nr, add);
+}
 
 /* Y[0..M, 0..nr) (+)= A[0..M, 0..kc) * Bp over all row blocks. */
 static inline void kk__panel_f32(int64_t M, int64_t kc, const float *restrict a,

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <assert.h>
 #include "kk_nn.h"
+#include "kk_par.h"
 
 /* n elements from s (stride ss elements) to d (stride ds). */
 static inline void kk__row(int64_t es, int64_t n, const char *restrict s, int64_t ss,
@@ -75,6 +76,49 @@ static void kk__tile2d(int64_t es, int64_t nt, int64_t ni, const char *s,
 		}
 }
 
+/* A kk_copy_strided call split along axis ax (its first non-unit dim), or
+ * a kk_gather call split over its (outer, index) rows. */
+typedef struct {
+	int64_t es, ax;
+	int32_t rank, index_dtype;
+	const int64_t *dims, *ss, *ds;
+	const char *src;
+	char *dst;
+	const void *indices;
+	int64_t axis_len, rowb, n_indices;
+} kk__move_job;
+
+static void kk__copy_part(void *vp, int64_t b, int64_t e)
+{
+	const kk__move_job *j = vp;
+	int64_t d[KK_MAX_RANK];
+	int32_t r = j->rank - (int32_t)j->ax;
+	for (int32_t k = 0; k < r; k++)
+		d[k] = j->dims[j->ax + k];
+	d[0] = e - b;
+	kk_copy_strided(NULL, j->es, r, d, j->src + b * j->ss[j->ax] * j->es,
+		j->ss + j->ax, j->dst + b * j->ds[j->ax] * j->es, j->ds + j->ax);
+}
+
+/* Runs a big copy in parallel; returns 0 to let the caller copy serially. */
+static int kk__copy_par(kiln_rt_ctx *ctx, kk__move_job *j)
+{
+	if (!ctx || ctx->threads <= 1 || j->rank == 0)
+		return 0;
+	int32_t ax = 0;
+	while (ax < j->rank - 1 && j->dims[ax] == 1)
+		ax++;
+	int64_t inner = 1;
+	for (int32_t k = ax + 1; k < j->rank; k++)
+		inner *= j->dims[k];
+	int64_t g = kk_par_grain(KK_PAR_MIN_ELEMS * 2, inner);
+	if (kk_par_tasks(ctx, j->dims[ax], g, 1) <= 1)
+		return 0;
+	j->ax = ax;
+	kk_par_for(ctx, j->dims[ax], g, kk__copy_part, j);
+	return 1;
+}
+
 void kk_copy_strided(kiln_rt_ctx *ctx, int64_t elem_size, int32_t rank,
 	const int64_t *dims, const void *src, const int64_t *src_strides,
 	void *dst, const int64_t *dst_strides)
@@ -84,6 +128,12 @@ void kk_copy_strided(kiln_rt_ctx *ctx, int64_t elem_size, int32_t rank,
 	for (int32_t k = 0; k < rank; k++)
 		if (dims[k] == 0)
 			return;
+	if (ctx && ctx->threads > 1) {
+		kk__move_job j = {.es = elem_size, .rank = rank, .dims = dims,
+			.ss = src_strides, .ds = dst_strides, .src = src, .dst = dst};
+		if (kk__copy_par(ctx, &j))
+			return;
+	}
 	int32_t r = kk__coalesce(rank, dims, src_strides, dst_strides, d, ss, ds);
 	int32_t t = -1;     /* a dim contiguous in src when dst's inner is not */
 	for (int32_t k = 0; k < r - 1 && ds[r - 1] == 1 && ss[r - 1] != 1; k++)
@@ -170,6 +220,20 @@ static inline int64_t kk__index_at(const void *indices, int32_t dtype, int64_t j
 	return ((const int64_t *)indices)[j];
 }
 
+/* Gather rows [b, e) of the flattened (outer, n_indices) output; indices
+ * already validated. */
+static void kk__gather_part(void *vp, int64_t b, int64_t e)
+{
+	const kk__move_job *j = vp;
+	for (int64_t r = b; r < e; r++) {
+		int64_t a = r / j->n_indices;
+		int64_t ix = kk__index_at(j->indices, j->index_dtype, r % j->n_indices);
+		ix += ix < 0 ? j->axis_len : 0;
+		memcpy(j->dst + r * j->rowb, j->src + (a * j->axis_len + ix) * j->rowb,
+			(size_t)j->rowb);
+	}
+}
+
 int32_t kk_gather(kiln_rt_ctx *ctx, int64_t elem_size, const void *data,
 	const void *indices, int32_t index_dtype, void *out,
 	int64_t outer, int64_t axis_len, int64_t inner, int64_t n_indices)
@@ -182,6 +246,14 @@ int32_t kk_gather(kiln_rt_ctx *ctx, int64_t elem_size, const void *data,
 	const char *s = data;
 	char *o = out;
 	int64_t rowb = inner * elem_size;
+	int64_t gr = kk_par_grain(KK_PAR_MIN_ELEMS * 2, inner);
+	if (kk_par_tasks(ctx, outer * n_indices, gr, 1) > 1) {
+		kk__move_job jb = {.es = elem_size, .index_dtype = index_dtype, .src = data,
+			.dst = out, .indices = indices, .axis_len = axis_len, .rowb = rowb,
+			.n_indices = n_indices};
+		kk_par_for(ctx, outer * n_indices, gr, kk__gather_part, &jb);
+		return KILN_RUN_OK;
+	}
 	for (int64_t a = 0; a < outer; a++)
 		for (int64_t j = 0; j < n_indices; j++) {
 			int64_t ix = kk__index_at(indices, index_dtype, j);

@@ -4,7 +4,31 @@
  * so there is no per-element bounds test and the loops vectorise. */
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 #include "kk_nn.h"
+#include "kk_par.h"
+
+/* A pooling call split over output rows (n*C + c, oz, oy); g is the
+ * geometry array of the row functions, so selects the MaxPool index order
+ * (count_include_pad for AveragePool). */
+typedef struct {
+	const void *X;
+	void *Y;
+	int64_t *I;
+	int64_t g[21];
+	int32_t so;
+	int32_t op;                  /* global pools: KK_POOL_* */
+} kk__pool_job;
+
+/* Decodes output row r of a pool with geometry g into (nc, oz, oy). */
+static inline void kk__pool_row(const int64_t *g, int64_t r, int64_t *nc, int64_t *oz,
+	int64_t *oy)
+{
+	int64_t t = r / g[4];
+	*oy = r % g[4];
+	*oz = t % g[3];
+	*nc = t / g[3];
+}
 
 static inline int64_t kk__pfloor_div(int64_t a, int64_t b)
 {
@@ -86,6 +110,16 @@ KK__MAXPOOL_ROW(kk__maxpool_row_u8, uint8_t, 0)
 /* g[] layout shared by the pool helpers: D H W OD OH OW KD KH KW sd sh sw dd
  * dh dw pd ph pw ped peh pew. */
 #define KK__MAXPOOL(name, rowfn, T) \
+static void name##_rows(void *vp, int64_t b, int64_t e) \
+{ \
+	const kk__pool_job *j = vp; \
+	const int64_t *g = j->g; \
+	for (int64_t r = b, nc, oz, oy; r < e; r++) { \
+		kk__pool_row(g, r, &nc, &oz, &oy); \
+		rowfn((const T *)j->X + nc * g[0] * g[1] * g[2], (T *)j->Y + r * g[5], \
+			j->I ? j->I + r * g[5] : NULL, nc, oz, oy, g, j->so); \
+	} \
+} \
 void name(kiln_rt_ctx *ctx, const T *X, T *Y, int64_t *I, \
 	int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd, \
 	int64_t OD, int64_t OH, int64_t OW, int64_t KD, int64_t KH, int64_t KW, \
@@ -94,6 +128,13 @@ void name(kiln_rt_ctx *ctx, const T *X, T *Y, int64_t *I, \
 { \
 	const int64_t g[18] = {D, H, Wd, OD, OH, OW, KD, KH, KW, sd, sh, sw, \
 		dd, dh, dw, pd, ph, pw}; \
+	int64_t rows_ = N * C * OD * OH, gr_ = kk_par_grain(KK_PAR_MIN_ELEMS, OW * KD * KH * KW); \
+	if (kk_par_tasks(ctx, rows_, gr_, 1) > 1) { \
+		kk__pool_job j = {X, Y, I, {0}, storage_order, 0}; \
+		memcpy(j.g, g, sizeof g); \
+		kk_par_for(ctx, rows_, gr_, name##_rows, &j); \
+		return; \
+	} \
 	for (int64_t nc = 0; nc < N * C; nc++) \
 		for (int64_t oz = 0; oz < OD; oz++) \
 			for (int64_t oy = 0; oy < OH; oy++) { \
@@ -155,6 +196,16 @@ KK__AVGPOOL_ROW(kk__avgpool_row_f32, float)
 KK__AVGPOOL_ROW(kk__avgpool_row_f64, double)
 
 #define KK__AVGPOOL(name, rowfn, T) \
+static void name##_rows(void *vp, int64_t b, int64_t e) \
+{ \
+	const kk__pool_job *j = vp; \
+	const int64_t *g = j->g; \
+	for (int64_t r = b, nc, oz, oy; r < e; r++) { \
+		kk__pool_row(g, r, &nc, &oz, &oy); \
+		rowfn((const T *)j->X + nc * g[0] * g[1] * g[2], (T *)j->Y + r * g[5], \
+			oz, oy, g, j->so); \
+	} \
+} \
 void name(kiln_rt_ctx *ctx, const T *X, T *Y, \
 	int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd, \
 	int64_t OD, int64_t OH, int64_t OW, int64_t KD, int64_t KH, int64_t KW, \
@@ -164,6 +215,13 @@ void name(kiln_rt_ctx *ctx, const T *X, T *Y, \
 { \
 	const int64_t g[21] = {D, H, Wd, OD, OH, OW, KD, KH, KW, sd, sh, sw, \
 		dd, dh, dw, pd, ph, pw, ped, peh, pew}; \
+	int64_t rows_ = N * C * OD * OH, gr_ = kk_par_grain(KK_PAR_MIN_ELEMS, OW * KD * KH * KW); \
+	if (kk_par_tasks(ctx, rows_, gr_, 1) > 1) { \
+		kk__pool_job j = {X, Y, NULL, {0}, count_include_pad, 0}; \
+		memcpy(j.g, g, sizeof g); \
+		kk_par_for(ctx, rows_, gr_, name##_rows, &j); \
+		return; \
+	} \
 	for (int64_t nc = 0; nc < N * C; nc++) \
 		for (int64_t oz = 0; oz < OD; oz++) \
 			for (int64_t oy = 0; oy < OH; oy++) \
@@ -177,9 +235,20 @@ KK__AVGPOOL(kk_avgpool_f64, kk__avgpool_row_f64, double)
 /* Global pools: 8 independent lanes per row so the reduction vectorises
  * without reassociation. */
 #define KK__GLOBAL_POOL(name, T) \
+static void name##_rows(void *vp, int64_t b, int64_t e) \
+{ \
+	const kk__pool_job *j = vp; \
+	name(NULL, j->op, (const T *)j->X + b * j->g[0], (T *)j->Y + b, e - b, j->g[0]); \
+} \
 void name(kiln_rt_ctx *ctx, int32_t op, const T *X, T *Y, int64_t NC, \
 	int64_t spatial) \
 { \
+	int64_t gr_ = kk_par_grain(KK_PAR_MIN_ELEMS, spatial); \
+	if (kk_par_tasks(ctx, NC, gr_, 1) > 1) { \
+		kk__pool_job j = {X, Y, NULL, {spatial}, 0, op}; \
+		kk_par_for(ctx, NC, gr_, name##_rows, &j); \
+		return; \
+	} \
 	for (int64_t r = 0; r < NC; r++) { \
 		const T *restrict x = X + r * spatial; \
 		T acc[8], s; \
