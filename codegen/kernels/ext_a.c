@@ -6,44 +6,9 @@
 #include <assert.h>
 #include <math.h>
 #include <string.h>
+#include "kk_elem.h"
 #include "kk_ext_a.h"
 #include "kk_math.h"
-
-static double kk__getf(int32_t dt, const void *p, int64_t i)
-{
-	switch (dt) {
-	case KK_DT_F32: return ((const float *)p)[i];
-	case KK_DT_F64: return ((const double *)p)[i];
-	case KK_DT_U8: return ((const uint8_t *)p)[i];
-	case KK_DT_BOOL: return ((const uint8_t *)p)[i];
-	case KK_DT_I8: return ((const int8_t *)p)[i];
-	case KK_DT_U16: return ((const uint16_t *)p)[i];
-	case KK_DT_I16: return ((const int16_t *)p)[i];
-	case KK_DT_I32: return ((const int32_t *)p)[i];
-	case KK_DT_I64: return (double)((const int64_t *)p)[i];
-	case KK_DT_U32: return ((const uint32_t *)p)[i];
-	case KK_DT_U64: return (double)((const uint64_t *)p)[i];
-	default: assert(!"kk_ext_a: bad dtype"); return 0;
-	}
-}
-
-static void kk__setf(int32_t dt, void *p, int64_t i, double v)
-{
-	switch (dt) {
-	case KK_DT_F32: ((float *)p)[i] = (float)v; break;
-	case KK_DT_F64: ((double *)p)[i] = v; break;
-	case KK_DT_U8: ((uint8_t *)p)[i] = (uint8_t)v; break;
-	case KK_DT_BOOL: ((uint8_t *)p)[i] = v != 0; break;
-	case KK_DT_I8: ((int8_t *)p)[i] = (int8_t)v; break;
-	case KK_DT_U16: ((uint16_t *)p)[i] = (uint16_t)v; break;
-	case KK_DT_I16: ((int16_t *)p)[i] = (int16_t)v; break;
-	case KK_DT_I32: ((int32_t *)p)[i] = (int32_t)v; break;
-	case KK_DT_I64: ((int64_t *)p)[i] = (int64_t)v; break;
-	case KK_DT_U32: ((uint32_t *)p)[i] = (uint32_t)v; break;
-	case KK_DT_U64: ((uint64_t *)p)[i] = (uint64_t)v; break;
-	default: assert(!"kk_ext_a: bad dtype");
-	}
-}
 
 static int64_t kk__geti(int32_t dt, const void *p, int64_t i)
 {
@@ -51,7 +16,7 @@ static int64_t kk__geti(int32_t dt, const void *p, int64_t i)
 		return ((const int64_t *)p)[i];
 	if (dt == KK_DT_I32)
 		return ((const int32_t *)p)[i];
-	return (int64_t)kk__getf(dt, p, i);
+	return (int64_t)kk_elem_get(dt, p, i);
 }
 
 /* ---- losses ---- */
@@ -69,13 +34,13 @@ static int32_t kk__nll(int32_t dt, const void *x, const void *target, int32_t td
 			if (t != ii) {
 				if (t < 0 || t >= C)
 					return KILN_RUN_INDEX;
-				double w = weight ? kk__getf(dt, weight, t) : 1.0;
-				l = -kk__getf(dt, x, (n * C + t) * D + d) * w;
+				double w = weight ? kk_elem_get(dt, weight, t) : 1.0;
+				l = -kk_elem_get(dt, x, (n * C + t) * D + d) * w;
 				ws += w;
 			}
 			ls += l;
 			if (none)
-				kk__setf(dt, none, n * D + d, l);
+				kk_elem_set(dt, none, n * D + d, l);
 		}
 	*lsum = ls;
 	*wsum = ws;
@@ -92,7 +57,7 @@ int32_t kk_nll_loss(kiln_rt_ctx *ctx, int32_t dtype, const void *x, const void *
 		reduction == KK_LOSS_NONE ? loss : NULL, N, C, D, ignore_index, &ls, &ws);
 	if (rc != KILN_RUN_OK || reduction == KK_LOSS_NONE)
 		return rc;
-	kk__setf(dtype, loss, 0, reduction == KK_LOSS_SUM ? ls : ls / ws);
+	kk_elem_set(dtype, loss, 0, reduction == KK_LOSS_SUM ? ls : ls / ws);
 	return KILN_RUN_OK;
 }
 
@@ -105,14 +70,14 @@ static void kk__log_softmax(int32_t dt, const void *x, void *lp, int64_t N, int6
 			int64_t base = n * C * D + d;
 			double mx = -INFINITY, s = 0;
 			for (int64_t c = 0; c < C; c++) {
-				double v = kk__getf(dt, x, base + c * D);
+				double v = kk_elem_get(dt, x, base + c * D);
 				mx = v > mx ? v : mx;
 			}
 			for (int64_t c = 0; c < C; c++)
-				s += exp(kk__getf(dt, x, base + c * D) - mx);
+				s += exp(kk_elem_get(dt, x, base + c * D) - mx);
 			double ls = log(s);
 			for (int64_t c = 0; c < C; c++)
-				kk__setf(dt, lp, base + c * D, kk__getf(dt, x, base + c * D) - mx - ls);
+				kk_elem_set(dt, lp, base + c * D, kk_elem_get(dt, x, base + c * D) - mx - ls);
 		}
 }
 
@@ -136,13 +101,13 @@ int32_t kk_sce_loss(kiln_rt_ctx *ctx, int32_t dtype, const void *x, const void *
 					return KILN_RUN_INDEX;
 				double mx = -INFINITY, s = 0;
 				for (int64_t c = 0; c < C; c++) {
-					double v = kk__getf(dtype, x, base + c * D);
+					double v = kk_elem_get(dtype, x, base + c * D);
 					mx = v > mx ? v : mx;
 				}
 				for (int64_t c = 0; c < C; c++)
-					s += exp(kk__getf(dtype, x, base + c * D) - mx);
-				double w = weight ? kk__getf(dtype, weight, t) : 1.0;
-				double lp = kk__getf(dtype, x, base + t * D) - mx - log(s);
+					s += exp(kk_elem_get(dtype, x, base + c * D) - mx);
+				double w = weight ? kk_elem_get(dtype, weight, t) : 1.0;
+				double lp = kk_elem_get(dtype, x, base + t * D) - mx - log(s);
 				if (dtype == KK_DT_F32)
 					lp = (float)lp; /* as if stored in log_prob */
 				l = -lp * w;
@@ -150,10 +115,10 @@ int32_t kk_sce_loss(kiln_rt_ctx *ctx, int32_t dtype, const void *x, const void *
 			}
 			ls += l;
 			if (reduction == KK_LOSS_NONE)
-				kk__setf(dtype, loss, n * D + d, l);
+				kk_elem_set(dtype, loss, n * D + d, l);
 		}
 	if (reduction != KK_LOSS_NONE)
-		kk__setf(dtype, loss, 0, reduction == KK_LOSS_SUM ? ls : ls / ws);
+		kk_elem_set(dtype, loss, 0, reduction == KK_LOSS_SUM ? ls : ls / ws);
 	return KILN_RUN_OK;
 }
 
@@ -215,14 +180,14 @@ int32_t kk_cumsum(kiln_rt_ctx *ctx, int32_t dtype, const void *x, void *y, int32
 					if (dtype == KK_DT_I64 || dtype == KK_DT_U64)
 						((int64_t *)y)[e] = iacc;
 					else
-						kk__setf(dtype, y, e, (double)iacc);
+						kk_elem_set(dtype, y, e, (double)iacc);
 					if (exclusive)
 						iacc += v;
 				} else {
-					double v = kk__getf(dtype, x, e);
+					double v = kk_elem_get(dtype, x, e);
 					if (!exclusive)
 						acc += v;
-					kk__setf(dtype, y, e, acc);
+					kk_elem_set(dtype, y, e, acc);
 					if (exclusive)
 						acc += v;
 				}
@@ -236,9 +201,9 @@ void kk_shrink(kiln_rt_ctx *ctx, int32_t dtype, const void *x, void *y, int64_t 
 {
 	(void)ctx;
 	for (int64_t i = 0; i < n; i++) {
-		double v = kk__getf(dtype, x, i);
+		double v = kk_elem_get(dtype, x, i);
 		double r = v < -(double)lambd ? v + bias : v > (double)lambd ? v - bias : 0.0;
-		kk__setf(dtype, y, i, r);
+		kk_elem_set(dtype, y, i, r);
 	}
 }
 
@@ -248,7 +213,7 @@ void kk_eyelike(kiln_rt_ctx *ctx, int32_t dtype, void *y, int64_t rows, int64_t 
 	(void)ctx;
 	for (int64_t i = 0; i < rows; i++)
 		for (int64_t j = 0; j < cols; j++)
-			kk__setf(dtype, y, i * cols + j, j - i == k ? 1.0 : 0.0);
+			kk_elem_set(dtype, y, i * cols + j, j - i == k ? 1.0 : 0.0);
 }
 
 void kk_onehot(kiln_rt_ctx *ctx, int32_t idtype, const void *indices, int64_t elem_size,
@@ -304,7 +269,7 @@ void kk_mvn(kiln_rt_ctx *ctx, int32_t dtype, const void *x, void *y, int32_t ran
 	do {
 		double s = 0, s2 = 0, cnt = 0;
 		do {
-			double v = kk__getf(dtype, x, kk__flat(rank, dims, idx));
+			double v = kk_elem_get(dtype, x, kk__flat(rank, dims, idx));
 			s += v;
 			s2 += v * v;
 			cnt += 1;
@@ -313,7 +278,7 @@ void kk_mvn(kiln_rt_ctx *ctx, int32_t dtype, const void *x, void *y, int32_t ran
 		double den = sqrt(var > 0 ? var : 0) + 1e-9;
 		do {
 			int64_t e = kk__flat(rank, dims, idx);
-			kk__setf(dtype, y, e, (kk__getf(dtype, x, e) - mean) / den);
+			kk_elem_set(dtype, y, e, (kk_elem_get(dtype, x, e) - mean) / den);
 		} while (kk__next(rank, dims, mask, 1, idx));
 	} while (kk__next(rank, dims, mask, 0, idx));
 }
@@ -349,7 +314,7 @@ int32_t kk_topk(kiln_rt_ctx *ctx, int32_t dtype, const void *x, void *values,
 				int64_t best = -1;
 				double bv = 0;
 				for (int64_t j = 0; j < len; j++) {
-					double v = kk__getf(dtype, x, base + j * inner);
+					double v = kk_elem_get(dtype, x, base + j * inner);
 					if (prev >= 0 && !kk__before(pv, prev, v, j, largest))
 						continue;
 					if (best < 0 || kk__before(v, j, bv, best, largest)) {
@@ -362,7 +327,7 @@ int32_t kk_topk(kiln_rt_ctx *ctx, int32_t dtype, const void *x, void *values,
 				if (dtype == KK_DT_I64)
 					((int64_t *)values)[e] = ((const int64_t *)x)[base + best * inner];
 				else
-					kk__setf(dtype, values, e, bv);
+					kk_elem_set(dtype, values, e, bv);
 				prev = best;
 				pv = bv;
 			}

@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <math.h>
 #include <string.h>
+#include "kk_elem.h"
 #include "kk_ext_d.h"
 #include "kk_math.h"
 
@@ -39,31 +40,6 @@ static int64_t kk__iget(int32_t dt, const void *p)
 	case KK_DT_I32: return *(const int32_t *)p;
 	case KK_DT_I64: return *(const int64_t *)p;
 	default: assert(!"kk_ext_d: bad int dtype"); return 0;
-	}
-}
-
-static double kk__fget(int32_t dt, const void *p, int64_t i)
-{
-	if (dt == KK_DT_F64)
-		return ((const double *)p)[i];
-	assert(dt == KK_DT_F32);
-	return ((const float *)p)[i];
-}
-
-static void kk__fset(int32_t dt, void *p, int64_t i, double v)
-{
-	switch (dt) {
-	case KK_DT_F32: ((float *)p)[i] = (float)v; break;
-	case KK_DT_F64: ((double *)p)[i] = v; break;
-	case KK_DT_U8: ((uint8_t *)p)[i] = (uint8_t)v; break;
-	case KK_DT_I8: ((int8_t *)p)[i] = (int8_t)v; break;
-	case KK_DT_U16: ((uint16_t *)p)[i] = (uint16_t)v; break;
-	case KK_DT_I16: ((int16_t *)p)[i] = (int16_t)v; break;
-	case KK_DT_I32: ((int32_t *)p)[i] = (int32_t)v; break;
-	case KK_DT_I64: ((int64_t *)p)[i] = (int64_t)v; break;
-	case KK_DT_U32: ((uint32_t *)p)[i] = (uint32_t)v; break;
-	case KK_DT_U64: ((uint64_t *)p)[i] = (uint64_t)v; break;
-	default: assert(!"kk_ext_d: bad output dtype");
 	}
 }
 
@@ -213,10 +189,10 @@ static void kk__bin(int32_t dt, const void *x, int64_t off, int64_t st, int32_t 
 {
 	double sr = 0, si = 0;
 	for (int64_t t = 0; t < n; t++) {
-		double xr = kk__fget(dt, x, off + t * st * cin);
-		double xi = cin == 2 ? kk__fget(dt, x, off + t * st * cin + 1) : 0.0;
+		double xr = kk_elem_get(dt, x, off + t * st * cin);
+		double xi = cin == 2 ? kk_elem_get(dt, x, off + t * st * cin + 1) : 0.0;
 		if (w) {
-			double wv = kk__fget(dt, w, t);
+			double wv = kk_elem_get(dt, w, t);
 			xr *= wv;
 			xi *= wv;
 		}
@@ -243,8 +219,8 @@ void kk_dft(kiln_rt_ctx *ctx, int32_t dt, const void *x, void *y, int64_t outer,
 				kk__bin(dt, x, (o * n_in * inner + i) * cin, inner, cin, n, NULL,
 					L, k, inverse ? 1 : -1, &re, &im);
 				int64_t yi = ((o * nout + k) * inner + i) * 2;
-				kk__fset(dt, y, yi, re * norm);
-				kk__fset(dt, y, yi + 1, im * norm);
+				kk_elem_set(dt, y, yi, re * norm);
+				kk_elem_set(dt, y, yi + 1, im * norm);
 			}
 }
 
@@ -260,8 +236,8 @@ void kk_stft(kiln_rt_ctx *ctx, int32_t dt, const void *signal, const void *windo
 				kk__bin(dt, signal, (b * siglen + f * step) * cin, 1, cin, flen,
 					window, flen, k, -1, &re, &im);
 				int64_t yi = ((b * nframes + f) * bins + k) * 2;
-				kk__fset(dt, y, yi, re);
-				kk__fset(dt, y, yi + 1, im);
+				kk_elem_set(dt, y, yi, re);
+				kk_elem_set(dt, y, yi + 1, im);
 			}
 }
 
@@ -279,7 +255,7 @@ void kk_window(kiln_rt_ctx *ctx, int32_t kind, int32_t ydt, void *y, int64_t n,
 		case KK_WIN_HAMMING: v = 25.0 / 46.0 - 21.0 / 46.0 * cos(x); break;
 		default: v = 0.42 - 0.5 * cos(x) + 0.08 * cos(2.0 * x); break;
 		}
-		kk__fset(ydt, y, i, D > 0 ? v : 1.0);
+		kk_elem_set(ydt, y, i, D > 0 ? v : 1.0);
 	}
 }
 
@@ -300,11 +276,11 @@ int32_t kk_mel(kiln_rt_ctx *ctx, int32_t ydt, void *y, int64_t rows, int64_t nme
 	(void)ctx;
 	int64_t L = kk__iget(idt, dft_length);
 	double rate = (double)kk__iget(sdt, sample_rate);
-	double lo = kk__fget(fdt, lower, 0), hi = kk__fget(fdt, upper, 0);
+	double lo = kk_elem_get(fdt, lower, 0), hi = kk_elem_get(fdt, upper, 0);
 	if (L / 2 + 1 != rows || rate <= 0)
 		return KILN_RUN_VALUE;
 	for (int64_t i = 0; i < rows * nmel; i++)
-		kk__fset(ydt, y, i, 0.0);
+		kk_elem_set(ydt, y, i, 0.0);
 	for (int64_t m = 0; m < nmel; m++) {
 		int64_t l = kk__mel_bin(m, nmel, lo, hi, L, rate);
 		int64_t c = kk__mel_bin(m + 1, nmel, lo, hi, L, rate);
@@ -312,11 +288,11 @@ int32_t kk_mel(kiln_rt_ctx *ctx, int32_t ydt, void *y, int64_t rows, int64_t nme
 		if (l < 0 || c < l || h < c || c >= rows || h > rows)
 			return KILN_RUN_VALUE;
 		if (c == l)
-			kk__fset(ydt, y, c * nmel + m, 1.0);
+			kk_elem_set(ydt, y, c * nmel + m, 1.0);
 		for (int64_t j = l; c > l && j <= c; j++)
-			kk__fset(ydt, y, j * nmel + m, (double)(j - l) / (double)(c - l));
+			kk_elem_set(ydt, y, j * nmel + m, (double)(j - l) / (double)(c - l));
 		for (int64_t j = c; j < h; j++)
-			kk__fset(ydt, y, j * nmel + m, (double)(h - j) / (double)(h - c));
+			kk_elem_set(ydt, y, j * nmel + m, (double)(h - j) / (double)(h - c));
 	}
 	return KILN_RUN_OK;
 }
