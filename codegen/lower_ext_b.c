@@ -47,16 +47,12 @@ int cg_lower_convtranspose(cg_ctx *cg, const ir_node *n)
 	if (static_shape(cg, W))
 		return -1;
 	int sr = X->shape.rank - 2;
-	const int64_t *v, *os = NULL;
+	const int64_t *os = NULL;
 	int64_t s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, op[3] = {0}, p[6] = {0};
-	if (ir_attr_ints(n, "strides", &v) == sr)
-		memcpy(s, v, sizeof(int64_t) * sr);
-	if (ir_attr_ints(n, "dilations", &v) == sr)
-		memcpy(d, v, sizeof(int64_t) * sr);
-	if (ir_attr_ints(n, "output_padding", &v) == sr)
-		memcpy(op, v, sizeof(int64_t) * sr);
-	if (ir_attr_ints(n, "pads", &v) == 2 * sr)
-		memcpy(p, v, sizeof(int64_t) * 2 * sr);
+	ir_attr_ints_into(n, "strides", s, sr);
+	ir_attr_ints_into(n, "dilations", d, sr);
+	ir_attr_ints_into(n, "output_padding", op, sr);
+	ir_attr_ints_into(n, "pads", p, 2 * sr);
 	int have_os = ir_attr_ints(n, "output_shape", &os) >= sr;
 	const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
 	/* 3-D form: axis i of 3 maps to spatial axis j = i - (3 - sr). */
@@ -403,16 +399,14 @@ int cg_lower_maxunpool(cg_ctx *cg, const ir_node *n)
 {
 	const ir_value *X = n->in[0], *Y = n->out[0];
 	int r = X->shape.rank, sr = r - 2;
-	const int64_t *k, *v;
+	const int64_t *k;
 	int64_t s[IR_MAX_RANK], p[2 * IR_MAX_RANK] = {0};
 	if (ir_attr_ints(n, "kernel_shape", &k) != sr || static_shape(cg, X) || static_shape(cg, Y))
 		return cg_fail(cg, "needs kernel_shape and static shapes");
 	for (int i = 0; i < sr; i++)
 		s[i] = 1;
-	if (ir_attr_ints(n, "strides", &v) == sr)
-		memcpy(s, v, sizeof(int64_t) * sr);
-	if (ir_attr_ints(n, "pads", &v) == 2 * sr)
-		memcpy(p, v, sizeof(int64_t) * 2 * sr);
+	ir_attr_ints_into(n, "strides", s, sr);
+	ir_attr_ints_into(n, "pads", p, 2 * sr);
 	/* Default output shape: the indices are flat positions in it. */
 	LLVMValueRef def[IR_MAX_RANK], od[IR_MAX_RANK];
 	cg_dims(cg, &Y->shape, od);

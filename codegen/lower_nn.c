@@ -158,14 +158,10 @@ static int window(cg_ctx *cg, const ir_node *n, const ir_value *x, const ir_valu
 	int sr = x->shape.rank - 2;
 	if (sr < 1 || sr > 3)
 		return cg_fail(cg, "%d spatial dimensions are not supported", sr);
-	const int64_t *v;
 	int64_t st[3] = {1, 1, 1}, dl[3] = {1, 1, 1}, pads[6] = {0};
-	if (ir_attr_ints(n, "strides", &v) == sr)
-		memcpy(st, v, sr * sizeof *st);
-	if (ir_attr_ints(n, "dilations", &v) == sr)
-		memcpy(dl, v, sr * sizeof *dl);
-	if (ir_attr_ints(n, "pads", &v) == 2 * sr)
-		memcpy(pads, v, 2 * sr * sizeof *pads);
+	ir_attr_ints_into(n, "strides", st, sr);
+	ir_attr_ints_into(n, "dilations", dl, sr);
+	ir_attr_ints_into(n, "pads", pads, 2 * sr);
 	const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
 	int upper = !strcmp(ap, "SAME_UPPER"), lower = !strcmp(ap, "SAME_LOWER");
 	memset(w, 0, sizeof *w);

@@ -256,6 +256,15 @@ int ir_attr_ints(const ir_node *n, const char *name, const int64_t **v)
 	return a->n;
 }
 
+int ir_attr_ints_into(const ir_node *n, const char *name, int64_t *out, int count)
+{
+	const int64_t *v;
+	if (count <= 0 || ir_attr_ints(n, name, &v) != count)
+		return 0;
+	memcpy(out, v, sizeof(int64_t) * (size_t)count);
+	return 1;
+}
+
 /* The shape must be static; data (numel * dtype size bytes) is copied into
  * the arena (zeroes when data is NULL). */
 ir_value *ir_const_new(ir_graph *g, const char *name, ir_dtype t,

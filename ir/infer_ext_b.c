@@ -41,16 +41,12 @@ int infer_convtranspose(ir_graph *g, ir_node *n, ir_status *st)
 	o.d[0] = x->shape.d[0];
 	if (infer_dim_mul(n, w->shape.d[1], ir_dim_const(group), &o.d[1], st))
 		return -1;
-	const int64_t *v, *os = NULL;
+	const int64_t *os = NULL;
 	int64_t s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, op[3] = {0}, p[6] = {0}, k[3];
-	if (ir_attr_ints(n, "strides", &v) == sr)
-		memcpy(s, v, sizeof(int64_t) * sr);
-	if (ir_attr_ints(n, "dilations", &v) == sr)
-		memcpy(d, v, sizeof(int64_t) * sr);
-	if (ir_attr_ints(n, "output_padding", &v) == sr)
-		memcpy(op, v, sizeof(int64_t) * sr);
-	if (ir_attr_ints(n, "pads", &v) == 2 * sr)
-		memcpy(p, v, sizeof(int64_t) * 2 * sr);
+	ir_attr_ints_into(n, "strides", s, sr);
+	ir_attr_ints_into(n, "dilations", d, sr);
+	ir_attr_ints_into(n, "output_padding", op, sr);
+	ir_attr_ints_into(n, "pads", p, 2 * sr);
 	int nos = ir_attr_ints(n, "output_shape", &os);
 	if (nos >= sr)
 		os += nos - sr;
@@ -338,16 +334,14 @@ int infer_maxunpool(ir_graph *g, ir_node *n, ir_status *st)
 		infer_set(n, 0, x->dtype, &o);
 		return 0;
 	}
-	const int64_t *k, *v;
+	const int64_t *k;
 	int64_t s[IR_MAX_RANK], p[2 * IR_MAX_RANK] = {0};
 	if (ir_attr_ints(n, "kernel_shape", &k) != sr)
 		return ir_fail(st, "%s: kernel_shape needed", ir_node_label(n));
 	for (int i = 0; i < sr; i++)
 		s[i] = 1;
-	if (ir_attr_ints(n, "strides", &v) == sr)
-		memcpy(s, v, sizeof(int64_t) * sr);
-	if (ir_attr_ints(n, "pads", &v) == 2 * sr)
-		memcpy(p, v, sizeof(int64_t) * 2 * sr);
+	ir_attr_ints_into(n, "strides", s, sr);
+	ir_attr_ints_into(n, "pads", p, 2 * sr);
 	o.d[0] = x->shape.d[0];
 	o.d[1] = x->shape.d[1];
 	for (int i = 0; i < sr; i++) {

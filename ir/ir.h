@@ -192,6 +192,9 @@ float ir_attr_float(const ir_node *n, const char *name, float dflt);
 const char *ir_attr_str(const ir_node *n, const char *name, const char *dflt);
 /* INTS attribute: returns count and sets *v, or -1 when absent. */
 int ir_attr_ints(const ir_node *n, const char *name, const int64_t **v);
+/* Copies an INTS attribute into out when it has exactly count entries
+ * (strides, dilations, pads...); returns 1 then, 0 otherwise (out untouched). */
+int ir_attr_ints_into(const ir_node *n, const char *name, int64_t *out, int count);
 /* Makes a constant value holding a copy of data. */
 ir_value *ir_const_new(ir_graph *g, const char *name, ir_dtype t,
 		       const ir_shape *s, const void *data);
