@@ -259,7 +259,9 @@ int cg_lower_pool(cg_ctx *cg, const ir_node *n)
 	const ir_value *X = n->in[0], *Y = n->out[0];
 	int maxp = n->op == IR_OP_MaxPool;
 	char k[32];
-	if (float_kernel(cg, X, maxp ? "kk_maxpool" : "kk_avgpool", k, sizeof k))
+	if (maxp && X->dtype == IR_U8)   /* the nn kernels' one integer pool */
+		snprintf(k, sizeof k, "kk_maxpool_u8");
+	else if (float_kernel(cg, X, maxp ? "kk_maxpool" : "kk_avgpool", k, sizeof k))
 		return -1;
 	const int64_t *kv;
 	int sr = X->shape.rank - 2;
