@@ -22,12 +22,13 @@ typedef enum {
 	CG_LOC_INPUT,     /* inputs[index] */
 	CG_LOC_OUTPUT,    /* outputs[index] */
 	CG_LOC_CONST,     /* a constant global */
-	CG_LOC_ARENA      /* arena + offset */
+	CG_LOC_ARENA,     /* arena + offset */
+	CG_LOC_ALIAS      /* the bytes of value index (a view: Reshape & co.) */
 } cg_loc_kind;
 
 typedef struct {
 	cg_loc_kind kind;
-	int index;        /* INPUT/OUTPUT slot */
+	int index;        /* INPUT/OUTPUT slot; ALIAS: id of the viewed value */
 	cg_lin offset;    /* ARENA */
 } cg_loc;
 
@@ -91,6 +92,8 @@ LLVMValueRef cg_call(cg_ctx *cg, const char *name, LLVMValueRef *args, int n);
 void cg_call_checked(cg_ctx *cg, const char *name, LLVMValueRef *args, int n);
 /* memcpy of bytes. */
 void cg_memcpy(cg_ctx *cg, LLVMValueRef dst, LLVMValueRef src, LLVMValueRef bytes);
+/* A private, 64-byte aligned constant global holding nbytes of data. */
+LLVMValueRef cg_const_blob(cg_ctx *cg, const void *data, size_t nbytes);
 /* Error helper naming the node being lowered. */
 int cg_fail(cg_ctx *cg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -1,10 +1,12 @@
 /* lower_nn.c — Gemm, MatMul (numpy-batched), Conv and the pools lowered to
  * the nn kernels. 1-D and 2-D convolutions and pools are passed to the 3-D
  * kernels with the missing leading spatial dims set to 1. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lower.h"
 #include "kk_nn.h"
+#include "kk_pack.h"
 
 static int float_kernel(cg_ctx *cg, const ir_value *v, const char *base, char *name, size_t len)
 {
@@ -20,6 +22,26 @@ static int float_kernel(cg_ctx *cg, const ir_value *v, const char *base, char *n
 static LLVMValueRef fconst(cg_ctx *cg, const ir_value *v, double x)
 {
 	return v->dtype == IR_F64 ? LLVMConstReal(cg->t_f64, x) : cg_f32(cg, x);
+}
+
+/* A constant f32 matrix operand of static shape packed at compile time into
+ * the micro-kernel's panel layout (kk_pack.h); NULL when w is not one.
+ * B is K x N (N x K when trans). */
+static LLVMValueRef packed_b(cg_ctx *cg, const ir_value *w, int trans)
+{
+	if (w->dtype != IR_F32 || !w->data || w->shape.rank != 2 || !ir_shape_is_static(&w->shape))
+		return NULL;
+	int64_t K = w->shape.d[trans ? 1 : 0].c, N = w->shape.d[trans ? 0 : 1].c;
+	if ((size_t)(K * N) * sizeof(float) > w->nbytes || K < 1 || N < 1)
+		return NULL;
+	size_t nb = (size_t)kk_packed_b_floats(K, N) * sizeof(float);
+	float *p = malloc(nb);
+	if (!p)
+		return NULL;
+	kk_pack_b_layout(p, w->data, K, N, trans);
+	LLVMValueRef g = cg_const_blob(cg, p, nb);
+	free(p);
+	return g;
 }
 
 int cg_lower_gemm(cg_ctx *cg, const ir_node *n)
@@ -39,6 +61,15 @@ int cg_lower_gemm(cg_ctx *cg, const ir_node *n)
 		ccs = cg_i64(cg, cs->rank >= 1 && !col_b ? 1 : 0);
 		if (cs->rank == 2 && !(ir_dim_is_const(cs->d[0]) && cs->d[0].c == 1))
 			crs = cg_dim(cg, last);
+	}
+	LLVMValueRef bp = packed_b(cg, Bm, tb);
+	if (bp) {
+		LLVMValueRef a[13] = {cg->a_ctx, cg_ptr(cg, A), bp, cg_ptr(cg, C), cg_ptr(cg, Y),
+				      cg_dim(cg, Y->shape.d[0]), cg_dim(cg, Y->shape.d[1]), cg_dim(cg, K),
+				      cg_i32(cg, ta), cg_f32(cg, ir_attr_float(n, "alpha", 1.0f)),
+				      cg_f32(cg, ir_attr_float(n, "beta", 1.0f)), crs, ccs};
+		cg_call(cg, "kk_gemm_pb_f32", a, 13);
+		return 0;
 	}
 	LLVMValueRef a[14] = {cg->a_ctx, cg_ptr(cg, A), cg_ptr(cg, Bm), cg_ptr(cg, C), cg_ptr(cg, Y),
 			      cg_dim(cg, Y->shape.d[0]), cg_dim(cg, Y->shape.d[1]), cg_dim(cg, K),
@@ -102,6 +133,16 @@ int cg_lower_matmul(cg_ctx *cg, const ir_node *n)
 	(void)none;
 	LLVMValueRef mk = LLVMBuildMul(cg->B, cg_dim(cg, M), cg_dim(cg, K), "");
 	LLVMValueRef kn = LLVMBuildMul(cg->B, cg_dim(cg, K), cg_dim(cg, N), "");
+	LLVMValueRef bp = a_full && sb->rank == 2 && (same_dims(&ba, &by) || !by.rank)
+		? packed_b(cg, B, 0) : NULL;
+	if (bp) {
+		/* constant 2-D B under a dense batch of A: one [batch*M, K] product */
+		LLVMValueRef a[7] = {cg->a_ctx, cg_ptr(cg, A), bp, cg_ptr(cg, Y),
+				     LLVMBuildMul(cg->B, cg_numel(cg, &by), cg_dim(cg, M), ""),
+				     cg_dim(cg, N), cg_dim(cg, K)};
+		cg_call(cg, "kk_matmul_pb_f32", a, 7);
+		return 0;
+	}
 	if (a_full && b_full) {
 		LLVMValueRef as = same_dims(&ba, &by) && by.rank ? mk : cg_i64(cg, 0);
 		LLVMValueRef bs = same_dims(&bb, &by) && by.rank ? kn : cg_i64(cg, 0);

@@ -145,6 +145,13 @@ LLVMValueRef cg_ptr(cg_ctx *cg, const ir_value *v)
 {
 	if (!v)
 		return cg_null(cg);
+	const cg_loc *l = &cg->plan.loc[v->id];
+	if (!cg->ptr[v->id] && l->kind == CG_LOC_CONST)
+		/* emitted on first use: a weight only read in a packed form
+		 * (lower_nn.c) does not go into the binary twice */
+		cg->ptr[v->id] = cg_const_blob(cg, v->data, v->nbytes);
+	if (!cg->ptr[v->id] && l->kind == CG_LOC_ALIAS)
+		cg->ptr[v->id] = cg_ptr(cg, cg->g->values[l->index]);
 	if (!cg->ptr[v->id]) {
 		fprintf(stderr, "kiln: internal error: value '%s' has no location\n", v->name);
 		abort();
@@ -154,13 +161,13 @@ LLVMValueRef cg_ptr(cg_ctx *cg, const ir_value *v)
 
 /* ---- constants, locations ---- */
 
-static LLVMValueRef const_global(cg_ctx *cg, const ir_value *v)
+LLVMValueRef cg_const_blob(cg_ctx *cg, const void *data, size_t nbytes)
 {
-	size_t nb = v->nbytes ? v->nbytes : 1;
+	size_t nb = nbytes ? nbytes : 1;
 	LLVMTypeRef at = LLVMArrayType(cg->t_i8, (unsigned)nb);
 	LLVMValueRef gv = LLVMAddGlobal(cg->M, at, "w");
-	LLVMValueRef init = v->nbytes
-		? LLVMConstStringInContext(cg->C, v->data, (unsigned)v->nbytes, 1)
+	LLVMValueRef init = nbytes
+		? LLVMConstStringInContext(cg->C, data, (unsigned)nbytes, 1)
 		: LLVMConstNull(at);
 	LLVMSetInitializer(gv, init);
 	LLVMSetGlobalConstant(gv, 1);
@@ -191,12 +198,10 @@ static void bind_locations(cg_ctx *cg)
 {
 	ir_graph *g = cg->g;
 	for (int i = 0; i < g->nvalues; i++) {
-		const ir_value *v = g->values[i];
 		const cg_loc *l = &cg->plan.loc[i];
 		switch (l->kind) {
 		case CG_LOC_INPUT: cg->ptr[i] = load_slot(cg, cg->a_inputs, l->index); break;
 		case CG_LOC_OUTPUT: cg->ptr[i] = load_slot(cg, cg->a_outputs, l->index); break;
-		case CG_LOC_CONST: cg->ptr[i] = const_global(cg, v); break;
 		case CG_LOC_ARENA: {
 			LLVMValueRef off = lin_value(cg, &l->offset);
 			cg->ptr[i] = LLVMBuildInBoundsGEP2(cg->B, cg->t_i8, cg->a_arena, &off, 1, "");

@@ -3,7 +3,9 @@
  * node order) do not overlap may share bytes. Sizes may depend on symbolic
  * dims, so offsets are linear forms and a value is placed at the component-
  * wise maximum of the ends of the live values placed before it, which keeps
- * the plan valid for every non-negative value of the symbols. */
+ * the plan valid for every non-negative value of the symbols. The output of
+ * a view (Identity, Reshape, Flatten, Squeeze, Unsqueeze) that is not a graph
+ * output is an alias of its input's bytes and keeps them alive. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,8 +66,26 @@ static void assign_fixed(const ir_graph *g, cg_loc *loc)
 	}
 }
 
-/* Lifetimes of the values left for the arena. */
-static int build_spans(const ir_graph *g, const cg_loc *loc, span *sp, ir_status *st)
+static int is_view(const ir_node *n)
+{
+	switch (n->op) {
+	case IR_OP_Identity: case IR_OP_Reshape: case IR_OP_Flatten:
+	case IR_OP_Squeeze: case IR_OP_Unsqueeze:
+		return n->nout == 1 && n->in[0] && n->out[0] &&
+		       n->in[0]->dtype == n->out[0]->dtype;
+	default:
+		return 0;
+	}
+}
+
+/* The value whose bytes v uses (v itself unless v is an alias). */
+static int root_of(const cg_loc *loc, int id)
+{
+	return loc[id].kind == CG_LOC_ALIAS ? loc[id].index : id;
+}
+
+/* Lifetimes of the values left for the arena; views become aliases. */
+static int build_spans(const ir_graph *g, cg_loc *loc, span *sp, ir_status *st)
 {
 	for (int i = 0; i < g->nvalues + g->nnodes; i++)
 		sp[i].first = -1;
@@ -73,6 +93,10 @@ static int build_spans(const ir_graph *g, const cg_loc *loc, span *sp, ir_status
 		const ir_node *n = g->nodes[k];
 		if (n->dead)
 			continue;
+		if (is_view(n) && loc[n->out[0]->id].kind == CG_LOC_NONE) {
+			loc[n->out[0]->id].kind = CG_LOC_ALIAS;
+			loc[n->out[0]->id].index = root_of(loc, n->in[0]->id);
+		}
 		for (int j = 0; j < n->nout; j++) {
 			const ir_value *v = n->out[j];
 			if (!v || loc[v->id].kind != CG_LOC_NONE)
@@ -82,9 +106,11 @@ static int build_spans(const ir_graph *g, const cg_loc *loc, span *sp, ir_status
 					       "(a product of symbolic dims)", ir_node_label(n), v->name);
 			sp[v->id].first = sp[v->id].last = k;
 		}
-		for (int j = 0; j < n->nin; j++)
-			if (n->in[j] && sp[n->in[j]->id].first >= 0)
-				sp[n->in[j]->id].last = k;
+		for (int j = 0; j < n->nin; j++) {
+			int r = n->in[j] ? root_of(loc, n->in[j]->id) : -1;
+			if (r >= 0 && sp[r].first >= 0)
+				sp[r].last = k;
+		}
 		/* scratch spans follow the value spans, indexed nvalues + k */
 		span *s = &sp[g->nvalues + k];
 		if (cg_node_scratch(n, &s->size))

@@ -483,6 +483,42 @@ int fold_slice(ir_graph *g, ir_node *n, ir_status *st)
 
 /* ---- Reshape family, Concat, ConstantOfShape ---- */
 
+/* Transpose of constant data (weights stored the other way round, e.g.
+ * PyTorch's Linear exported as MatMul(x, Transpose(W))): a compile-time
+ * copy, so the run does not redo it. */
+int fold_transpose(ir_graph *g, ir_node *n, ir_status *st)
+{
+	ir_value *x = n->nin ? n->in[0] : NULL, *y = n->nout ? n->out[0] : NULL;
+	if (!x || !y || !x->data || prep(g, n, st) || !y->has_shape || !has_data(x))
+		return 1;
+	int r = x->shape.rank;
+	int64_t total = safe_numel(x), perm[IR_MAX_RANK], xs[IR_MAX_RANK], idx[IR_MAX_RANK];
+	const int64_t *pa;
+	int k = ir_attr_ints(n, "perm", &pa);
+	for (int i = 0; i < r; i++)
+		perm[i] = k == r ? pa[i] : r - 1 - i;
+	size_t es = ir_dtype_size(x->dtype);
+	unsigned char *d = out_data(g, y, total);
+	if (!d)
+		return ir_fail(st, "out of memory");
+	int64_t stride = 1;
+	for (int i = r - 1; i >= 0; i--) {
+		xs[i] = stride;
+		stride *= x->shape.d[i].c;
+	}
+	memset(idx, 0, sizeof idx);
+	const unsigned char *src = x->data;
+	for (int64_t o = 0; o < total; o++) {
+		int64_t off = 0;
+		for (int i = 0; i < r; i++)
+			off += idx[i] * xs[perm[i]];
+		memcpy(d + (size_t)o * es, src + (size_t)off * es, es);
+		for (int i = r - 1; i >= 0 && ++idx[i] == y->shape.d[i].c; i--)
+			idx[i] = 0;
+	}
+	return 0;
+}
+
 int fold_reshape(ir_graph *g, ir_node *n, ir_status *st)
 {
 	ir_value *x = n->nin ? n->in[0] : NULL, *y = n->nout ? n->out[0] : NULL;

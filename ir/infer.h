@@ -24,7 +24,7 @@ HOOK(infer_global_pool) HOOK(infer_batchnorm) HOOK(infer_layernorm)
 HOOK(infer_dropout)
 /* folding */
 HOOK(fold_identity) HOOK(fold_cast) HOOK(fold_arith) HOOK(fold_neg) HOOK(fold_shape)
-HOOK(fold_size) HOOK(fold_gather) HOOK(fold_slice) HOOK(fold_reshape)
+HOOK(fold_size) HOOK(fold_gather) HOOK(fold_slice) HOOK(fold_reshape) HOOK(fold_transpose)
 HOOK(fold_concat) HOOK(fold_constant_of_shape)
 /* ops wave A (infer_ext_a.c) */
 HOOK(infer_nll_loss) HOOK(infer_sce_loss) HOOK(infer_trilu) HOOK(infer_castlike)

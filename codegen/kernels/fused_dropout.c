@@ -27,14 +27,30 @@ static void words(uint64_t seed, uint32_t node, uint32_t sample, uint64_t b0,
 }
 
 #define ACT_DROPOUT(T, NAME, EXP, TANH) \
-static inline T act_##NAME(int32_t act, T v, T alpha) \
+/* v[0..m) = act(x[0..m)), the switch outside the loops so each vectorises */ \
+static inline void act_##NAME(int32_t act, const T *restrict x, T *restrict v, int64_t m, \
+			      T alpha) \
 { \
 	switch (act) { \
-	case KK_ACT_RELU: return v < (T)0 ? (T)0 : v; /* NaN propagates */ \
-	case KK_ACT_LEAKY_RELU: return v < (T)0 ? alpha * v : v; \
-	case KK_ACT_SIGMOID: return (T)1 / ((T)1 + EXP(-v)); \
-	case KK_ACT_TANH: return TANH(v); \
-	default: return v; \
+	case KK_ACT_RELU: \
+		for (int64_t j = 0; j < m; j++) \
+			v[j] = x[j] < (T)0 ? (T)0 : x[j]; /* NaN propagates */ \
+		break; \
+	case KK_ACT_LEAKY_RELU: \
+		for (int64_t j = 0; j < m; j++) \
+			v[j] = x[j] < (T)0 ? alpha * x[j] : x[j]; \
+		break; \
+	case KK_ACT_SIGMOID: \
+		for (int64_t j = 0; j < m; j++) \
+			v[j] = (T)1 / ((T)1 + EXP(-x[j])); \
+		break; \
+	case KK_ACT_TANH: \
+		for (int64_t j = 0; j < m; j++) \
+			v[j] = TANH(x[j]); \
+		break; \
+	default: \
+		for (int64_t j = 0; j < m; j++) \
+			v[j] = x[j]; \
 	} \
 } \
 static void act_dropout_##NAME(int32_t act, T alpha, const T *x, T *y, uint8_t *mask, \
@@ -42,16 +58,20 @@ static void act_dropout_##NAME(int32_t act, T alpha, const T *x, T *y, uint8_t *
 			       uint32_t node, uint32_t sample) \
 { \
 	for (int64_t i0 = 0; i0 < n; i0 += 4 * GROUP) { \
-		uint32_t w[4][GROUP]; \
+		uint32_t w[4][GROUP], u[4 * GROUP]; \
+		T v[4 * GROUP]; \
 		words(seed, node, sample, (uint64_t)i0 >> 2, w); \
+		for (int b = 0; b < GROUP; b++) \
+			for (int k = 0; k < 4; k++) \
+				u[4 * b + k] = w[k][b]; \
 		int64_t m = n - i0 < 4 * GROUP ? n - i0 : 4 * GROUP; \
-		for (int64_t j = 0; j < m; j++) { \
-			int keep = w[j & 3][j >> 2] >= thr; \
-			T v = act_##NAME(act, x[i0 + j], alpha); \
-			y[i0 + j] = keep ? v * scale : (T)0; \
-			if (mask) \
-				mask[i0 + j] = (uint8_t)keep; \
-		} \
+		act_##NAME(act, x + i0, v, m, alpha); \
+		/* scale or 0 times v (NaN stays NaN): no branch on a random bit */ \
+		for (int64_t j = 0; j < m; j++) \
+			y[i0 + j] = v[j] * (u[j] >= thr ? scale : (T)0); \
+		if (mask) \
+			for (int64_t j = 0; j < m; j++) \
+				mask[i0 + j] = (uint8_t)(u[j] >= thr); \
 	} \
 }
 ACT_DROPOUT(float, f32, expf, tanhf)

@@ -32,6 +32,15 @@ void kk_gemm_f64(kiln_rt_ctx *ctx, const double *A, const double *B, const doubl
 	double *Y, int64_t M, int64_t N, int64_t K, int32_t transA, int32_t transB,
 	double alpha, double beta, int64_t c_rs, int64_t c_cs);
 
+/* B pre-packed at compile time (constant weights) in the panel layout of
+ * kk_pack.h: kk_gemm_pb_f32 is kk_gemm_f32 on such a B; kk_matmul_pb_f32 is
+ * Y[M,N] = A[M,K] * B. */
+void kk_gemm_pb_f32(kiln_rt_ctx *ctx, const float *A, const float *Bp, const float *C,
+	float *Y, int64_t M, int64_t N, int64_t K, int32_t transA, float alpha, float beta,
+	int64_t c_rs, int64_t c_cs);
+void kk_matmul_pb_f32(kiln_rt_ctx *ctx, const float *A, const float *Bp, float *Y,
+	int64_t M, int64_t N, int64_t K);
+
 /* Batched MatMul: for b in [0,batch): Y[b] (M x N, dense, batch stride M*N)
  * = A[b*a_batch_stride] (M x K row-major) * B[b*b_batch_stride] (K x N
  * row-major). A batch stride of 0 broadcasts that operand over the batch.

@@ -72,32 +72,35 @@ static void dropout_##NAME(const T *x, T *y, uint8_t *mask, uint32_t thr, T scal
 	for (; i < end && (i & 3); i++) { \
 		dropout_block(seed, node, sample, (uint64_t)i >> 2, u); \
 		int keep = u[i & 3] >= thr; \
-		y[i] = keep ? x[i] * scale : (T)0; \
+		y[i] = x[i] * (keep ? scale : (T)0); \
 		if (mask) mask[i] = (uint8_t)keep; \
 	} \
 	for (; i + 4 * KK_DROP_GROUP <= end; i += 4 * KK_DROP_GROUP) { \
-		uint32_t g[4][KK_DROP_GROUP]; \
+		uint32_t g[4][KK_DROP_GROUP], w[4 * KK_DROP_GROUP]; \
 		dropout_group(seed, node, sample, (uint64_t)i >> 2, g); \
 		for (int b = 0; b < KK_DROP_GROUP; b++) \
-			for (int k = 0; k < 4; k++) { \
-				int64_t e = i + 4 * b + k; \
-				int keep = g[k][b] >= thr; \
-				y[e] = keep ? x[e] * scale : (T)0; \
-				if (mask) mask[e] = (uint8_t)keep; \
-			} \
+			for (int k = 0; k < 4; k++) \
+				w[4 * b + k] = g[k][b]; \
+		/* multiply by scale or 0 (as x * mask / (1-p) does, NaN stays NaN): \
+		 * no branch on a random bit, no masked loads; vectorises */ \
+		for (int e = 0; e < 4 * KK_DROP_GROUP; e++) \
+			y[i + e] = x[i + e] * (w[e] >= thr ? scale : (T)0); \
+		if (mask) \
+			for (int e = 0; e < 4 * KK_DROP_GROUP; e++) \
+				mask[i + e] = (uint8_t)(w[e] >= thr); \
 	} \
 	for (; i + 4 <= end; i += 4) { \
 		dropout_block(seed, node, sample, (uint64_t)i >> 2, u); \
 		for (int k = 0; k < 4; k++) { \
 			int keep = u[k] >= thr; \
-			y[i + k] = keep ? x[i + k] * scale : (T)0; \
+			y[i + k] = x[i + k] * (keep ? scale : (T)0); \
 			if (mask) mask[i + k] = (uint8_t)keep; \
 		} \
 	} \
 	for (; i < end; i++) { \
 		dropout_block(seed, node, sample, (uint64_t)i >> 2, u); \
 		int keep = u[i & 3] >= thr; \
-		y[i] = keep ? x[i] * scale : (T)0; \
+		y[i] = x[i] * (keep ? scale : (T)0); \
 		if (mask) mask[i] = (uint8_t)keep; \
 	} \
 }

@@ -34,12 +34,21 @@ static inline float kk__dot_f32(const float *restrict a, const float *restrict b
 static void kk__pack_b_f32(float *restrict bp, const float *restrict B,
 	int64_t b_ks, int64_t b_ns, int64_t k0, int64_t kc, int64_t j0, int64_t nr)
 {
+	if (b_ns == 1 && nr == KK_NR) {
+		for (int64_t k = 0; k < kc; k++) {
+			const float *src = B + (k0 + k) * b_ks + j0;
+			kk_v8f v0 = kk__ld8(src), v1 = kk__ld8(src + 8);
+			kk__st8(bp + k * KK_NR, &v0);
+			kk__st8(bp + k * KK_NR + 8, &v1);
+		}
+		return;
+	}
 	if (b_ns == 1) {
 		for (int64_t k = 0; k < kc; k++) {
 			const float *src = B + (k0 + k) * b_ks + j0;
 			float *d = bp + k * KK_NR;
 			for (int64_t c = 0; c < nr; c++)
-				d[c] = src[c];
+				d[c] = src[c] + 0.0f;   /* "+ 0" keeps this a loop, not memcpy */
 			for (int64_t c = nr; c < KK_NR; c++)
 				d[c] = 0;
 		}
@@ -55,18 +64,42 @@ static void kk__pack_b_f32(float *restrict bp, const float *restrict B,
 			bp[k * KK_NR + c] = 0;
 }
 
-/* Y[M,N] (dense) = A*B, A(i,k) = A[i*a_rs + k*a_ks], B(k,j) = B[k*b_ks +
- * j*b_ns]; exactly one of b_ks, b_ns is 1. */
+/* Packs rows i0..i0+mc, columns k0..k0+kc of A (A(i,k) = A[i*a_rs + k*a_ks])
+ * as KK_MR-row slivers ap[s][kc][KK_MR], rows past mc zero. */
+static void kk__pack_a_f32(float *restrict ap, const float *restrict A, int64_t a_rs,
+	int64_t a_ks, int64_t i0, int64_t mc, int64_t k0, int64_t kc)
+{
+	for (int64_t s = 0; s * KK_MR < mc; s++) {
+		float *restrict d = ap + s * kc * KK_MR;
+		int64_t rows = kk__min(KK_MR, mc - s * KK_MR);
+		const float *src = A + (i0 + s * KK_MR) * a_rs + k0 * a_ks;
+		if (rows == KK_MR && a_ks == 1) {
+			for (int64_t k = 0; k < kc; k++)
+				for (int r = 0; r < KK_MR; r++)
+					d[k * KK_MR + r] = src[r * a_rs + k];
+			continue;
+		}
+		for (int64_t k = 0; k < kc; k++)
+			for (int r = 0; r < KK_MR; r++)
+				d[k * KK_MR + r] = r < rows ? src[r * a_rs + k * a_ks] : 0.0f;
+	}
+}
+
+/* Y[M,N] (dense, row stride N) = A*B, A(i,k) = A[i*a_rs + k*a_ks], B(k,j) =
+ * B[k*b_ks + j*b_ns], exactly one of b_ks, b_ns is 1; or, when bpk is not
+ * NULL, B pre-packed as kk_pack_b_f32 lays it out (B, b_ks, b_ns unused).
+ * Loop order (GotoBLAS): KK_KC-deep slices of K; per slice, KK_MC-row blocks
+ * of A packed once (L2) and swept by every KK_NR-column panel of B (L1). */
 static void kk__gemm_core_f32(const float *restrict A, int64_t a_rs, int64_t a_ks,
-	const float *restrict B, int64_t b_ks, int64_t b_ns, float *restrict Y,
-	int64_t M, int64_t N, int64_t K)
+	const float *restrict B, int64_t b_ks, int64_t b_ns, const float *restrict bpk,
+	float *restrict Y, int64_t M, int64_t N, int64_t K)
 {
 	if (K == 0) {
 		for (int64_t i = 0; i < M * N; i++)
 			Y[i] = 0;
 		return;
 	}
-	if (M <= 2 && a_ks == 1) {
+	if (M <= 2 && a_ks == 1 && !bpk) {
 		for (int64_t i = 0; i < M; i++) {
 			const float *a = A + i * a_rs;
 			float *y = Y + i * N;
@@ -86,28 +119,28 @@ static void kk__gemm_core_f32(const float *restrict A, int64_t a_rs, int64_t a_k
 		}
 		return;
 	}
-	/* KK__GEMM_NB column panels packed per pass over A, so each KK_MR-row
-	 * slice of A is reused from L1 across them. */
-	float bp[KK__GEMM_NB][KK_KC * KK_NR];
-	for (int64_t q0 = 0; q0 < N; q0 += KK__GEMM_NB * KK_NR) {
-		int64_t nb = kk__min(KK__GEMM_NB, (N - q0 + KK_NR - 1) / KK_NR);
-		for (int64_t k0 = 0; k0 < K; k0 += KK_KC) {
-			int64_t kc = kk__min(KK_KC, K - k0);
-			for (int64_t b = 0; b < nb; b++) {
-				int64_t j0 = q0 + b * KK_NR;
-				kk__pack_b_f32(bp[b], B, b_ks, b_ns, k0, kc, j0,
-					kk__min(KK_NR, N - j0));
+	float ap[KK_MC * KK_KC], bp[KK_KC * KK_NR];
+	for (int64_t k0 = 0; k0 < K; k0 += KK_KC) {
+		int64_t kc = kk__min(KK_KC, K - k0);
+		for (int64_t i0 = 0; i0 < M; i0 += KK_MC) {
+			int64_t mc = kk__min(KK_MC, M - i0);
+			kk__pack_a_f32(ap, A, a_rs, a_ks, i0, mc, k0, kc);
+			for (int64_t j0 = 0; j0 < N; j0 += KK_NR) {
+				int64_t nr = kk__min(KK_NR, N - j0);
+				const float *panel = bp;
+				if (bpk)
+					panel = bpk + j0 * K + k0 * KK_NR;
+				else
+					kk__pack_b_f32(bp, B, b_ks, b_ns, k0, kc, j0, nr);
+				for (int64_t s = 0; s * KK_MR < mc; s++)
+					kk__micro_f32(kc, ap + s * kc * KK_MR, 1, KK_MR, panel,
+						Y + (i0 + s * KK_MR) * N + j0, N,
+						kk__min(KK_MR, mc - s * KK_MR), nr, k0 > 0);
 			}
-			for (int64_t i0 = 0; i0 < M; i0 += KK_MR)
-				for (int64_t b = 0; b < nb; b++) {
-					int64_t j0 = q0 + b * KK_NR;
-					kk__micro_f32(kc, A + i0 * a_rs + k0 * a_ks, a_rs, a_ks,
-						bp[b], Y + i0 * N + j0, N, kk__min(KK_MR, M - i0),
-						kk__min(KK_NR, N - j0), k0 > 0);
-				}
 		}
 	}
 }
+
 
 /* Y = alpha*Y + beta*C over rows [0, M) x cols [0, N) of a Y with row stride
  * y_rs; C (i,j) at C[i*c_rs + j*c_cs], NULL or beta == 0 for no C term. */
@@ -130,7 +163,7 @@ static void kk__gemm_epi_f32(float *Y, int64_t y_rs, const float *C, int64_t M,
 
 /* One f32 product with explicit strides, split by kk__gemm_run_f32. */
 typedef struct {
-	const float *A, *B, *C;
+	const float *A, *B, *C, *Bp;     /* Bp: pre-packed B or NULL */
 	float *Y;
 	int64_t a_rs, a_ks, b_ks, b_ns, M, N, K, c_rs, c_cs;
 	float alpha, beta;
@@ -144,7 +177,7 @@ static void kk__gemm_rows_f32(void *vp, int64_t b, int64_t e)
 	const kk__gemm_job_f32 *j = vp;
 	int64_t r0 = b * KK_MR, r1 = kk__min(e * KK_MR, j->M);
 	kk__gemm_core_f32(j->A + r0 * j->a_rs, j->a_rs, j->a_ks, j->B, j->b_ks, j->b_ns,
-		j->Y + r0 * j->N, r1 - r0, j->N, j->K);
+		j->Bp, j->Y + r0 * j->N, r1 - r0, j->N, j->K);
 	if (j->epi)
 		kk__gemm_epi_f32(j->Y + r0 * j->N, j->N, j->C ? j->C + r0 * j->c_rs : NULL,
 			r1 - r0, j->N, j->alpha, j->beta, j->c_rs, j->c_cs);
@@ -159,7 +192,7 @@ static void kk__gemm_cols_f32(void *vp, int64_t b, int64_t e)
 	for (int64_t i = 0; i < j->M; i++) {
 		float *y = j->Y + i * j->N + c0;
 		kk__gemm_core_f32(j->A + i * j->a_rs, j->a_rs, j->a_ks, j->B + c0 * j->b_ns,
-			j->b_ks, j->b_ns, y, 1, c1 - c0, j->K);
+			j->b_ks, j->b_ns, j->Bp ? j->Bp + c0 * j->K : NULL, y, 1, c1 - c0, j->K);
 		if (j->epi)
 			kk__gemm_epi_f32(y, j->N, j->C ? j->C + i * j->c_rs + c0 * j->c_cs : NULL,
 				1, c1 - c0, j->alpha, j->beta, j->c_rs, j->c_cs);
@@ -182,7 +215,8 @@ static void kk__gemm_run_f32(kiln_rt_ctx *ctx, kk__gemm_job_f32 *j)
 			kk__gemm_cols_f32, j);
 		return;
 	}
-	kk__gemm_core_f32(j->A, j->a_rs, j->a_ks, j->B, j->b_ks, j->b_ns, j->Y, j->M, j->N, j->K);
+	kk__gemm_core_f32(j->A, j->a_rs, j->a_ks, j->B, j->b_ks, j->b_ns, j->Bp, j->Y, j->M, j->N,
+		j->K);
 	if (j->epi)
 		kk__gemm_epi_f32(j->Y, j->N, j->C, j->M, j->N, j->alpha, j->beta, j->c_rs, j->c_cs);
 }
@@ -191,8 +225,24 @@ void kk_gemm_f32(kiln_rt_ctx *ctx, const float *A, const float *B, const float *
 	float *Y, int64_t M, int64_t N, int64_t K, int32_t transA, int32_t transB,
 	float alpha, float beta, int64_t c_rs, int64_t c_cs)
 {
-	kk__gemm_job_f32 j = {A, B, C, Y, transA ? 1 : K, transA ? M : 1,
+	kk__gemm_job_f32 j = {A, B, C, NULL, Y, transA ? 1 : K, transA ? M : 1,
 		transB ? 1 : N, transB ? K : 1, M, N, K, c_rs, c_cs, alpha, beta, 1};
+	kk__gemm_run_f32(ctx, &j);
+}
+
+void kk_gemm_pb_f32(kiln_rt_ctx *ctx, const float *A, const float *Bp, const float *C,
+	float *Y, int64_t M, int64_t N, int64_t K, int32_t transA, float alpha, float beta,
+	int64_t c_rs, int64_t c_cs)
+{
+	kk__gemm_job_f32 j = {A, NULL, C, Bp, Y, transA ? 1 : K, transA ? M : 1, 0, 0,
+		M, N, K, c_rs, c_cs, alpha, beta, 1};
+	kk__gemm_run_f32(ctx, &j);
+}
+
+void kk_matmul_pb_f32(kiln_rt_ctx *ctx, const float *A, const float *Bp, float *Y,
+	int64_t M, int64_t N, int64_t K)
+{
+	kk__gemm_job_f32 j = {A, NULL, NULL, Bp, Y, K, 1, 0, 0, M, N, K, 0, 0, 1, 0, 0};
 	kk__gemm_run_f32(ctx, &j);
 }
 
@@ -207,7 +257,7 @@ static void kk__matmul_batches_f32(void *vp, int64_t b, int64_t e)
 {
 	const kk__matmul_job_f32 *j = vp;
 	for (int64_t t = b; t < e; t++)
-		kk__gemm_core_f32(j->A + t * j->sa, j->K, 1, j->B + t * j->sb, j->N, 1,
+		kk__gemm_core_f32(j->A + t * j->sa, j->K, 1, j->B + t * j->sb, j->N, 1, NULL,
 			j->Y + t * j->M * j->N, j->M, j->N, j->K);
 }
 
@@ -215,6 +265,12 @@ void kk_matmul_f32(kiln_rt_ctx *ctx, const float *A, const float *B, float *Y,
 	int64_t batch, int64_t M, int64_t N, int64_t K,
 	int64_t a_batch_stride, int64_t b_batch_stride)
 {
+	/* A shared B (stride 0) under a dense batch of A is one tall product:
+	 * [batch, M, K] x [K, N] is [batch*M, K] x [K, N]. */
+	if (batch > 1 && b_batch_stride == 0 && a_batch_stride == M * K) {
+		M *= batch;
+		batch = 1;
+	}
 	kk__matmul_job_f32 mj = {A, B, Y, M, N, K, a_batch_stride, b_batch_stride};
 	int64_t per = M * N * (K > 0 ? K : 1);
 	if (batch > 1 && (!ctx || batch >= ctx->threads)) {
@@ -223,7 +279,7 @@ void kk_matmul_f32(kiln_rt_ctx *ctx, const float *A, const float *B, float *Y,
 		return;
 	}
 	for (int64_t b = 0; b < batch; b++) {
-		kk__gemm_job_f32 j = {A + b * a_batch_stride, B + b * b_batch_stride, NULL,
+		kk__gemm_job_f32 j = {A + b * a_batch_stride, B + b * b_batch_stride, NULL, NULL,
 			Y + b * M * N, K, 1, N, 1, M, N, K, 0, 0, 1, 0, 0};
 		kk__gemm_run_f32(ctx, &j);
 	}

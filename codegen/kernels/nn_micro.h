@@ -9,13 +9,14 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kk_pack.h"
+
 /* The vectors never cross a non-inlined ABI boundary: silence the notes
  * about AVX argument passing when compiled without -mavx. */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-#define KK_MR 6
-#define KK_NR 16
 #define KK_KC 256
+#define KK_MC 72      /* rows of A packed per block (a multiple of KK_MR) */
 
 typedef float kk_v8f __attribute__((vector_size(32)));
 
@@ -76,6 +77,12 @@ static inline void kk__micro_s_f32(int64_t kc, const float *restrict a,
 	const float *a3 = a + kk__min(3, mr - 1) * a_rs;
 	const float *a4 = a + kk__min(4, mr - 1) * a_rs;
 	const float *a5 = a + kk__min(5, mr - 1) * a_rs;
+	/* the Y tile is touched only after the k loop: start fetching it now
+	 * (it is usually in memory when K is split into slices) */
+	for (int64_t r = 0; r < mr; r++) {
+		__builtin_prefetch(y + r * y_rs, 1);
+		__builtin_prefetch(y + r * y_rs + KK_NR - 1, 1);
+	}
 	kk_v8f z = {0};
 	kk_v8f c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
 	kk_v8f c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <cmocka.h>
 #include "kk_nn.h"
+#include "kk_pack.h"
 
 static uint64_t rng = 88172645463325252ull;
 
@@ -25,8 +26,9 @@ static int64_t irand(int64_t lo, int64_t hi)
 	return lo + (int64_t)((urand() + 1.0) * 0.5 * (double)(hi - lo + 1)) % (hi - lo + 1);
 }
 
-/* Checks one kk_gemm_f32 call against the double reference; the tolerance
- * is relative to the sum of absolute terms. */
+/* Checks one kk_gemm_f32 call, and kk_gemm_pb_f32 on B packed by
+ * kk_pack_b_layout (as codegen packs constant weights), against the double
+ * reference; the tolerance is relative to the sum of absolute terms. */
 static void check_gemm(int64_t M, int64_t N, int64_t K, int ta, int tb,
 	int cform, float alpha, float beta)
 {
@@ -40,7 +42,13 @@ static void check_gemm(int64_t M, int64_t N, int64_t K, int ta, int tb,
 	/* cform: 0 none, 1 scalar, 2 [N], 3 [M,1], 4 [M,N] */
 	int64_t rs = cform == 3 ? 1 : cform == 4 ? N : 0;
 	int64_t cs = cform == 2 || cform == 4 ? 1 : 0;
-	kk_gemm_f32(NULL, A, B, cform ? C : NULL, Y, M, N, K, ta, tb, alpha, beta, rs, cs);
+	float *Bp = malloc(sizeof(float) * (kk_packed_b_floats(K, N) + 1));
+	kk_pack_b_layout(Bp, B, K, N, tb);
+	for (int packed = 0; packed < 2; packed++) {
+	if (packed)
+		kk_gemm_pb_f32(NULL, A, Bp, cform ? C : NULL, Y, M, N, K, ta, alpha, beta, rs, cs);
+	else
+		kk_gemm_f32(NULL, A, B, cform ? C : NULL, Y, M, N, K, ta, tb, alpha, beta, rs, cs);
 	for (int64_t i = 0; i < M; i++)
 		for (int64_t j = 0; j < N; j++) {
 			double s = 0, as = 0;
@@ -57,13 +65,14 @@ static void check_gemm(int64_t M, int64_t N, int64_t K, int ta, int tb,
 			}
 			double err = fabs(Y[i * N + j] - ref);
 			if (err > 1e-5 * mag + 1e-30) {
-				print_error("gemm M%ld N%ld K%ld ta%d tb%d c%d (%ld,%ld): %g vs %g\n",
-					(long)M, (long)N, (long)K, ta, tb, cform, (long)i, (long)j,
-					Y[i * N + j], ref);
+				print_error("gemm%s M%ld N%ld K%ld ta%d tb%d c%d (%ld,%ld): %g vs %g\n",
+					packed ? " (packed B)" : "", (long)M, (long)N, (long)K, ta, tb,
+					cform, (long)i, (long)j, Y[i * N + j], ref);
 				fail();
 			}
 		}
-	free(A); free(B); free(C); free(Y);
+	}
+	free(A); free(B); free(Bp); free(C); free(Y);
 }
 
 static void test_gemm_shapes(void **state)
@@ -71,6 +80,7 @@ static void test_gemm_shapes(void **state)
 	static const int64_t dims[][3] = {
 		{1, 1, 1}, {1, 10, 64}, {2, 33, 300}, {3, 5, 7}, {6, 16, 256},
 		{7, 17, 257}, {13, 31, 9}, {24, 48, 520}, {5, 3, 0}, {1, 1000, 1},
+		{150, 40, 300}, {73, 16, 513}, {2, 50, 20},
 	};
 	for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
 		for (int t = 0; t < 4; t++)

@@ -1,0 +1,51 @@
+/* kk_pack.h — the register-block sizes of the f32 GEMM micro-kernel and the
+ * packed operand layouts it reads. Shared by the kernels (nn_gemm.c,
+ * nn_conv.c pack at run time) and by codegen, which packs constant weights
+ * at compile time into the same layouts. Plain C, no vector types.
+ *  - B panels: Bp[p][K][KK_NR] holds columns p*KK_NR .. p*KK_NR+KK_NR-1 of
+ *    B (K x N), zero past N; ceil(N/KK_NR) panels.
+ *  - A slivers: Ap[s][K][KK_MR] holds rows s*KK_MR .. s*KK_MR+KK_MR-1 of A
+ *    (M x K), zero past M; ceil(M/KK_MR) slivers. */
+#ifndef KK_PACK_H
+#define KK_PACK_H
+
+#include <stdint.h>
+
+#define KK_MR 6
+#define KK_NR 16
+
+static inline int64_t kk_packed_b_floats(int64_t K, int64_t N)
+{
+	return (N + KK_NR - 1) / KK_NR * KK_NR * K;
+}
+
+static inline int64_t kk_packed_a_floats(int64_t M, int64_t K)
+{
+	return (M + KK_MR - 1) / KK_MR * KK_MR * K;
+}
+
+/* B is K x N row-major, or N x K when transB. */
+static inline void kk_pack_b_layout(float *Bp, const float *B, int64_t K, int64_t N,
+	int transB)
+{
+	for (int64_t p = 0; p * KK_NR < N; p++)
+		for (int64_t k = 0; k < K; k++)
+			for (int64_t c = 0; c < KK_NR; c++) {
+				int64_t j = p * KK_NR + c;
+				Bp[(p * K + k) * KK_NR + c] = j >= N ? 0.0f
+					: transB ? B[j * K + k] : B[k * N + j];
+			}
+}
+
+/* A is M x K row-major. */
+static inline void kk_pack_a_layout(float *Ap, const float *A, int64_t M, int64_t K)
+{
+	for (int64_t s = 0; s * KK_MR < M; s++)
+		for (int64_t k = 0; k < K; k++)
+			for (int64_t r = 0; r < KK_MR; r++) {
+				int64_t i = s * KK_MR + r;
+				Ap[(s * K + k) * KK_MR + r] = i >= M ? 0.0f : A[i * K + k];
+			}
+}
+
+#endif
