@@ -1,11 +1,14 @@
 /* plan.c — the static memory plan. Every intermediate value gets an offset
  * in one arena; values whose lifetimes (first definition to last use, in
- * node order) do not overlap may share bytes. Sizes may depend on symbolic
- * dims, so offsets are linear forms and a value is placed at the component-
- * wise maximum of the ends of the live values placed before it, which keeps
- * the plan valid for every non-negative value of the symbols. The output of
- * a view (Identity, Reshape, Flatten, Squeeze, Unsqueeze) that is not a graph
- * output is an alias of its input's bytes and keeps them alive. */
+ * node order) do not overlap may share bytes. With static sizes, values are
+ * placed largest first, each at the lowest offset that fits beside the
+ * values live at the same time. Sizes that depend on symbolic dims make
+ * offsets linear forms: then a value is placed, in order of definition, at
+ * the component-wise maximum of the ends of the live values placed before
+ * it, which keeps the plan valid for every non-negative value of the
+ * symbols. The output of a view (Identity, Reshape, Flatten, Squeeze,
+ * Unsqueeze) that is not a graph output is an alias of its input's bytes
+ * and keeps them alive. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,9 +47,104 @@ static void lin_add(cg_lin *a, const cg_lin *b)
 
 typedef struct {
 	int first, last;      /* node indices */
-	cg_lin size, end;     /* end = offset + size once placed */
+	cg_lin size, off, end; /* end = off + size once placed */
 	int placed;
 } span;
+
+static int overlap(const span *a, const span *b)
+{
+	return a->first <= b->last && b->first <= a->last;
+}
+
+static void place_at(span *s, const cg_lin *off)
+{
+	s->off = *off;
+	s->end = *off;
+	lin_add(&s->end, &s->size);
+	s->placed = 1;
+}
+
+/* Symbolic sizes: in order of definition, each span goes after every placed
+ * span its lifetime overlaps (component-wise maximum of their ends), which
+ * is valid for every value of the symbols. */
+static void place_linear(span *sp, int total)
+{
+	for (int i = 0; i < total; i++) {
+		if (sp[i].first < 0)
+			continue;
+		cg_lin off;
+		memset(&off, 0, sizeof off);
+		for (int j = 0; j < total; j++)
+			if (sp[j].placed && overlap(&sp[i], &sp[j]))
+				lin_max(&off, &sp[j].end);
+		place_at(&sp[i], &off);
+	}
+}
+
+static int all_static(const span *sp, int total)
+{
+	for (int i = 0; i < total; i++)
+		for (int k = 1; sp[i].first >= 0 && k < 1 + IR_MAX_SYMS; k++)
+			if (sp[i].size.c[k])
+				return 0;
+	return 1;
+}
+
+static const span *g_sort_spans;
+
+static int by_size_desc(const void *a, const void *b)
+{
+	const span *x = &g_sort_spans[*(const int *)a], *y = &g_sort_spans[*(const int *)b];
+	if (x->size.c[0] != y->size.c[0])
+		return x->size.c[0] < y->size.c[0] ? 1 : -1;
+	return x->first - y->first;
+}
+
+static int by_offset(const void *a, const void *b)
+{
+	const span *x = &g_sort_spans[*(const int *)a], *y = &g_sort_spans[*(const int *)b];
+	return (x->off.c[0] > y->off.c[0]) - (x->off.c[0] < y->off.c[0]);
+}
+
+/* Static sizes: largest first, each at the lowest offset where it fits
+ * between the placed spans whose lifetimes overlap its own. */
+static void place_best(span *sp, int total)
+{
+	int *order = malloc(sizeof(int) * (size_t)(total + 1));
+	int *live = malloc(sizeof(int) * (size_t)(total + 1));
+	if (!order || !live) {
+		free(order);
+		free(live);
+		place_linear(sp, total);
+		return;
+	}
+	int n = 0;
+	for (int i = 0; i < total; i++)
+		if (sp[i].first >= 0)
+			order[n++] = i;
+	g_sort_spans = sp;
+	qsort(order, (size_t)n, sizeof *order, by_size_desc);
+	for (int q = 0; q < n; q++) {
+		span *s = &sp[order[q]];
+		int nl = 0;
+		for (int r = 0; r < q; r++)
+			if (overlap(s, &sp[order[r]]))
+				live[nl++] = order[r];
+		qsort(live, (size_t)nl, sizeof *live, by_offset);
+		cg_lin off;
+		memset(&off, 0, sizeof off);
+		for (int r = 0; r < nl; r++) {
+			const span *o = &sp[live[r]];
+			if (o->off.c[0] - off.c[0] >= s->size.c[0])
+				break;                 /* fits in the gap below o */
+			if (o->end.c[0] > off.c[0])
+				off.c[0] = o->end.c[0];
+		}
+		place_at(s, &off);
+	}
+	free(order);
+	free(live);
+}
 
 static void assign_fixed(const ir_graph *g, cg_loc *loc)
 {
@@ -135,25 +233,19 @@ int cg_plan_build(const ir_graph *g, cg_plan *plan, ir_status *st)
 		free(sp);
 		return -1;
 	}
-	/* Place in order of definition; a value goes after every placed value
-	 * whose lifetime overlaps its own. */
+	if (all_static(sp, total))
+		place_best(sp, total);
+	else
+		place_linear(sp, total);
 	for (int i = 0; i < total; i++) {
 		if (sp[i].first < 0)
 			continue;
-		cg_lin off;
-		memset(&off, 0, sizeof off);
-		for (int j = 0; j < total; j++)
-			if (sp[j].placed && sp[j].first <= sp[i].last && sp[i].first <= sp[j].last)
-				lin_max(&off, &sp[j].end);
 		if (i < g->nvalues) {
 			plan->loc[i].kind = CG_LOC_ARENA;
-			plan->loc[i].offset = off;
+			plan->loc[i].offset = sp[i].off;
 		} else {
-			plan->scratch[i - g->nvalues] = off;
+			plan->scratch[i - g->nvalues] = sp[i].off;
 		}
-		sp[i].end = off;
-		lin_add(&sp[i].end, &sp[i].size);
-		sp[i].placed = 1;
 		lin_max(&plan->arena_size, &sp[i].end);
 	}
 	free(sp);
