@@ -260,6 +260,30 @@ static LLVMValueRef *win_tail(cg_ctx *cg, const win3 *w, LLVMValueRef *p)
 	return p;
 }
 
+/* Constant f32 Conv weights W [M, C/group, k...] packed per group as the
+ * A slivers of kk_pack.h; a null pointer when W is not constant or the
+ * kernel would not use them (one input or output channel per group). */
+static LLVMValueRef packed_w(cg_ctx *cg, const ir_value *W, int64_t group)
+{
+	ir_dim nd;
+	if (!W->data || !ir_shape_is_static(&W->shape) || W->shape.rank < 3 || group < 1 ||
+	    !ir_shape_numel(&W->shape, &nd) || (size_t)nd.c * sizeof(float) > W->nbytes)
+		return cg_null(cg);
+	int64_t M = W->shape.d[0].c, Mg = M / group, Kg = M ? nd.c / M : 0;
+	if (M % group || Mg <= 1 || W->shape.d[1].c <= 1 || Kg < 1)
+		return cg_null(cg);
+	int64_t per = kk_packed_a_floats(Mg, Kg);
+	size_t nb = (size_t)(per * group) * sizeof(float);
+	float *buf = malloc(nb);
+	if (!buf)
+		return cg_null(cg);
+	for (int64_t gi = 0; gi < group; gi++)
+		kk_pack_a_layout(buf + gi * per, (const float *)W->data + gi * Mg * Kg, Mg, Kg);
+	LLVMValueRef g = cg_const_blob(cg, buf, nb);
+	free(buf);
+	return g;
+}
+
 int cg_lower_conv(cg_ctx *cg, const ir_node *n)
 {
 	const ir_value *X = n->in[0], *W = n->in[1], *B = n->nin > 2 ? n->in[2] : NULL;
@@ -280,7 +304,11 @@ int cg_lower_conv(cg_ctx *cg, const ir_node *n)
 	LLVMValueRef a[32], *p = a;
 	*p++ = cg->a_ctx;
 	*p++ = cg_ptr(cg, X);
-	*p++ = cg_ptr(cg, W);
+	/* packed weights replace W (which then stays out of the binary) */
+	LLVMValueRef wp = X->dtype == IR_F32 ? packed_w(cg, W, ir_attr_int(n, "group", 1)) : NULL;
+	*p++ = wp && !LLVMIsNull(wp) ? cg_null(cg) : cg_ptr(cg, W);
+	if (wp)
+		*p++ = wp;
 	*p++ = cg_ptr(cg, B);
 	*p++ = cg_ptr(cg, Y);
 	*p++ = cg_dim(cg, X->shape.d[0]);

@@ -43,6 +43,11 @@ int pass_identity(ir_graph *g, const pass_options *o, ir_status *st);
  * partially known shape tensors (symdata). */
 int pass_fold(ir_graph *g, const pass_options *o, ir_status *st);
 
+/* ---- passes/fuse_layernorm.c ---- */
+/* The op-by-op layer normalisation of pre-opset-17 exports (ReduceMean, Sub,
+ * Pow, ReduceMean, Add, Sqrt, Div, Mul[, Add]) -> one LayerNormalization. */
+int pass_fuse_layernorm(ir_graph *g, const pass_options *o, ir_status *st);
+
 /* ---- passes/fuse_dropout.c ---- */
 /* Y = Dropout(Act(X)) -> one fused activation + mask-and-scale node (not in
  * MC builds). */

@@ -49,6 +49,7 @@ int pass_run_pipeline(ir_graph *g, const pass_options *o, ir_status *st)
 	    step(g, o, st, "dropout", pass_dropout, 1) ||
 	    step(g, o, st, "identity", pass_identity, 1) ||
 	    step(g, o, st, "fold", pass_fold, 1) ||
+	    step(g, o, st, "fuse-layernorm", pass_fuse_layernorm, 1) ||
 	    step(g, o, st, "dce", pass_dce, 1) ||
 	    step(g, o, st, "fuse-dropout", pass_fuse_dropout, 1) ||
 	    step(g, o, st, "toposort", toposort, 1))

@@ -68,8 +68,14 @@ void kk_matmul_i64(kiln_rt_ctx *ctx, const int64_t *A, const int64_t *B, int64_t
  * Y [N, M, OD, OH, OW]. s* strides, d* dilations, p* pads at the beginning
  * of each axis; the end pads are implied by the output dims (the caller
  * resolves auto_pad). Input cells outside [0,D)x[0,H)x[0,W) count as 0.
- * C and M are multiples of group. */
-void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *B,
+ * C and M are multiples of group. kk_conv_f32 also takes Wp: NULL, or W
+ * pre-packed (compile time, constant weights) per group as the A slivers of
+ * kk_pack.h (group g's [M/group, C/group*KD*KH*KW] matrix at
+ * Wp + g * kk_packed_a_floats(M/group, C/group*KD*KH*KW)); W may then be
+ * NULL. Codegen packs only where C/group > 1 and M/group > 1 (the paths
+ * that read Wp). */
+void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *Wp,
+	const float *B,
 	float *Y, int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,
 	int64_t M, int64_t OD, int64_t OH, int64_t OW,
 	int64_t KD, int64_t KH, int64_t KW,

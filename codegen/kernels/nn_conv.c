@@ -56,20 +56,33 @@ static void kk__make_segs(kk__segs *s, const kk__conv_geom *g, int64_t p0, int64
 }
 
 /* One im2col row segment: d[j] = row[ix0 + j*sw] for the j in [0, n) whose
- * input column lies in [0, W); the caller has zeroed d. The "+ 0.0f" keeps
- * LLVM from turning these short copies into memcpy library calls. */
+ * input column lies in [0, W); the caller has zeroed d. Runs of 8 are
+ * vector copies (stride 1, or stride 2 as two loads and a shuffle, only where
+ * all 16 loaded floats lie inside the row); the "+ 0.0f" keeps LLVM from
+ * turning the scalar remainder into memcpy calls. */
 static inline void kk__pack_seg_f32(float *restrict d, const float *restrict row,
 	int64_t ix0, int64_t n, int64_t sw, int64_t W)
 {
+	int64_t lo, hi, j;
 	if (sw == 1) {
-		int64_t lo = ix0 >= 0 ? 0 : -ix0, hi = kk__min(n, W - ix0);
-		for (int64_t j = lo; j < hi; j++)
-			d[j] = row[ix0 + j] + 0.0f;
-		return;
+		lo = ix0 >= 0 ? 0 : -ix0;
+		hi = kk__min(n, W - ix0);
+		for (j = lo; j + 8 <= hi; j += 8) {
+			kk_v8f v = kk__ld8(row + ix0 + j);
+			kk__st8(d + j, &v);
+		}
+	} else {
+		lo = ix0 >= 0 ? 0 : (-ix0 + sw - 1) / sw;
+		hi = ix0 >= W ? 0 : kk__min(n, (W - ix0 + sw - 1) / sw);
+		j = lo;
+		if (sw == 2)
+			for (; j + 8 <= hi && ix0 + 2 * j + 16 <= W; j += 8) {
+				kk_v8f a = kk__ld8(row + ix0 + 2 * j), b = kk__ld8(row + ix0 + 2 * j + 8);
+				kk_v8f v = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+				kk__st8(d + j, &v);
+			}
 	}
-	int64_t lo = ix0 >= 0 ? 0 : (-ix0 + sw - 1) / sw;
-	int64_t hi = ix0 >= W ? 0 : kk__min(n, (W - ix0 + sw - 1) / sw);
-	for (int64_t j = lo; j < hi; j++)
+	for (; j < hi; j++)
 		d[j] = row[ix0 + j * sw] + 0.0f;
 }
 
@@ -111,6 +124,112 @@ static void kk__pack_im2col_f32(float *restrict bp, const float *restrict x,
 	}
 }
 
+/* Copy plan of one pixel block: for each tap t = (kz, ky, kx), the runs of
+ * the block's im2col row that read inside the input plane, as (dst column,
+ * src offset within a channel plane, length); the row of tap t and input
+ * channel ci is then these runs shifted by ci * plane, with no per-row
+ * index arithmetic. Kernels with more taps or runs than fit use
+ * kk__pack_im2col_f32. */
+#define KK__PLAN_TAPS 64
+#define KK__PLAN_RUNS 256
+typedef struct {
+	int32_t dst[KK__PLAN_RUNS], len[KK__PLAN_RUNS];
+	int64_t src[KK__PLAN_RUNS];
+	int16_t first[KK__PLAN_TAPS + 1];   /* runs of tap t: [first[t], first[t+1]) */
+	uint8_t full[KK__PLAN_TAPS];        /* runs cover all KK_NR columns */
+} kk__plan;
+
+/* Builds the plan of the block described by s; 0 when it does not fit. */
+static int kk__make_plan(kk__plan *pl, const kk__conv_geom *g, const kk__segs *s)
+{
+	int64_t taps = g->KD * g->KH * g->KW;
+	if (taps > KK__PLAN_TAPS)
+		return 0;
+	int nr = 0;
+	for (int64_t t = 0; t < taps; t++) {
+		int64_t kx = t % g->KW, ky = t / g->KW % g->KH, kz = t / (g->KW * g->KH);
+		int64_t covered = 0;
+		pl->first[t] = (int16_t)nr;
+		for (int64_t i = 0; i < s->count; i++) {
+			int64_t iz = s->oz[i] * g->sd - g->pd + kz * g->dd;
+			int64_t iy = s->oy[i] * g->sh - g->ph + ky * g->dh;
+			if ((uint64_t)iz >= (uint64_t)g->D || (uint64_t)iy >= (uint64_t)g->H)
+				continue;
+			int64_t ix0 = s->ox[i] * g->sw - g->pw + kx * g->dw, lo, hi;
+			kk__valid_range(s->n[i], g->W, g->sw, ix0, &lo, &hi);
+			if (hi <= lo)
+				continue;
+			if (nr == KK__PLAN_RUNS)
+				return 0;
+			pl->dst[nr] = (int32_t)(s->c[i] + lo);
+			pl->len[nr] = (int32_t)(hi - lo);
+			pl->src[nr] = (iz * g->H + iy) * g->W + ix0 + lo * g->sw;
+			covered += hi - lo;
+			nr++;
+		}
+		pl->full[t] = covered == KK_NR;
+	}
+	pl->first[taps] = (int16_t)nr;
+	return 1;
+}
+
+typedef float kk__v4f __attribute__((vector_size(16)));
+
+/* d[0..n) = s[0..n), n <= KK_NR, as at most two (overlapping) vector copies
+ * of 8 or 4 floats: no scalar tails in the common 3x3 cases (runs of 15,
+ * 14, 7 ...). */
+static inline void kk__copy_run(float *restrict d, const float *restrict s, int64_t n)
+{
+	if (n >= 8) {
+		kk_v8f a = kk__ld8(s), b = kk__ld8(s + n - 8);
+		kk__st8(d, &a);
+		kk__st8(d + n - 8, &b);
+		return;
+	}
+	if (n >= 4) {
+		kk__v4f a, b;
+		memcpy(&a, s, sizeof a);
+		memcpy(&b, s + n - 4, sizeof b);
+		memcpy(d, &a, sizeof a);
+		memcpy(d + n - 4, &b, sizeof b);
+		return;
+	}
+	for (int64_t j = 0; j < n; j++)
+		d[j] = s[j] + 0.0f;
+}
+
+/* Rows k0..k0+kc of a block's im2col panel from its plan. */
+static void kk__pack_plan_f32(float *restrict bp, const float *restrict x,
+	const kk__conv_geom *g, const kk__plan *pl, int64_t k0, int64_t kc)
+{
+	int64_t taps = g->KD * g->KH * g->KW, S = g->D * g->H * g->W;
+	int64_t t = k0 % taps, ci = k0 / taps, sw = g->sw;
+	for (int64_t k = 0; k < kc; k++) {
+		float *restrict d = bp + k * KK_NR;
+		const float *xc = x + ci * S;
+		if (!pl->full[t]) {
+			kk_v8f z = {0};
+			kk__st8(d, &z);
+			kk__st8(d + 8, &z);
+		}
+		for (int r = pl->first[t]; r < pl->first[t + 1]; r++) {
+			float *dd = d + pl->dst[r];
+			const float *src = xc + pl->src[r];
+			int64_t n = pl->len[r];
+			if (sw == 1 && n <= KK_NR) {
+				kk__copy_run(dd, src, n);
+				continue;
+			}
+			for (int64_t j = 0; j < n; j++)
+				dd[j] = src[j * sw] + 0.0f;
+		}
+		if (++t == taps) {
+			t = 0;
+			ci++;
+		}
+	}
+}
+
 /* Pixel blocks of KK_NR packed together per pass over the weights. */
 #define KK__CONV_NB 4
 
@@ -118,19 +237,25 @@ static void kk__pack_im2col_f32(float *restrict bp, const float *restrict x,
  * Loop order: K chunk, then KK__CONV_NB pixel blocks packed once, then
  * KK_MR-row blocks of W reused (from L1) across those pixel blocks. */
 static void kk__conv_gemm_f32(const float *restrict x, const float *restrict w,
-	float *restrict y, const kk__conv_geom *g)
+	const float *restrict wp, float *restrict y, const kk__conv_geom *g)
 {
 	int64_t Cg = g->C / g->group, Mg = g->M / g->group;
 	int64_t Kg = Cg * g->KD * g->KH * g->KW, P = g->OD * g->OH * g->OW;
 	float bp[KK__CONV_NB][KK_KC * KK_NR];
 	kk__segs sg[KK__CONV_NB];
-	/* 1x1, stride 1, no padding: im2col(X) == X (Kg x P, row stride P) */
-	int direct = g->KD * g->KH * g->KW == 1 && g->sd * g->sh * g->sw == 1
+	kk__plan pl[KK__CONV_NB];
+	int planned[KK__CONV_NB];
+	/* 1x1, stride 1, no padding: im2col(X) == X (Kg x P, row stride P),
+	 * read in place when few output channels share each packed panel
+	 * (packing is a copy that pays off from about 64 of them) */
+	int direct = Mg < 64 && g->KD * g->KH * g->KW == 1 && g->sd * g->sh * g->sw == 1
 		&& g->pd == 0 && g->ph == 0 && g->pw == 0 && P == g->D * g->H * g->W;
 	for (int64_t q0 = 0; q0 < P; q0 += KK__CONV_NB * KK_NR) {
 		int64_t nb = kk__min(KK__CONV_NB, (P - q0 + KK_NR - 1) / KK_NR);
-		for (int64_t b = 0; b < nb; b++)
+		for (int64_t b = 0; b < nb; b++) {
 			kk__make_segs(&sg[b], g, q0 + b * KK_NR, kk__min(KK_NR, P - q0 - b * KK_NR));
+			planned[b] = !direct && kk__make_plan(&pl[b], g, &sg[b]);
+		}
 		for (int64_t k0 = 0; k0 < Kg; k0 += KK_KC) {
 			int64_t kc = kk__min(KK_KC, Kg - k0);
 			const float *src[KK__CONV_NB];
@@ -143,6 +268,8 @@ static void kk__conv_gemm_f32(const float *restrict x, const float *restrict w,
 					/* pointwise: the panel is X itself */
 					src[b] = x + k0 * P + p0;
 					src_ks[b] = P;
+				} else if (planned[b]) {
+					kk__pack_plan_f32(bp[b], x, g, &pl[b], k0, kc);
 				} else {
 					kk__pack_im2col_f32(bp[b], x, g, &sg[b], k0, kc);
 				}
@@ -150,9 +277,16 @@ static void kk__conv_gemm_f32(const float *restrict x, const float *restrict w,
 			for (int64_t i0 = 0; i0 < Mg; i0 += KK_MR)
 				for (int64_t b = 0; b < nb; b++) {
 					int64_t p0 = q0 + b * KK_NR;
-					kk__micro_s_f32(kc, w + i0 * Kg + k0, Kg, 1, src[b],
-						src_ks[b], y + i0 * P + p0, P,
-						kk__min(KK_MR, Mg - i0), kk__min(KK_NR, P - p0), k0 > 0);
+					if (wp)   /* weights pre-packed as slivers */
+						kk__micro_s_f32(kc, wp + i0 * Kg + k0 * KK_MR, 1, KK_MR,
+							src[b], src_ks[b], y + i0 * P + p0, P,
+							kk__min(KK_MR, Mg - i0), kk__min(KK_NR, P - p0),
+							k0 > 0);
+					else
+						kk__micro_s_f32(kc, w + i0 * Kg + k0, Kg, 1, src[b],
+							src_ks[b], y + i0 * P + p0, P,
+							kk__min(KK_MR, Mg - i0), kk__min(KK_NR, P - p0),
+							k0 > 0);
 				}
 		}
 	}
@@ -284,11 +418,21 @@ static void kk__conv_direct_f32(const float *restrict x, const float *restrict w
  * items; a task runs a contiguous item range, merged per (image, group).
  * Every output channel is computed exactly as in the serial loops. */
 typedef struct {
-	const float *X, *W, *B;
+	const float *X, *W, *Wp, *B;
 	float *Y;
 	kk__conv_geom g;
 	int64_t N, nb;               /* nb: channel blocks per group */
 } kk__conv_job_f32;
+
+/* Pre-packed weights (kk_pack.h slivers, each group packed on its own) from
+ * output channel m0 (a multiple of KK_MR) of group gi; NULL if not packed. */
+static const float *kk__conv_wp(const float *Wp, const kk__conv_geom *g, int64_t gi,
+	int64_t m0)
+{
+	int64_t Cg = g->C / g->group, Mg = g->M / g->group;
+	int64_t Kg = Cg * g->KD * g->KH * g->KW;
+	return Wp ? Wp + gi * kk_packed_a_floats(Mg, Kg) + m0 * Kg : NULL;
+}
 
 /* Output channels [m0, m1) of group gi of image n. */
 static void kk__conv_piece_f32(const kk__conv_job_f32 *j, int64_t n, int64_t gi,
@@ -298,7 +442,7 @@ static void kk__conv_piece_f32(const kk__conv_job_f32 *j, int64_t n, int64_t gi,
 	int64_t Cg = g->C / g->group, Mg = g->M / g->group, S = g->D * g->H * g->W;
 	int64_t P = g->OD * g->OH * g->OW, Kg = Cg * g->KD * g->KH * g->KW;
 	const float *x = j->X + (n * g->C + gi * Cg) * S;
-	const float *w = j->W + (gi * Mg + m0) * Kg;
+	const float *w = j->W ? j->W + (gi * Mg + m0) * Kg : NULL;   /* NULL: Wp given */
 	float *y = j->Y + (n * g->M + gi * Mg + m0) * P;
 	if (Cg == 1 || Mg == 1) {
 		for (int64_t m = 0; m < m1 - m0; m++)
@@ -308,7 +452,7 @@ static void kk__conv_piece_f32(const kk__conv_job_f32 *j, int64_t n, int64_t gi,
 		g1.C = Cg;
 		g1.M = m1 - m0;
 		g1.group = 1;
-		kk__conv_gemm_f32(x, w, y, &g1);
+		kk__conv_gemm_f32(x, w, kk__conv_wp(j->Wp, g, gi, m0), y, &g1);
 	}
 	for (int64_t m = m0; j->B && m < m1; m++) {
 		float *restrict yr = y + (m - m0) * P;
@@ -331,7 +475,8 @@ static void kk__conv_items_f32(void *vp, int64_t b, int64_t e)
 	}
 }
 
-void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *B,
+void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *Wp,
+	const float *B,
 	float *Y, int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,
 	int64_t M, int64_t OD, int64_t OH, int64_t OW,
 	int64_t KD, int64_t KH, int64_t KW,
@@ -344,7 +489,7 @@ void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *
 	int64_t Kg = Cg * KD * KH * KW, nb = (Mg + KK_MR - 1) / KK_MR;
 	int64_t grain = kk_par_grain(KK_PAR_MIN_FLOPS, KK_MR * Kg * P);
 	if (kk_par_tasks(ctx, N * group * nb, grain, 1) > 1) {
-		kk__conv_job_f32 j = {X, W, B, Y, g, N, nb};
+		kk__conv_job_f32 j = {X, W, Wp, B, Y, g, N, nb};
 		kk_par_for(ctx, N * group * nb, grain, kk__conv_items_f32, &j);
 		return;
 	}
@@ -352,12 +497,12 @@ void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *
 		for (int64_t gi = 0; gi < group; gi++) {
 			const float *x = X + (n * C + gi * Cg) * S;
 			float *y = Y + (n * M + gi * Mg) * P;
-			const float *w = W + gi * Mg * Kg;
+			const float *w = W ? W + gi * Mg * Kg : NULL;
 			if (Cg == 1 || Mg == 1) {
 				for (int64_t m = 0; m < Mg; m++)
 					kk__conv_direct_f32(x, w + m * Kg, y + m * P, &g, Cg);
 			} else {
-				kk__conv_gemm_f32(x, w, y, &g);
+				kk__conv_gemm_f32(x, w, kk__conv_wp(Wp, &g, gi, 0), y, &g);
 			}
 		}
 		for (int64_t m = 0; B && m < M; m++) {

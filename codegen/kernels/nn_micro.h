@@ -67,7 +67,7 @@ static inline void kk__store_row(float *restrict y, kk_v8f *cp0, kk_v8f *cp1,
  * floats per row), Y(r,c) = y[r*y_rs + c]. 1 <= mr <= KK_MR,
  * 1 <= nr <= KK_NR. Rows past mr repeat row mr-1 (computed, not stored) so
  * every load stays in bounds. */
-static inline void kk__micro_s_f32(int64_t kc, const float *restrict a,
+static inline __attribute__((always_inline)) void kk__micro_s_f32(int64_t kc, const float *restrict a,
 	int64_t a_rs, int64_t a_ks, const float *restrict bp, int64_t b_ks,
 	float *restrict y, int64_t y_rs, int64_t mr, int64_t nr, int add)
 {

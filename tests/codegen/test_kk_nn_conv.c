@@ -9,6 +9,7 @@
 #include <math.h>
 #include <cmocka.h>
 #include "kk_nn.h"
+#include "kk_pack.h"
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 
@@ -91,7 +92,17 @@ static void run_case(const conv_case *c, int with_bias)
 	for (int64_t i = 0; i < xs; i++) Xd[i] = X[i] = (float)urand();
 	for (int64_t i = 0; i < ws; i++) Wd[i] = W[i] = (float)urand();
 	for (int64_t i = 0; i < c->M; i++) Bd[i] = B[i] = (float)urand();
-	kk_conv_f32(NULL, X, W, with_bias ? B : NULL, Y, c->N, c->C, c->in[0], c->in[1],
+	/* W pre-packed per group as codegen packs constant weights: the result
+	 * must match the unpacked call bit for bit */
+	int64_t Mg = c->M / c->G, Kg = ws / c->M, per = kk_packed_a_floats(Mg, Kg);
+	float *Wp = malloc(sizeof(float) * per * c->G), *Yp = malloc(sizeof(float) * ys);
+	for (int64_t gi = 0; gi < c->G; gi++)
+		kk_pack_a_layout(Wp + gi * per, W + gi * Mg * Kg, Mg, Kg);
+	kk_conv_f32(NULL, X, W, Wp, with_bias ? B : NULL, Yp, c->N, c->C, c->in[0], c->in[1],
+		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
+		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
+		c->pb[0], c->pb[1], c->pb[2], c->G);
+	kk_conv_f32(NULL, X, W, NULL, with_bias ? B : NULL, Y, c->N, c->C, c->in[0], c->in[1],
 		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
 		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
 		c->pb[0], c->pb[1], c->pb[2], c->G);
@@ -117,7 +128,9 @@ static void run_case(const conv_case *c, int with_bias)
 			fail();
 		}
 	}
-	free(X); free(W); free(B); free(Y); free(Xd); free(Wd); free(Bd); free(Yd);
+	assert_memory_equal(Y, Yp, sizeof(float) * ys);
+	free(X); free(W); free(Wp); free(B); free(Y); free(Yp); free(Xd); free(Wd); free(Bd);
+	free(Yd);
 }
 
 static void test_conv_random(void **state)
