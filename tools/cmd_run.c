@@ -1,8 +1,8 @@
 /* cmd_run.c — `kiln run`: one run of a .onnx (compiled in memory) or a .so
  * made by kiln compile, on .npy or TensorProto .pb inputs given in graph
  * order or by name; outputs are written as OUTDIR/output_K.npy and
- * summarised on stdout. A .onnx is specialised on the values of the inputs
- * that decide shapes (pass_bind_inputs) before it is compiled. */
+ * summarised on stdout. Linked into both kiln and kiln-compiler: what needs
+ * the compiler (a .onnx model, .pb inputs) is in run_onnx.c. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,15 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "frontend.h"
-#include "passes.h"
 #include "tools.h"
-
-/* One input tensor read from a file (data malloc-owned). */
-typedef struct {
-	const char *file;        /* NULL until assigned */
-	kiln_tensor t;
-} in_slot;
 
 static int is_npy(const char *path)
 {
@@ -47,21 +39,7 @@ static int read_tensor(const char *path, kiln_tensor *t)
 		t->data = a.data;
 		return TOOL_OK;
 	}
-	onnx_tensor ot;
-	ir_status st = {0};
-	if (onnx_tensor_read_pb(path, &ot, &st))
-		return tool_error(TOOL_ERR, "%s", st.msg[0] ? st.msg : "cannot read tensor file");
-	if (kiln_dtype_size((int)ot.dtype) == 0 || ot.rank > KILN_MAX_RANK) {
-		onnx_tensor_free(&ot);
-		return tool_error(TOOL_ERR, "%s: unsupported tensor (dtype %d, rank %d)", path, (int)ot.dtype, ot.rank);
-	}
-	t->dtype = (int32_t)ot.dtype;
-	t->rank = ot.rank;
-	memcpy(t->dims, ot.dims, sizeof(int64_t) * (size_t)ot.rank);
-	t->data = ot.data;          /* take ownership */
-	ot.data = NULL;
-	onnx_tensor_free(&ot);
-	return TOOL_OK;
+	return tool_read_pb(path, t);
 }
 
 /* Index of the input named name among names[0..n), or -1. */
@@ -75,7 +53,7 @@ static int input_index(const char *const *names, int n, const char *name, size_t
 
 /* Maps the -i arguments onto the inputs names[0..n) (positional or
  * NAME=FILE). */
-static int assign_inputs(const tool_opts *o, const char *const *names, int n, in_slot *slots)
+static int assign_inputs(const tool_opts *o, const char *const *names, int n, run_slot *slots)
 {
 	int next = 0;
 	for (int k = 0; k < o->ninputs; k++) {
@@ -101,25 +79,12 @@ static int assign_inputs(const tool_opts *o, const char *const *names, int n, in
 	return TOOL_OK;
 }
 
-static int load_inputs(const tool_opts *o, const char *const *names, int n, in_slot *slots)
+int run_load_inputs(const tool_opts *o, const char *const *names, int n, run_slot *slots)
 {
 	int r = assign_inputs(o, names, n, slots);
 	for (int i = 0; r == TOOL_OK && i < n; i++)
 		r = read_tensor(slots[i].file, &slots[i].t);
 	return r;
-}
-
-/* pass_bind_fn over the tensors read for the original graph's inputs. */
-static int bind_lookup(void *ud, int index, const char *name, ir_dtype *dt, int *rank,
-		       int64_t *dims, const void **data)
-{
-	const kiln_tensor *t = &((const in_slot *)ud)[index].t;
-	(void)name;
-	*dt = (ir_dtype)t->dtype;
-	*rank = t->rank;
-	memcpy(dims, t->dims, sizeof(int64_t) * (size_t)t->rank);
-	*data = t->data;
-	return 0;
 }
 
 /* The input names, as strdup'd strings (*n of them; NULL on no memory). */
@@ -134,48 +99,26 @@ static char **model_names(const kiln_model *m, int *n)
 	return names;
 }
 
-static char **graph_names(const ir_graph *g, int *n)
+/* Loads the model and reads the -i tensors into slots, one per input of
+ * the model. A .onnx is read against its original graph instead: the JIT
+ * build binds the inputs that decide shapes to their values, so the model
+ * may have fewer inputs (run_onnx.c). */
+static int prepare(const tool_opts *o, kiln_model **m, char ***names, int *n, run_slot **slots)
 {
-	*n = g->ninputs;
-	char **names = calloc((size_t)*n + 1, sizeof(*names));
-	for (int i = 0; names && i < *n; i++)
-		names[i] = strdup(g->inputs[i]->name);
-	return names;
-}
-
-/* Loads the model and reads the -i tensors into slots (one per input of the
- * .so, or of the ORIGINAL graph of a .onnx: the JIT build binds the inputs
- * that decide shapes to their values, so the model may have fewer). */
-static int prepare(const tool_opts *o, kiln_model **m, char ***names, int *n, in_slot **slots)
-{
-	ir_status st = {0};
-	void *g = NULL;
 	int r;
-	if (tool_is_shared_lib(o->model))
-		r = tool_load_model(o, m);
-	else
-		r = tool_build_graph(o, 0, &g);
-	if (r != TOOL_OK)
+	if (!tool_is_shared_lib(o->model))
+		return run_prepare_onnx(o, m, names, n, slots);
+	if ((r = tool_load_model(o, m)) != TOOL_OK)
 		return r;
-	*names = g ? graph_names(g, n) : model_names(*m, n);
+	*names = model_names(*m, n);
 	*slots = calloc((size_t)*n + 1, sizeof(**slots));
 	if (!*names || !*slots)
-		r = tool_error(TOOL_ERR, "out of memory");
-	if (r == TOOL_OK)
-		r = load_inputs(o, (const char *const *)*names, *n, *slots);
-	if (!g)
-		return r;
-	if (r == TOOL_OK && pass_bind_inputs(g, bind_lookup, *slots, &st) < 0)
-		r = tool_error(TOOL_ERR, "%s", st.msg);
-	if (r != TOOL_OK) {
-		ir_graph_free(g);
-		return r;
-	}
-	return tool_jit_graph(o, g, m);
+		return tool_error(TOOL_ERR, "out of memory");
+	return run_load_inputs(o, (const char *const *)*names, *n, *slots);
 }
 
 /* The run's input array in the model's order, by name from the slots. */
-static int gather_inputs(const kiln_model *m, char **names, int n, const in_slot *slots,
+static int gather_inputs(const kiln_model *m, char **names, int n, const run_slot *slots,
 			 kiln_tensor *in)
 {
 	kiln_tensor_info info;
@@ -291,7 +234,7 @@ static int session_for(const tool_opts *o, kiln_model *m, kiln_session **s)
 	return *s ? TOOL_OK : tool_error(TOOL_ERR, "%s", st.msg);
 }
 
-static void free_slots(in_slot *slots, char **names, int n)
+static void free_slots(run_slot *slots, char **names, int n)
 {
 	for (int i = 0; i < n; i++) {
 		if (slots)
@@ -309,7 +252,7 @@ int cmd_run(int argc, char **argv)
 	kiln_model *m = NULL;
 	kiln_session *s = NULL;
 	kiln_tensor *out = NULL, *in = NULL;
-	in_slot *slots = NULL;
+	run_slot *slots = NULL;
 	char **names = NULL;
 	kiln_status st;
 	int r, n = 0, nin = 0, nout = 0;

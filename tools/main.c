@@ -1,10 +1,10 @@
-/* main.c — entry point of the `kiln` command: dispatches to compile, run,
- * inspect and bench, and prints help and version. Exit status: 0 success,
- * 1 an error in the model, its inputs or the run, 2 a usage error; every
- * error is one line on stderr starting "kiln: ". */
+/* main.c — entry point of kiln-compiler, the whole `kiln` command: dispatches
+ * to compile, run, inspect and bench, and prints help and version. The kiln
+ * driver (driver.c) execs it for everything but running a compiled model.
+ * Exit status: 0 success, 1 an error in the model, its inputs or the run,
+ * 2 a usage error; every error is one line on stderr starting "kiln: ". */
 #include "tools.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,20 +102,6 @@ static const struct {
 	{"bench", cmd_bench, usage_bench},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
-
-int tool_error(int status, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	for (char *p = msg; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	fprintf(stderr, "kiln: %s\n", msg);
-	return status;
-}
 
 static int find_command(const char *name)
 {

@@ -1,15 +1,32 @@
-/* options.c — command-line parsing shared by the kiln subcommands. Each
- * subcommand passes the set of flags it accepts; anything else, a bad value
- * or a missing MODEL is a usage error (exit status 2) with a one-line
- * message naming the option. */
+/* options.c — command-line parsing and error messages shared by the kiln
+ * subcommands. Each subcommand passes the set of flags it accepts; anything
+ * else, a bad value or a missing MODEL is a usage error (exit status 2) with
+ * a one-line message naming the option. Only the enum values of the codegen
+ * and passes headers are used: the driver links no compiler library. */
 #include "tools.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "codegen.h"
 #include "passes.h"
+
+int tool_error(int status, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (char *p = msg; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	fprintf(stderr, "kiln: %s\n", msg);
+	return status;
+}
 
 /* Strict decimal in [lo, hi]. */
 static int parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *v)

@@ -1,6 +1,8 @@
 /* tools.h — internals of the `kiln` command: the .npy reader/writer (also
  * used by the runtime tests), option parsing, the build pipeline shared by
- * the subcommands, and the subcommands themselves. Sectioned by file. */
+ * the subcommands, and the subcommands themselves. Sectioned by file. Two
+ * executables: kiln-compiler has everything; the kiln driver has the runtime
+ * and the files marked "both", and execs kiln-compiler for the rest. */
 #ifndef KILN_TOOLS_H
 #define KILN_TOOLS_H
 
@@ -32,13 +34,12 @@ const char *npy_descr(int dtype);             /* "<f4"...; NULL when unsupported
 /* Reads a whole regular file into *buf (malloc'd, caller frees). */
 int tool_read_file(const char *path, void **buf, size_t *len, kiln_status *st);
 
-/* ---- tools/main.c ---- */
+/* ---- tools/options.c (both) ---- */
 /* Exit statuses of the command. */
 enum { TOOL_OK = 0, TOOL_ERR = 1, TOOL_USAGE = 2 };
 /* Prints "kiln: MESSAGE" (one line) to stderr and returns status. */
 int tool_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* ---- tools/options.c ---- */
 /* Flags a subcommand accepts (bit mask for tool_parse). */
 enum {
 	OPT_OUT = 1 << 0,        /* -o PATH */
@@ -78,10 +79,14 @@ typedef struct {
 int tool_parse(const char *cmd, unsigned flags, int argc, char **argv, tool_opts *o);
 void tool_opts_free(tool_opts *o);
 
-/* ---- tools/build.c ---- */
+/* ---- tools/load.c (both) ---- */
 /* 1 when path is a compiled model: name ends in .so, or (unless it ends in
  * .onnx) the file starts with the ELF magic. 0 means ONNX. */
 int tool_is_shared_lib(const char *path);
+/* .so: kiln_model_load; .onnx: tool_build_graph + tool_jit_graph. */
+int tool_load_model(const tool_opts *o, kiln_model **m);
+
+/* ---- tools/build.c (kiln-compiler; in kiln, driver.c hands over) ---- */
 /* Loads the .onnx and runs the pass pipeline per o; graph returned as void*
  * (an ir_graph) so this header needs no compiler headers. */
 int tool_build_graph(const tool_opts *o, int run_passes, void **graph);
@@ -90,14 +95,33 @@ int tool_build_graph(const tool_opts *o, int run_passes, void **graph);
 int tool_run_passes(const tool_opts *o, void *graph);
 /* Pass pipeline + cg_jit on a loaded graph; frees the graph either way. */
 int tool_jit_graph(const tool_opts *o, void *graph, kiln_model **m);
-/* .so: kiln_model_load; .onnx: build graph + cg_jit. */
-int tool_load_model(const tool_opts *o, kiln_model **m);
 #ifdef KILN_CODEGEN_H
 /* Fills co from the build flags in o. */
 void tool_cg_options(const tool_opts *o, cg_options *co);
 #endif
 
-/* ---- tools/cmd_*.c ---- */
+/* ---- tools/cmd_run.c (both) ---- */
+/* One input tensor of kiln run, read from file (t.data malloc-owned). */
+typedef struct {
+	const char *file;        /* NULL until assigned */
+	kiln_tensor t;
+} run_slot;
+
+/* Maps the -i arguments of o onto the inputs names[0..n) (positional or
+ * NAME=FILE) and reads each file into slots[i].t; the caller frees the
+ * data, also on failure. */
+int run_load_inputs(const tool_opts *o, const char *const *names, int n, run_slot *slots);
+
+/* ---- tools/run_onnx.c (kiln-compiler; in kiln, driver.c hands over) ---- */
+/* Reads an ONNX TensorProto .pb file into t (data malloc-owned). */
+int tool_read_pb(const char *path, kiln_tensor *t);
+/* kiln run of a .onnx: loads the graph, reads the -i tensors for its inputs
+ * into *slots (calloc'd, names strdup'd in *names, *n of each; the caller
+ * frees them, also on failure), binds the inputs that decide shapes to their
+ * values and JIT-compiles the result into *m. */
+int run_prepare_onnx(const tool_opts *o, kiln_model **m, char ***names, int *n, run_slot **slots);
+
+/* ---- tools/cmd_*.c (compile, inspect: kiln-compiler; run, bench: both) ---- */
 int cmd_compile(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_run(int argc, char **argv);

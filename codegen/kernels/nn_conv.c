@@ -403,13 +403,76 @@ static void kk__conv_dw_f32(const float *restrict x, const float *restrict w,
 	}
 }
 
+/* Depthwise through a zero-padded copy of the plane: every output row is
+ * whole 8-wide vectors with no bounds tests (the last vector of a row goes
+ * through a small buffer). 3x3 kernels, the common case, have their taps
+ * unrolled and held in registers. 0 when the padded plane would not fit
+ * the stack buffer (the caller then uses kk__conv_dw_f32). */
+#define KK__DW_BUF 32768
+static int kk__conv_dw_pad_f32(const float *restrict x, const float *restrict w,
+	float *restrict y, const kk__conv_geom *g)
+{
+	int64_t ow8 = (g->OW + 7) / 8 * 8;
+	int64_t PH = (g->OH - 1) * g->sh + (g->KH - 1) * g->dh + 1;
+	int64_t PW = (ow8 - 1) * g->sw + (g->KW - 1) * g->dw + 1 + (g->sw == 2 ? 1 : 0);
+	if (g->sw > 2 || PH * PW > KK__DW_BUF)
+		return 0;
+	float buf[KK__DW_BUF];
+	for (int64_t r = 0; r < PH; r++) {
+		float *restrict br = buf + r * PW;
+		int64_t iy = r - g->ph, lo = g->pw, hi = kk__min(PW, g->pw + g->W);
+		if (iy < 0 || iy >= g->H) {
+			for (int64_t c = 0; c < PW; c++)
+				br[c] = 0;
+			continue;
+		}
+		for (int64_t c = 0; c < lo && c < PW; c++)
+			br[c] = 0;
+		for (int64_t c = lo; c < hi; c++)
+			br[c] = x[iy * g->W + c - g->pw] + 0.0f;
+		for (int64_t c = hi > lo ? hi : lo; c < PW; c++)
+			br[c] = 0;
+	}
+	int k33 = g->KH == 3 && g->KW == 3;
+	for (int64_t oy = 0; oy < g->OH; oy++) {
+		float *restrict yr = y + oy * g->OW;
+		const float *b0 = buf + oy * g->sh * PW;
+		for (int64_t ox = 0; ox < g->OW; ox += 8) {
+			const float *b = b0 + ox * g->sw;
+			kk_v8f acc = {0};
+			if (k33) {
+				for (int ky = 0; ky < 3; ky++)
+					for (int kx = 0; kx < 3; kx++)
+						acc += w[ky * 3 + kx] *
+							kk__ld8s(b + ky * g->dh * PW + kx * g->dw, g->sw);
+			} else {
+				for (int64_t ky = 0; ky < g->KH; ky++)
+					for (int64_t kx = 0; kx < g->KW; kx++)
+						acc += w[ky * g->KW + kx] *
+							kk__ld8s(b + ky * g->dh * PW + kx * g->dw, g->sw);
+			}
+			if (ox + 8 <= g->OW) {
+				kk__st8(yr + ox, &acc);
+			} else {
+				float t[8];
+				kk__st8(t, &acc);
+				for (int64_t c = 0; c < g->OW - ox; c++)
+					yr[ox + c] = t[c];
+			}
+		}
+	}
+	return 1;
+}
+
 /* f32 direct convolution: the depthwise path for one input channel in 2-D,
  * the generic row loops otherwise. */
 static void kk__conv_direct_f32(const float *restrict x, const float *restrict w,
 	float *restrict y, const kk__conv_geom *g, int64_t cg)
 {
-	if (cg == 1 && g->KD == 1 && g->D == 1 && g->OD == 1)
-		kk__conv_dw_f32(x, w, y, g);
+	if (cg == 1 && g->KD == 1 && g->D == 1 && g->OD == 1) {
+		if (!kk__conv_dw_pad_f32(x, w, y, g))
+			kk__conv_dw_f32(x, w, y, g);
+	}
 	else
 		kk__conv_direct_gen_f32(x, w, y, g, cg);
 }
