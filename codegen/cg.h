@@ -40,7 +40,7 @@ typedef struct {
 
 /* Assigns every value a location; intermediates share arena space whose
  * lifetimes do not overlap, valid for every value of the symbolic dims.
- * loc is malloc'd; free with free(plan->loc). */
+ * loc and scratch are malloc'd (also when it fails): free both. */
 int cg_plan_build(const ir_graph *g, cg_plan *plan, ir_status *st);
 /* Scratch bytes node n needs while it runs (lower.c); 0 when none. */
 int cg_node_scratch(const ir_node *n, cg_lin *bytes);

@@ -1,6 +1,7 @@
 /* lower_nn.c — Gemm, MatMul (numpy-batched), Conv and the pools lowered to
  * the nn kernels. 1-D and 2-D convolutions and pools are passed to the 3-D
  * kernels with the missing leading spatial dims set to 1. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -319,6 +320,12 @@ int cg_lower_conv(cg_ctx *cg, const ir_node *n)
 		*p++ = w.out[i];
 	p = win_tail(cg, &w, p);
 	*p++ = cg_i64(cg, ir_attr_int(n, "group", 1));
+	if (X->dtype == IR_F32) {
+		/* epilogue fused by passes/fuse_conv.c: residual input 3, clamp */
+		*p++ = cg_ptr(cg, n->nin > 3 ? n->in[3] : NULL);
+		*p++ = cg_f32(cg, ir_attr_float(n, "kiln_clip_min", -INFINITY));
+		*p++ = cg_f32(cg, ir_attr_float(n, "kiln_clip_max", INFINITY));
+	}
 	cg_call(cg, k, a, (int)(p - a));
 	return 0;
 }

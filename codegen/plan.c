@@ -90,28 +90,32 @@ static int all_static(const span *sp, int total)
 	return 1;
 }
 
-static const span *g_sort_spans;
+/* Sort keys copied out of the spans, so the comparators need no context. */
+typedef struct {
+	int64_t key;
+	int first, idx;
+} sort_item;
 
-static int by_size_desc(const void *a, const void *b)
+static int by_key_desc(const void *a, const void *b)
 {
-	const span *x = &g_sort_spans[*(const int *)a], *y = &g_sort_spans[*(const int *)b];
-	if (x->size.c[0] != y->size.c[0])
-		return x->size.c[0] < y->size.c[0] ? 1 : -1;
+	const sort_item *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? 1 : -1;
 	return x->first - y->first;
 }
 
-static int by_offset(const void *a, const void *b)
+static int by_key_asc(const void *a, const void *b)
 {
-	const span *x = &g_sort_spans[*(const int *)a], *y = &g_sort_spans[*(const int *)b];
-	return (x->off.c[0] > y->off.c[0]) - (x->off.c[0] < y->off.c[0]);
+	const sort_item *x = a, *y = b;
+	return (x->key > y->key) - (x->key < y->key);
 }
 
 /* Static sizes: largest first, each at the lowest offset where it fits
  * between the placed spans whose lifetimes overlap its own. */
 static void place_best(span *sp, int total)
 {
-	int *order = malloc(sizeof(int) * (size_t)(total + 1));
-	int *live = malloc(sizeof(int) * (size_t)(total + 1));
+	sort_item *order = malloc(sizeof(sort_item) * (size_t)(total + 1));
+	sort_item *live = malloc(sizeof(sort_item) * (size_t)(total + 1));
 	if (!order || !live) {
 		free(order);
 		free(live);
@@ -121,20 +125,21 @@ static void place_best(span *sp, int total)
 	int n = 0;
 	for (int i = 0; i < total; i++)
 		if (sp[i].first >= 0)
-			order[n++] = i;
-	g_sort_spans = sp;
-	qsort(order, (size_t)n, sizeof *order, by_size_desc);
+			order[n++] = (sort_item){sp[i].size.c[0], sp[i].first, i};
+	qsort(order, (size_t)n, sizeof *order, by_key_desc);
 	for (int q = 0; q < n; q++) {
-		span *s = &sp[order[q]];
+		span *s = &sp[order[q].idx];
 		int nl = 0;
-		for (int r = 0; r < q; r++)
-			if (overlap(s, &sp[order[r]]))
-				live[nl++] = order[r];
-		qsort(live, (size_t)nl, sizeof *live, by_offset);
+		for (int r = 0; r < q; r++) {
+			const span *o = &sp[order[r].idx];
+			if (overlap(s, o))
+				live[nl++] = (sort_item){o->off.c[0], 0, order[r].idx};
+		}
+		qsort(live, (size_t)nl, sizeof *live, by_key_asc);
 		cg_lin off;
 		memset(&off, 0, sizeof off);
 		for (int r = 0; r < nl; r++) {
-			const span *o = &sp[live[r]];
+			const span *o = &sp[live[r].idx];
 			if (o->off.c[0] - off.c[0] >= s->size.c[0])
 				break;                 /* fits in the gap below o */
 			if (o->end.c[0] > off.c[0])

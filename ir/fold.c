@@ -495,8 +495,12 @@ int fold_transpose(ir_graph *g, ir_node *n, ir_status *st)
 	int64_t total = safe_numel(x), perm[IR_MAX_RANK], xs[IR_MAX_RANK], idx[IR_MAX_RANK];
 	const int64_t *pa;
 	int k = ir_attr_ints(n, "perm", &pa);
-	for (int i = 0; i < r; i++)
+	int seen[IR_MAX_RANK] = {0};
+	for (int i = 0; i < r; i++) {
 		perm[i] = k == r ? pa[i] : r - 1 - i;
+		if (perm[i] < 0 || perm[i] >= r || seen[perm[i]]++)
+			return 1;     /* not a permutation: inference reports it */
+	}
 	size_t es = ir_dtype_size(x->dtype);
 	unsigned char *d = out_data(g, y, total);
 	if (!d)

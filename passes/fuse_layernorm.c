@@ -10,28 +10,6 @@
  * dead-code elimination. */
 #include "internal.h"
 
-/* The one live node consuming v (NULL when v has other uses or is an output). */
-static ir_node *sole_user(const ir_graph *g, const ir_value *v)
-{
-	if (!v || v->is_output || ir_value_uses(g, v) != 1)
-		return NULL;
-	for (int k = 0; k < g->nnodes; k++) {
-		ir_node *n = g->nodes[k];
-		for (int i = 0; !n->dead && i < n->nin; i++)
-			if (n->in[i] == v)
-				return n;
-	}
-	return NULL;
-}
-
-/* The other input of a two-input node n that has v as one input. */
-static ir_value *other_input(const ir_node *n, const ir_value *v)
-{
-	if (n->nin != 2)
-		return NULL;
-	return n->in[0] == v ? n->in[1] : n->in[1] == v ? n->in[0] : NULL;
-}
-
 /* ReduceMean of x over its last axis only, keeping dims. */
 static int mean_last(const ir_node *n, const ir_value *x)
 {
@@ -73,7 +51,7 @@ static int fuse_at(ir_graph *g, ir_node *m1)
 	ir_value *x = m1->in[0];
 	if (!x || (x->dtype != IR_F32 && x->dtype != IR_F64) || !mean_last(m1, x))
 		return 0;
-	ir_node *sub = sole_user(g, m1->out[0]);
+	ir_node *sub = pass_sole_user(g, m1->out[0]);
 	if (!sub || sub->op != IR_OP_Sub || sub->in[0] != x || sub->in[1] != m1->out[0])
 		return 0;
 	ir_value *d = sub->out[0];
@@ -91,24 +69,24 @@ static int fuse_at(ir_graph *g, ir_node *m1)
 	}
 	if (!pw || !div)
 		return 0;
-	ir_node *m2 = sole_user(g, pw->out[0]);
+	ir_node *m2 = pass_sole_user(g, pw->out[0]);
 	if (!m2 || !mean_last(m2, pw->out[0]))
 		return 0;
-	ir_node *add = sole_user(g, m2->out[0]);
-	ir_value *epsv = add && add->op == IR_OP_Add ? other_input(add, m2->out[0]) : NULL;
+	ir_node *add = pass_sole_user(g, m2->out[0]);
+	ir_value *epsv = add && add->op == IR_OP_Add ? pass_other_input(add, m2->out[0]) : NULL;
 	double eps;
 	if (!epsv || !pass_const_scalar(epsv, &eps))
 		return 0;
-	ir_node *sq = sole_user(g, add->out[0]);
+	ir_node *sq = pass_sole_user(g, add->out[0]);
 	if (!sq || sq->op != IR_OP_Sqrt || div->in[1] != sq->out[0] ||
-	    sole_user(g, sq->out[0]) != div)
+	    pass_sole_user(g, sq->out[0]) != div)
 		return 0;
-	ir_node *mul = sole_user(g, div->out[0]);
-	ir_value *gamma = mul && mul->op == IR_OP_Mul ? other_input(mul, div->out[0]) : NULL;
+	ir_node *mul = pass_sole_user(g, div->out[0]);
+	ir_value *gamma = mul && mul->op == IR_OP_Mul ? pass_other_input(mul, div->out[0]) : NULL;
 	if (!last_axis_const(gamma, x))
 		return 0;
-	ir_node *last = mul, *badd = sole_user(g, mul->out[0]);
-	ir_value *beta = badd && badd->op == IR_OP_Add ? other_input(badd, mul->out[0]) : NULL;
+	ir_node *last = mul, *badd = pass_sole_user(g, mul->out[0]);
+	ir_value *beta = badd && badd->op == IR_OP_Add ? pass_other_input(badd, mul->out[0]) : NULL;
 	if (last_axis_const(beta, x))
 		last = badd;
 	else
@@ -138,13 +116,16 @@ static int fuse_at(ir_graph *g, ir_node *m1)
 int pass_fuse_layernorm(ir_graph *g, const pass_options *o, ir_status *st)
 {
 	(void)o;
-	int nn = g->nnodes;     /* nodes added here are not scanned */
+	int nn = g->nnodes, fused = 0;     /* nodes added here are not scanned */
 	for (int k = 0; k < nn; k++) {
 		ir_node *n = g->nodes[k];
 		if (n->dead || n->op != IR_OP_ReduceMean)
 			continue;
-		if (fuse_at(g, n) < 0)
+		int r = fuse_at(g, n);
+		if (r < 0)
 			return ir_fail(st, "out of memory fusing LayerNormalization");
+		fused += r;
 	}
-	return 0;
+	/* the new node sits at the end of the list: restore the order */
+	return fused ? ir_graph_toposort(g, st) : 0;
 }

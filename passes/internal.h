@@ -19,6 +19,12 @@ void pass_drop_output(ir_node *n, int i);
 /* Turns v, an output of a node, into a constant holding data (copied into
  * the arena; nbytes must match v's type). The producer's slot is cleared. */
 int pass_make_const(ir_graph *g, ir_value *v, const void *data, size_t nbytes);
+/* The one live node that reads v, when v has exactly one use and is not a
+ * graph output; NULL otherwise. */
+ir_node *pass_sole_user(const ir_graph *g, const ir_value *v);
+/* The other input of a two-input node n one of whose inputs is v (NULL if
+ * v is not an input of n or n has another arity). */
+ir_value *pass_other_input(const ir_node *n, const ir_value *v);
 /* Sends the one-line warning to o->warn (no-op when NULL). */
 void pass_warn(const pass_options *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

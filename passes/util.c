@@ -112,3 +112,23 @@ void pass_warn(const pass_options *o, const char *fmt, ...)
 	va_end(ap);
 	o->warn(o->warn_ud, buf);
 }
+
+ir_node *pass_sole_user(const ir_graph *g, const ir_value *v)
+{
+	if (!v || v->is_output || ir_value_uses(g, v) != 1)
+		return NULL;
+	for (int k = 0; k < g->nnodes; k++) {
+		ir_node *n = g->nodes[k];
+		for (int i = 0; !n->dead && i < n->nin; i++)
+			if (n->in[i] == v)
+				return n;
+	}
+	return NULL;
+}
+
+ir_value *pass_other_input(const ir_node *n, const ir_value *v)
+{
+	if (n->nin != 2)
+		return NULL;
+	return n->in[0] == v ? n->in[1] : n->in[1] == v ? n->in[0] : NULL;
+}

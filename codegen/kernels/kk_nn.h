@@ -73,14 +73,19 @@ void kk_matmul_i64(kiln_rt_ctx *ctx, const int64_t *A, const int64_t *B, int64_t
  * kk_pack.h (group g's [M/group, C/group*KD*KH*KW] matrix at
  * Wp + g * kk_packed_a_floats(M/group, C/group*KD*KH*KW)); W may then be
  * NULL. Codegen packs only where C/group > 1 and M/group > 1 (the paths
- * that read Wp). */
+ * that read Wp).
+ * Its epilogue: Y = clamp(conv + B + R, lo, hi) where R (NULL or a tensor
+ * shaped like Y: a fused residual Add) and the clamp (-INFINITY/INFINITY for
+ * none, 0/INFINITY for a fused Relu, Clip's bounds) are applied as the
+ * output is stored; NaN passes through the clamp. */
 void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *Wp,
 	const float *B,
 	float *Y, int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,
 	int64_t M, int64_t OD, int64_t OH, int64_t OW,
 	int64_t KD, int64_t KH, int64_t KW,
 	int64_t sd, int64_t sh, int64_t sw, int64_t dd, int64_t dh, int64_t dw,
-	int64_t pd, int64_t ph, int64_t pw, int64_t group);
+	int64_t pd, int64_t ph, int64_t pw, int64_t group,
+	const float *R, float lo, float hi);
 void kk_conv_f64(kiln_rt_ctx *ctx, const double *X, const double *W, const double *B,
 	double *Y, int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,
 	int64_t M, int64_t OD, int64_t OH, int64_t OW,

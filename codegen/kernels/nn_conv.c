@@ -3,6 +3,8 @@
  * im2col panel of X packed on the fly (16 output pixels x 256 taps, padding
  * as zeros) through the nn_micro.h micro-kernel; channel-wise convolutions
  * (C/group == 1, e.g. depthwise) and f64 use direct row loops instead. */
+#include <math.h>
+
 #include "kk_nn.h"
 #include "nn_micro.h"
 #include "kk_par.h"
@@ -237,7 +239,7 @@ static void kk__pack_plan_f32(float *restrict bp, const float *restrict x,
  * Loop order: K chunk, then KK__CONV_NB pixel blocks packed once, then
  * KK_MR-row blocks of W reused (from L1) across those pixel blocks. */
 static void kk__conv_gemm_f32(const float *restrict x, const float *restrict w,
-	const float *restrict wp, float *restrict y, const kk__conv_geom *g)
+	const float *restrict wp, float *restrict y, const kk__conv_geom *g, const kk__epi *ep)
 {
 	int64_t Cg = g->C / g->group, Mg = g->M / g->group;
 	int64_t Kg = Cg * g->KD * g->KH * g->KW, P = g->OD * g->OH * g->OW;
@@ -277,16 +279,24 @@ static void kk__conv_gemm_f32(const float *restrict x, const float *restrict w,
 			for (int64_t i0 = 0; i0 < Mg; i0 += KK_MR)
 				for (int64_t b = 0; b < nb; b++) {
 					int64_t p0 = q0 + b * KK_NR;
+					kk__epi e, *pe = NULL;
+					if (ep && k0 + kc == Kg) {
+						e = *ep;
+						e.bias = ep->bias ? ep->bias + i0 : NULL;
+						e.res = ep->res ? ep->res + i0 * P + p0 : NULL;
+						e.res_rs = P;
+						pe = &e;
+					}
 					if (wp)   /* weights pre-packed as slivers */
 						kk__micro_s_f32(kc, wp + i0 * Kg + k0 * KK_MR, 1, KK_MR,
 							src[b], src_ks[b], y + i0 * P + p0, P,
 							kk__min(KK_MR, Mg - i0), kk__min(KK_NR, P - p0),
-							k0 > 0);
+							k0 > 0, pe);
 					else
 						kk__micro_s_f32(kc, w + i0 * Kg + k0, Kg, 1, src[b],
 							src_ks[b], y + i0 * P + p0, P,
 							kk__min(KK_MR, Mg - i0), kk__min(KK_NR, P - p0),
-							k0 > 0);
+							k0 > 0, pe);
 				}
 		}
 	}
@@ -469,7 +479,7 @@ static int kk__conv_dw_pad_f32(const float *restrict x, const float *restrict w,
 static void kk__conv_direct_f32(const float *restrict x, const float *restrict w,
 	float *restrict y, const kk__conv_geom *g, int64_t cg)
 {
-	if (cg == 1 && g->KD == 1 && g->D == 1 && g->OD == 1) {
+	if (cg == 1 && g->KD == 1 && g->D == 1 && g->OD == 1 && g->pd == 0) {
 		if (!kk__conv_dw_pad_f32(x, w, y, g))
 			kk__conv_dw_f32(x, w, y, g);
 	}
@@ -481,11 +491,24 @@ static void kk__conv_direct_f32(const float *restrict x, const float *restrict w
  * items; a task runs a contiguous item range, merged per (image, group).
  * Every output channel is computed exactly as in the serial loops. */
 typedef struct {
-	const float *X, *W, *Wp, *B;
+	const float *X, *W, *Wp, *B, *R;
 	float *Y;
 	kk__conv_geom g;
 	int64_t N, nb;               /* nb: channel blocks per group */
+	float lo, hi;
 } kk__conv_job_f32;
+
+/* y[0..P) = clamp(y + b + r[0..P), lo, hi) (r may be NULL): the epilogue
+ * of a channel computed by the direct loops. */
+static void kk__conv_epi_row(float *restrict y, int64_t P, float b,
+	const float *restrict r, float lo, float hi)
+{
+	for (int64_t p = 0; p < P; p++) {
+		float v = y[p] + b + (r ? r[p] : 0.0f);
+		v = v < lo ? lo : v;
+		y[p] = v > hi ? hi : v;
+	}
+}
 
 /* Pre-packed weights (kk_pack.h slivers, each group packed on its own) from
  * output channel m0 (a multiple of KK_MR) of group gi; NULL if not packed. */
@@ -504,25 +527,26 @@ static void kk__conv_piece_f32(const kk__conv_job_f32 *j, int64_t n, int64_t gi,
 	const kk__conv_geom *g = &j->g;
 	int64_t Cg = g->C / g->group, Mg = g->M / g->group, S = g->D * g->H * g->W;
 	int64_t P = g->OD * g->OH * g->OW, Kg = Cg * g->KD * g->KH * g->KW;
+	int64_t c0 = gi * Mg + m0;   /* first output channel of the piece */
 	const float *x = j->X + (n * g->C + gi * Cg) * S;
-	const float *w = j->W ? j->W + (gi * Mg + m0) * Kg : NULL;   /* NULL: Wp given */
-	float *y = j->Y + (n * g->M + gi * Mg + m0) * P;
+	const float *w = j->W ? j->W + c0 * Kg : NULL;   /* NULL: Wp given */
+	float *y = j->Y + (n * g->M + c0) * P;
+	const float *r = j->R ? j->R + (n * g->M + c0) * P : NULL;
 	if (Cg == 1 || Mg == 1) {
-		for (int64_t m = 0; m < m1 - m0; m++)
+		for (int64_t m = 0; m < m1 - m0; m++) {
 			kk__conv_direct_f32(x, w + m * Kg, y + m * P, g, Cg);
-	} else {
-		kk__conv_geom g1 = *g;
-		g1.C = Cg;
-		g1.M = m1 - m0;
-		g1.group = 1;
-		kk__conv_gemm_f32(x, w, kk__conv_wp(j->Wp, g, gi, m0), y, &g1);
+			kk__conv_epi_row(y + m * P, P, j->B ? j->B[c0 + m] : 0.0f,
+				r ? r + m * P : NULL, j->lo, j->hi);
+		}
+		return;
 	}
-	for (int64_t m = m0; j->B && m < m1; m++) {
-		float *restrict yr = y + (m - m0) * P;
-		float b = j->B[gi * Mg + m];
-		for (int64_t p = 0; p < P; p++)
-			yr[p] += b;
-	}
+	kk__conv_geom g1 = *g;
+	g1.C = Cg;
+	g1.M = m1 - m0;
+	g1.group = 1;
+	kk__epi e = {j->B ? j->B + c0 : NULL, r, P, j->lo, j->hi};
+	int plain = !j->B && !r && j->lo == -INFINITY && j->hi == INFINITY;
+	kk__conv_gemm_f32(x, w, kk__conv_wp(j->Wp, g, gi, m0), y, &g1, plain ? NULL : &e);
 }
 
 static void kk__conv_items_f32(void *vp, int64_t b, int64_t e)
@@ -544,37 +568,22 @@ void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *
 	int64_t M, int64_t OD, int64_t OH, int64_t OW,
 	int64_t KD, int64_t KH, int64_t KW,
 	int64_t sd, int64_t sh, int64_t sw, int64_t dd, int64_t dh, int64_t dw,
-	int64_t pd, int64_t ph, int64_t pw, int64_t group)
+	int64_t pd, int64_t ph, int64_t pw, int64_t group,
+	const float *R, float lo, float hi)
 {
 	kk__conv_geom g = {C, D, H, Wd, M, OD, OH, OW, KD, KH, KW,
 		sd, sh, sw, dd, dh, dw, pd, ph, pw, group};
-	int64_t Cg = C / group, Mg = M / group, S = D * H * Wd, P = OD * OH * OW;
-	int64_t Kg = Cg * KD * KH * KW, nb = (Mg + KK_MR - 1) / KK_MR;
+	int64_t Mg = M / group, P = OD * OH * OW;
+	int64_t Kg = C / group * KD * KH * KW, nb = (Mg + KK_MR - 1) / KK_MR;
+	kk__conv_job_f32 j = {X, W, Wp, B, R, Y, g, N, nb, lo, hi};
 	int64_t grain = kk_par_grain(KK_PAR_MIN_FLOPS, KK_MR * Kg * P);
 	if (kk_par_tasks(ctx, N * group * nb, grain, 1) > 1) {
-		kk__conv_job_f32 j = {X, W, Wp, B, Y, g, N, nb};
 		kk_par_for(ctx, N * group * nb, grain, kk__conv_items_f32, &j);
 		return;
 	}
-	for (int64_t n = 0; n < N; n++) {
-		for (int64_t gi = 0; gi < group; gi++) {
-			const float *x = X + (n * C + gi * Cg) * S;
-			float *y = Y + (n * M + gi * Mg) * P;
-			const float *w = W ? W + gi * Mg * Kg : NULL;
-			if (Cg == 1 || Mg == 1) {
-				for (int64_t m = 0; m < Mg; m++)
-					kk__conv_direct_f32(x, w + m * Kg, y + m * P, &g, Cg);
-			} else {
-				kk__conv_gemm_f32(x, w, kk__conv_wp(Wp, &g, gi, 0), y, &g);
-			}
-		}
-		for (int64_t m = 0; B && m < M; m++) {
-			float *restrict y = Y + (n * M + m) * P;
-			float b = B[m];
-			for (int64_t p = 0; p < P; p++)
-				y[p] += b;
-		}
-	}
+	for (int64_t n = 0; n < N; n++)
+		for (int64_t gi = 0; gi < group; gi++)
+			kk__conv_piece_f32(&j, n, gi, 0, Mg);
 }
 
 void kk_conv_f64(kiln_rt_ctx *ctx, const double *X, const double *W, const double *B,

@@ -59,6 +59,69 @@ static inline void kk__store_row(float *restrict y, kk_v8f *cp0, kk_v8f *cp1,
 		y[c] = add ? y[c] + t[c] : t[c];
 }
 
+/* Output epilogue of the last K slice: y = clamp(acc + bias[r] + res(r, c),
+ * lo, hi), each term optional (NULL bias/res; lo = -inf, hi = +inf). The
+ * clamp keeps NaN (a comparison with NaN is false), as Relu and Clip do. */
+typedef struct {
+	const float *bias;          /* bias[r] for accumulator row r, or NULL */
+	const float *res;           /* res[r*res_rs + c], or NULL */
+	int64_t res_rs;
+	float lo, hi;
+} kk__epi;
+
+typedef int32_t kk_v8i __attribute__((vector_size(32)));
+
+/* Lane-wise a where m is set, else b (GCC and clang: no vector ?: in C). */
+static inline kk_v8f kk__sel8(kk_v8i m, kk_v8f a, kk_v8f b)
+{
+	return (kk_v8f)((m & (kk_v8i)a) | (~m & (kk_v8i)b));
+}
+
+static inline kk_v8f kk__clamp8(kk_v8f v, float lo, float hi)
+{
+	kk_v8f l = {lo, lo, lo, lo, lo, lo, lo, lo}, h = {hi, hi, hi, hi, hi, hi, hi, hi};
+	v = kk__sel8(v < l, l, v);
+	return kk__sel8(v > h, h, v);
+}
+
+/* Row r of the tile through the epilogue e into y[0..nr). */
+static inline void kk__store_row_epi(float *restrict y, kk_v8f *cp0, kk_v8f *cp1,
+	int64_t nr, int add, const kk__epi *e, int r)
+{
+	kk_v8f c0 = *cp0, c1 = *cp1;
+	if (add) {       /* the partial sums of the earlier K slices */
+		float t[KK_NR];
+		for (int64_t c = 0; c < KK_NR; c++)
+			t[c] = c < nr ? y[c] : 0.0f;
+		c0 += kk__ld8(t);
+		c1 += kk__ld8(t + 8);
+	}
+	if (e->bias) {
+		c0 += e->bias[r];
+		c1 += e->bias[r];
+	}
+	const float *res = e->res ? e->res + r * e->res_rs : NULL;
+	if (nr == KK_NR) {
+		if (res) {
+			c0 += kk__ld8(res);
+			c1 += kk__ld8(res + 8);
+		}
+		c0 = kk__clamp8(c0, e->lo, e->hi);
+		c1 = kk__clamp8(c1, e->lo, e->hi);
+		kk__st8(y, &c0);
+		kk__st8(y + 8, &c1);
+		return;
+	}
+	float t[KK_NR];
+	kk__st8(t, &c0);
+	kk__st8(t + 8, &c1);
+	for (int64_t c = 0; c < nr; c++) {
+		float v = t[c] + (res ? res[c] : 0.0f);
+		v = v < e->lo ? e->lo : v;
+		y[c] = v > e->hi ? e->hi : v;
+	}
+}
+
 #define KK__ROW(r) \
 	x = a##r[k * a_ks]; c##r##0 += b0 * x; c##r##1 += b1 * x;
 
@@ -69,7 +132,7 @@ static inline void kk__store_row(float *restrict y, kk_v8f *cp0, kk_v8f *cp1,
  * every load stays in bounds. */
 static inline __attribute__((always_inline)) void kk__micro_s_f32(int64_t kc, const float *restrict a,
 	int64_t a_rs, int64_t a_ks, const float *restrict bp, int64_t b_ks,
-	float *restrict y, int64_t y_rs, int64_t mr, int64_t nr, int add)
+	float *restrict y, int64_t y_rs, int64_t mr, int64_t nr, int add, const kk__epi *e)
 {
 	const float *a0 = a;
 	const float *a1 = a + kk__min(1, mr - 1) * a_rs;
@@ -92,6 +155,15 @@ static inline __attribute__((always_inline)) void kk__micro_s_f32(int64_t kc, co
 		float x;
 		KK__ROW(0) KK__ROW(1) KK__ROW(2) KK__ROW(3) KK__ROW(4) KK__ROW(5)
 	}
+	if (e) {      /* last K slice with an epilogue */
+		kk__store_row_epi(y, &c00, &c01, nr, add, e, 0);
+		if (mr > 1) kk__store_row_epi(y + y_rs, &c10, &c11, nr, add, e, 1);
+		if (mr > 2) kk__store_row_epi(y + 2 * y_rs, &c20, &c21, nr, add, e, 2);
+		if (mr > 3) kk__store_row_epi(y + 3 * y_rs, &c30, &c31, nr, add, e, 3);
+		if (mr > 4) kk__store_row_epi(y + 4 * y_rs, &c40, &c41, nr, add, e, 4);
+		if (mr > 5) kk__store_row_epi(y + 5 * y_rs, &c50, &c51, nr, add, e, 5);
+		return;
+	}
 	kk__store_row(y, &c00, &c01, nr, add);
 	if (mr > 1) kk__store_row(y + y_rs, &c10, &c11, nr, add);
 	if (mr > 2) kk__store_row(y + 2 * y_rs, &c20, &c21, nr, add);
@@ -107,7 +179,7 @@ static inline void kk__micro_f32(int64_t kc, const float *restrict a,
 	int64_t a_rs, int64_t a_ks, const float *restrict bp, float *restrict y,
 	int64_t y_rs, int64_t mr, int64_t nr, int add)
 {
-	kk__micro_s_f32(kc, a, a_rs, a_ks, bp, KK_NR, y, y_rs, mr, nr, add);
+	kk__micro_s_f32(kc, a, a_rs, a_ks, bp, KK_NR, y, y_rs, mr, nr, add, NULL);
 }
 
 /* Y[0..M, 0..nr) (+)= A[0..M, 0..kc) * Bp over all row blocks. */

@@ -92,20 +92,23 @@ static void run_case(const conv_case *c, int with_bias)
 	for (int64_t i = 0; i < xs; i++) Xd[i] = X[i] = (float)urand();
 	for (int64_t i = 0; i < ws; i++) Wd[i] = W[i] = (float)urand();
 	for (int64_t i = 0; i < c->M; i++) Bd[i] = B[i] = (float)urand();
-	/* W pre-packed per group as codegen packs constant weights: the result
-	 * must match the unpacked call bit for bit */
+	/* W pre-packed per group as codegen packs constant weights, with the
+	 * fused epilogue (residual R, clamp): must equal clamp(Y + R) of the
+	 * plain call bit for bit */
 	int64_t Mg = c->M / c->G, Kg = ws / c->M, per = kk_packed_a_floats(Mg, Kg);
 	float *Wp = malloc(sizeof(float) * per * c->G), *Yp = malloc(sizeof(float) * ys);
+	float *R = malloc(sizeof(float) * ys), lo = (float)urand() - 0.5f, hi = lo + 1.0f;
+	for (int64_t i = 0; i < ys; i++) R[i] = (float)urand();
 	for (int64_t gi = 0; gi < c->G; gi++)
 		kk_pack_a_layout(Wp + gi * per, W + gi * Mg * Kg, Mg, Kg);
 	kk_conv_f32(NULL, X, W, Wp, with_bias ? B : NULL, Yp, c->N, c->C, c->in[0], c->in[1],
 		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
 		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
-		c->pb[0], c->pb[1], c->pb[2], c->G);
+		c->pb[0], c->pb[1], c->pb[2], c->G, R, lo, hi);
 	kk_conv_f32(NULL, X, W, NULL, with_bias ? B : NULL, Y, c->N, c->C, c->in[0], c->in[1],
 		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
 		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
-		c->pb[0], c->pb[1], c->pb[2], c->G);
+		c->pb[0], c->pb[1], c->pb[2], c->G, NULL, -INFINITY, INFINITY);
 	kk_conv_f64(NULL, Xd, Wd, with_bias ? Bd : NULL, Yd, c->N, c->C, c->in[0], c->in[1],
 		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
 		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
@@ -128,8 +131,16 @@ static void run_case(const conv_case *c, int with_bias)
 			fail();
 		}
 	}
-	assert_memory_equal(Y, Yp, sizeof(float) * ys);
-	free(X); free(W); free(Wp); free(B); free(Y); free(Yp); free(Xd); free(Wd); free(Bd);
+	for (int64_t i = 0; i < ys; i++) {
+		float v = Y[i] + R[i];
+		v = v < lo ? lo : v > hi ? hi : v;
+		if (v != Yp[i]) {
+			print_error("conv epilogue at %ld: %g, want clamp(%g + %g) = %g\n",
+				(long)i, Yp[i], Y[i], R[i], v);
+			fail();
+		}
+	}
+	free(X); free(W); free(Wp); free(R); free(B); free(Y); free(Yp); free(Xd); free(Wd); free(Bd);
 	free(Yd);
 }
 
