@@ -232,14 +232,17 @@ static void kk__pack_plan_f32(float *restrict bp, const float *restrict x,
 	}
 }
 
-/* Pixel blocks of KK_NR packed together per pass over the weights. */
+/* Pixel blocks of KK_NR packed together per pass over the weights; the
+ * pixel split of threads uses multiples of their span. */
 #define KK__CONV_NB 4
+#define KK__CONV_Q (KK__CONV_NB * KK_NR)
 
 /* One image n, group gi: Y[Mg, P] = W_g[Mg, Kg] * im2col(X_g)[Kg, P].
  * Loop order: K chunk, then KK__CONV_NB pixel blocks packed once, then
  * KK_MR-row blocks of W reused (from L1) across those pixel blocks. */
 static void kk__conv_gemm_f32(const float *restrict x, const float *restrict w,
-	const float *restrict wp, float *restrict y, const kk__conv_geom *g, const kk__epi *ep)
+	const float *restrict wp, float *restrict y, const kk__conv_geom *g, const kk__epi *ep,
+	int64_t qb, int64_t qe)
 {
 	int64_t Cg = g->C / g->group, Mg = g->M / g->group;
 	int64_t Kg = Cg * g->KD * g->KH * g->KW, P = g->OD * g->OH * g->OW;
@@ -252,8 +255,8 @@ static void kk__conv_gemm_f32(const float *restrict x, const float *restrict w,
 	 * (packing is a copy that pays off from about 64 of them) */
 	int direct = Mg < 64 && g->KD * g->KH * g->KW == 1 && g->sd * g->sh * g->sw == 1
 		&& g->pd == 0 && g->ph == 0 && g->pw == 0 && P == g->D * g->H * g->W;
-	for (int64_t q0 = 0; q0 < P; q0 += KK__CONV_NB * KK_NR) {
-		int64_t nb = kk__min(KK__CONV_NB, (P - q0 + KK_NR - 1) / KK_NR);
+	for (int64_t q0 = qb; q0 < qe; q0 += KK__CONV_NB * KK_NR) {
+		int64_t nb = kk__min(KK__CONV_NB, (qe - q0 + KK_NR - 1) / KK_NR);
 		for (int64_t b = 0; b < nb; b++) {
 			kk__make_segs(&sg[b], g, q0 + b * KK_NR, kk__min(KK_NR, P - q0 - b * KK_NR));
 			planned[b] = !direct && kk__make_plan(&pl[b], g, &sg[b]);
@@ -496,6 +499,7 @@ typedef struct {
 	kk__conv_geom g;
 	int64_t N, nb;               /* nb: channel blocks per group */
 	float lo, hi;
+	int64_t npix;                /* > 0: split by pixel blocks of KK__CONV_Q */
 } kk__conv_job_f32;
 
 /* y[0..P) = clamp(y + b + r[0..P), lo, hi) (r may be NULL): the epilogue
@@ -522,7 +526,7 @@ static const float *kk__conv_wp(const float *Wp, const kk__conv_geom *g, int64_t
 
 /* Output channels [m0, m1) of group gi of image n. */
 static void kk__conv_piece_f32(const kk__conv_job_f32 *j, int64_t n, int64_t gi,
-	int64_t m0, int64_t m1)
+	int64_t m0, int64_t m1, int64_t qb, int64_t qe)
 {
 	const kk__conv_geom *g = &j->g;
 	int64_t Cg = g->C / g->group, Mg = g->M / g->group, S = g->D * g->H * g->W;
@@ -546,18 +550,22 @@ static void kk__conv_piece_f32(const kk__conv_job_f32 *j, int64_t n, int64_t gi,
 	g1.group = 1;
 	kk__epi e = {j->B ? j->B + c0 : NULL, r, P, j->lo, j->hi};
 	int plain = !j->B && !r && j->lo == -INFINITY && j->hi == INFINITY;
-	kk__conv_gemm_f32(x, w, kk__conv_wp(j->Wp, g, gi, m0), y, &g1, plain ? NULL : &e);
+	kk__conv_gemm_f32(x, w, kk__conv_wp(j->Wp, g, gi, m0), y, &g1, plain ? NULL : &e, qb, qe);
 }
 
 static void kk__conv_items_f32(void *vp, int64_t b, int64_t e)
 {
 	const kk__conv_job_f32 *j = vp;
-	int64_t Mg = j->g.M / j->g.group;
+	int64_t Mg = j->g.M / j->g.group, P = j->g.OD * j->g.OH * j->g.OW;
+	int64_t per = j->npix ? j->npix : j->nb;   /* items per (image, group) */
 	while (b < e) {
-		int64_t ng = b / j->nb, blk = b % j->nb;
-		int64_t end = kk__min(j->nb, blk + (e - b));
-		kk__conv_piece_f32(j, ng / j->g.group, ng % j->g.group, blk * KK_MR,
-			kk__min(end * KK_MR, Mg));
+		int64_t ng = b / per, blk = b % per, end = kk__min(per, blk + (e - b));
+		int64_t n = ng / j->g.group, gi = ng % j->g.group;
+		if (j->npix)
+			kk__conv_piece_f32(j, n, gi, 0, Mg, blk * KK__CONV_Q,
+				kk__min(end * KK__CONV_Q, P));
+		else
+			kk__conv_piece_f32(j, n, gi, blk * KK_MR, kk__min(end * KK_MR, Mg), 0, P);
 		b += end - blk;
 	}
 }
@@ -575,15 +583,27 @@ void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *
 		sd, sh, sw, dd, dh, dw, pd, ph, pw, group};
 	int64_t Mg = M / group, P = OD * OH * OW;
 	int64_t Kg = C / group * KD * KH * KW, nb = (Mg + KK_MR - 1) / KK_MR;
-	kk__conv_job_f32 j = {X, W, Wp, B, R, Y, g, N, nb, lo, hi};
+	kk__conv_job_f32 j = {X, W, Wp, B, R, Y, g, N, nb, lo, hi, 0};
 	int64_t grain = kk_par_grain(KK_PAR_MIN_FLOPS, KK_MR * Kg * P);
-	if (kk_par_tasks(ctx, N * group * nb, grain, 1) > 1) {
+	int64_t tasks = kk_par_tasks(ctx, N * group * nb, grain, 1);
+	if (tasks > 1) {
+		/* Threads split the pixels when there are enough blocks to balance
+		 * (each thread then packs only its own im2col panels), else the
+		 * output channels (each thread packs every panel). */
+		int64_t npix = (P + KK__CONV_Q - 1) / KK__CONV_Q;
+		if (C / group > 1 && Mg > 1 && npix >= 4 * ctx->threads) {
+			j.npix = npix;
+			kk_par_for(ctx, N * group * npix,
+				kk_par_grain(KK_PAR_MIN_FLOPS, Mg * Kg * KK__CONV_Q),
+				kk__conv_items_f32, &j);
+			return;
+		}
 		kk_par_for(ctx, N * group * nb, grain, kk__conv_items_f32, &j);
 		return;
 	}
 	for (int64_t n = 0; n < N; n++)
 		for (int64_t gi = 0; gi < group; gi++)
-			kk__conv_piece_f32(&j, n, gi, 0, Mg);
+			kk__conv_piece_f32(&j, n, gi, 0, Mg, 0, P);
 }
 
 void kk_conv_f64(kiln_rt_ctx *ctx, const double *X, const double *W, const double *B,
