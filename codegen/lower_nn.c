@@ -65,13 +65,19 @@ int cg_lower_gemm(cg_ctx *cg, const ir_node *n)
 	}
 	LLVMValueRef bp = packed_b(cg, Bm, tb);
 	if (bp) {
-		LLVMValueRef a[13] = {cg->a_ctx, cg_ptr(cg, A), bp, cg_ptr(cg, C), cg_ptr(cg, Y),
+		/* input 3 and the clamp: an epilogue fused by passes/fuse_epilogue.c */
+		LLVMValueRef a[16] = {cg->a_ctx, cg_ptr(cg, A), bp, cg_ptr(cg, C), cg_ptr(cg, Y),
 				      cg_dim(cg, Y->shape.d[0]), cg_dim(cg, Y->shape.d[1]), cg_dim(cg, K),
 				      cg_i32(cg, ta), cg_f32(cg, ir_attr_float(n, "alpha", 1.0f)),
-				      cg_f32(cg, ir_attr_float(n, "beta", 1.0f)), crs, ccs};
-		cg_call(cg, "kk_gemm_pb_f32", a, 13);
+				      cg_f32(cg, ir_attr_float(n, "beta", 1.0f)), crs, ccs,
+				      cg_ptr(cg, n->nin > 3 ? n->in[3] : NULL),
+				      cg_f32(cg, ir_attr_float(n, "kiln_clip_min", -INFINITY)),
+				      cg_f32(cg, ir_attr_float(n, "kiln_clip_max", INFINITY))};
+		cg_call(cg, "kk_gemm_pb_f32", a, 16);
 		return 0;
 	}
+	if (n->nin > 3 || ir_attr_find(n, "kiln_clip_min"))
+		return cg_fail(cg, "internal: a fused Gemm epilogue needs a constant B");
 	LLVMValueRef a[14] = {cg->a_ctx, cg_ptr(cg, A), cg_ptr(cg, Bm), cg_ptr(cg, C), cg_ptr(cg, Y),
 			      cg_dim(cg, Y->shape.d[0]), cg_dim(cg, Y->shape.d[1]), cg_dim(cg, K),
 			      cg_i32(cg, ta), cg_i32(cg, tb),
@@ -138,12 +144,18 @@ int cg_lower_matmul(cg_ctx *cg, const ir_node *n)
 		? packed_b(cg, B, 0) : NULL;
 	if (bp) {
 		/* constant 2-D B under a dense batch of A: one [batch*M, K] product */
-		LLVMValueRef a[7] = {cg->a_ctx, cg_ptr(cg, A), bp, cg_ptr(cg, Y),
-				     LLVMBuildMul(cg->B, cg_numel(cg, &by), cg_dim(cg, M), ""),
-				     cg_dim(cg, N), cg_dim(cg, K)};
-		cg_call(cg, "kk_matmul_pb_f32", a, 7);
+		LLVMValueRef a[11] = {cg->a_ctx, cg_ptr(cg, A), bp, cg_ptr(cg, Y),
+				      LLVMBuildMul(cg->B, cg_numel(cg, &by), cg_dim(cg, M), ""),
+				      cg_dim(cg, N), cg_dim(cg, K),
+				      cg_ptr(cg, n->nin > 2 ? n->in[2] : NULL),
+				      cg_ptr(cg, n->nin > 3 ? n->in[3] : NULL),
+				      cg_f32(cg, ir_attr_float(n, "kiln_clip_min", -INFINITY)),
+				      cg_f32(cg, ir_attr_float(n, "kiln_clip_max", INFINITY))};
+		cg_call(cg, "kk_matmul_pb_f32", a, 11);
 		return 0;
 	}
+	if (n->nin > 2 || ir_attr_find(n, "kiln_clip_min"))
+		return cg_fail(cg, "internal: a fused MatMul epilogue needs a constant 2-D B");
 	if (a_full && b_full) {
 		LLVMValueRef as = same_dims(&ba, &by) && by.rank ? mk : cg_i64(cg, 0);
 		LLVMValueRef bs = same_dims(&bb, &by) && by.rank ? kn : cg_i64(cg, 0);
@@ -321,7 +333,7 @@ int cg_lower_conv(cg_ctx *cg, const ir_node *n)
 	p = win_tail(cg, &w, p);
 	*p++ = cg_i64(cg, ir_attr_int(n, "group", 1));
 	if (X->dtype == IR_F32) {
-		/* epilogue fused by passes/fuse_conv.c: residual input 3, clamp */
+		/* epilogue fused by passes/fuse_epilogue.c: residual input 3, clamp */
 		*p++ = cg_ptr(cg, n->nin > 3 ? n->in[3] : NULL);
 		*p++ = cg_f32(cg, ir_attr_float(n, "kiln_clip_min", -INFINITY));
 		*p++ = cg_f32(cg, ir_attr_float(n, "kiln_clip_max", INFINITY));

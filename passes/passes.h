@@ -48,10 +48,10 @@ int pass_fold(ir_graph *g, const pass_options *o, ir_status *st);
  * Pow, ReduceMean, Add, Sqrt, Div, Mul[, Add]) -> one LayerNormalization. */
 int pass_fuse_layernorm(ir_graph *g, const pass_options *o, ir_status *st);
 
-/* ---- passes/fuse_conv.c ---- */
-/* Conv -> [Add residual] -> [Relu | Clip] chains on f32 -> one Conv whose
- * kernel adds the residual and clamps as it stores (runs last). */
-int pass_fuse_conv(ir_graph *g, const pass_options *o, ir_status *st);
+/* ---- passes/fuse_epilogue.c ---- */
+/* Conv/Gemm/MatMul -> [bias Add] -> [Add residual] -> [Relu | Clip] chains
+ * on f32 -> one node whose kernel applies them as it stores (runs last). */
+int pass_fuse_epilogue(ir_graph *g, const pass_options *o, ir_status *st);
 
 /* ---- passes/fuse_dropout.c ---- */
 /* Y = Dropout(Act(X)) -> one fused activation + mask-and-scale node (not in

@@ -548,7 +548,7 @@ static void kk__conv_piece_f32(const kk__conv_job_f32 *j, int64_t n, int64_t gi,
 	g1.C = Cg;
 	g1.M = m1 - m0;
 	g1.group = 1;
-	kk__epi e = {j->B ? j->B + c0 : NULL, r, P, j->lo, j->hi};
+	kk__epi e = {j->B ? j->B + c0 : NULL, r, P, j->lo, j->hi, NULL, 0.0f, 1.0f};
 	int plain = !j->B && !r && j->lo == -INFINITY && j->hi == INFINITY;
 	kk__conv_gemm_f32(x, w, kk__conv_wp(j->Wp, g, gi, m0), y, &g1, plain ? NULL : &e, qb, qe);
 }

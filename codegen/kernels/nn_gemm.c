@@ -1,6 +1,8 @@
 /* nn_gemm.c — ONNX Gemm and batched MatMul kernels (f32 fast path through
  * the packed-panel micro-kernel of nn_micro.h; f64 and integer versions are
  * plain loops with the innermost loop contiguous). Contracts in kk_nn.h. */
+#include <math.h>
+
 #include "kk_nn.h"
 #include "nn_micro.h"
 #include "kk_par.h"
@@ -85,6 +87,21 @@ static void kk__pack_a_f32(float *restrict ap, const float *restrict A, int64_t 
 	}
 }
 
+/* The epilogue of nn_micro.h applied to a finished Y (row stride y_rs):
+ * for the small-M and K == 0 paths, which do not go through the micro-kernel. */
+static void kk__epi_apply(float *Y, int64_t y_rs, int64_t M, int64_t N, const kk__epi *e)
+{
+	for (int64_t i = 0; i < M; i++)
+		for (int64_t j = 0; j < N; j++) {
+			float v = e->alpha * Y[i * y_rs + j];
+			v += e->bias ? e->bias[i] : 0.0f;
+			v += e->cbias ? e->cscale * e->cbias[j] : 0.0f;
+			v += e->res ? e->res[i * e->res_rs + j] : 0.0f;
+			v = v < e->lo ? e->lo : v;
+			Y[i * y_rs + j] = v > e->hi ? e->hi : v;
+		}
+}
+
 /* Y[M,N] (dense, row stride N) = A*B, A(i,k) = A[i*a_rs + k*a_ks], B(k,j) =
  * B[k*b_ks + j*b_ns], exactly one of b_ks, b_ns is 1; or, when bpk is not
  * NULL, B pre-packed as kk_pack_b_f32 lays it out (B, b_ks, b_ns unused).
@@ -92,11 +109,13 @@ static void kk__pack_a_f32(float *restrict ap, const float *restrict A, int64_t 
  * of A packed once (L2) and swept by every KK_NR-column panel of B (L1). */
 static void kk__gemm_core_f32(const float *restrict A, int64_t a_rs, int64_t a_ks,
 	const float *restrict B, int64_t b_ks, int64_t b_ns, const float *restrict bpk,
-	float *restrict Y, int64_t M, int64_t N, int64_t K)
+	float *restrict Y, int64_t M, int64_t N, int64_t K, const kk__epi *ep)
 {
 	if (K == 0) {
 		for (int64_t i = 0; i < M * N; i++)
 			Y[i] = 0;
+		if (ep)
+			kk__epi_apply(Y, N, M, N, ep);
 		return;
 	}
 	if (M <= 2 && a_ks == 1 && !bpk) {
@@ -117,6 +136,8 @@ static void kk__gemm_core_f32(const float *restrict A, int64_t a_rs, int64_t a_k
 					y[j] += x * b[j];
 			}
 		}
+		if (ep)
+			kk__epi_apply(Y, N, M, N, ep);
 		return;
 	}
 	float ap[KK_MC * KK_KC], bp[KK_KC * KK_NR];
@@ -132,10 +153,20 @@ static void kk__gemm_core_f32(const float *restrict A, int64_t a_rs, int64_t a_k
 					panel = bpk + j0 * K + k0 * KK_NR;
 				else
 					kk__pack_b_f32(bp, B, b_ks, b_ns, k0, kc, j0, nr);
-				for (int64_t s = 0; s * KK_MR < mc; s++)
-					kk__micro_f32(kc, ap + s * kc * KK_MR, 1, KK_MR, panel,
-						Y + (i0 + s * KK_MR) * N + j0, N,
-						kk__min(KK_MR, mc - s * KK_MR), nr, k0 > 0);
+				for (int64_t s = 0; s * KK_MR < mc; s++) {
+					int64_t r = i0 + s * KK_MR;
+					kk__epi e, *pe = NULL;
+					if (ep && k0 + kc == K) {
+						e = *ep;
+						e.bias = ep->bias ? ep->bias + r : NULL;
+						e.cbias = ep->cbias ? ep->cbias + j0 : NULL;
+						e.res = ep->res ? ep->res + r * ep->res_rs + j0 : NULL;
+						pe = &e;
+					}
+					kk__micro_s_f32(kc, ap + s * kc * KK_MR, 1, KK_MR, panel, KK_NR,
+						Y + r * N + j0, N, kk__min(KK_MR, mc - s * KK_MR), nr,
+						k0 > 0, pe);
+				}
 			}
 		}
 	}
@@ -161,13 +192,18 @@ static void kk__gemm_epi_f32(float *Y, int64_t y_rs, const float *C, int64_t M,
 	}
 }
 
-/* One f32 product with explicit strides, split by kk__gemm_run_f32. */
+/* One f32 product with explicit strides, split by kk__gemm_run_f32. Its
+ * epilogue is ep (fused into the micro-kernel's stores; has_ep) or, for the
+ * Gemm C shapes it cannot express, the separate pass kk__gemm_epi_f32 (epi). */
 typedef struct {
 	const float *A, *B, *C, *Bp;     /* Bp: pre-packed B or NULL */
 	float *Y;
 	int64_t a_rs, a_ks, b_ks, b_ns, M, N, K, c_rs, c_cs;
 	float alpha, beta;
-	int epi;                     /* apply the alpha/beta/C epilogue */
+	int epi;
+	kk__epi ep;
+	int has_ep;                  /* ep in the micro-kernel's stores */
+	int post;                    /* ep (R, clamp) after the separate pass */
 } kk__gemm_job_f32;
 
 /* Rows [KK_MR*b, KK_MR*e) (>= 2 blocks unless M itself is smaller, so a
@@ -176,11 +212,16 @@ static void kk__gemm_rows_f32(void *vp, int64_t b, int64_t e)
 {
 	const kk__gemm_job_f32 *j = vp;
 	int64_t r0 = b * KK_MR, r1 = kk__min(e * KK_MR, j->M);
+	kk__epi ep = j->ep;
+	ep.res = ep.res ? ep.res + r0 * ep.res_rs : NULL;
+	ep.bias = ep.bias ? ep.bias + r0 : NULL;
 	kk__gemm_core_f32(j->A + r0 * j->a_rs, j->a_rs, j->a_ks, j->B, j->b_ks, j->b_ns,
-		j->Bp, j->Y + r0 * j->N, r1 - r0, j->N, j->K);
+		j->Bp, j->Y + r0 * j->N, r1 - r0, j->N, j->K, j->has_ep ? &ep : NULL);
 	if (j->epi)
 		kk__gemm_epi_f32(j->Y + r0 * j->N, j->N, j->C ? j->C + r0 * j->c_rs : NULL,
 			r1 - r0, j->N, j->alpha, j->beta, j->c_rs, j->c_cs);
+	if (j->post)
+		kk__epi_apply(j->Y + r0 * j->N, j->N, r1 - r0, j->N, &ep);
 }
 
 /* Columns [KK_NR*b, KK_NR*e) of a product with M <= 2, one row at a time
@@ -191,11 +232,18 @@ static void kk__gemm_cols_f32(void *vp, int64_t b, int64_t e)
 	int64_t c0 = b * KK_NR, c1 = kk__min(e * KK_NR, j->N);
 	for (int64_t i = 0; i < j->M; i++) {
 		float *y = j->Y + i * j->N + c0;
+		kk__epi ep = j->ep;
+		ep.res = ep.res ? ep.res + i * ep.res_rs + c0 : NULL;
+		ep.bias = ep.bias ? ep.bias + i : NULL;
+		ep.cbias = ep.cbias ? ep.cbias + c0 : NULL;
 		kk__gemm_core_f32(j->A + i * j->a_rs, j->a_rs, j->a_ks, j->B + c0 * j->b_ns,
-			j->b_ks, j->b_ns, j->Bp ? j->Bp + c0 * j->K : NULL, y, 1, c1 - c0, j->K);
+			j->b_ks, j->b_ns, j->Bp ? j->Bp + c0 * j->K : NULL, y, 1, c1 - c0, j->K,
+			j->has_ep ? &ep : NULL);
 		if (j->epi)
 			kk__gemm_epi_f32(y, j->N, j->C ? j->C + i * j->c_rs + c0 * j->c_cs : NULL,
 				1, c1 - c0, j->alpha, j->beta, j->c_rs, j->c_cs);
+		if (j->post)
+			kk__epi_apply(y, j->N, 1, c1 - c0, &ep);
 	}
 }
 
@@ -215,10 +263,26 @@ static void kk__gemm_run_f32(kiln_rt_ctx *ctx, kk__gemm_job_f32 *j)
 			kk__gemm_cols_f32, j);
 		return;
 	}
-	kk__gemm_core_f32(j->A, j->a_rs, j->a_ks, j->B, j->b_ks, j->b_ns, j->Bp, j->Y, j->M, j->N,
-		j->K);
-	if (j->epi)
-		kk__gemm_epi_f32(j->Y, j->N, j->C, j->M, j->N, j->alpha, j->beta, j->c_rs, j->c_cs);
+	kk__gemm_rows_f32(j, 0, (j->M + KK_MR - 1) / KK_MR);
+}
+
+/* Sets up j's epilogue: Gemm's alpha, beta*C with C absent or a row vector
+ * over N (c_rs == 0, c_cs == 1), a residual R (dense M x N) and a clamp go
+ * into the micro-kernel's stores; any other C shape keeps the separate pass,
+ * then R and the clamp are applied after it. */
+static void kk__gemm_set_epi(kk__gemm_job_f32 *j, const float *R, float lo, float hi)
+{
+	int has_c = j->C && j->beta != 0;
+	j->has_ep = j->post = 0;
+	if (has_c && !(j->c_rs == 0 && j->c_cs == 1)) {
+		j->epi = 1;
+		j->ep = (kk__epi){NULL, R, j->N, lo, hi, NULL, 0.0f, 1.0f};
+		j->post = R || lo != -INFINITY || hi != INFINITY;
+		return;
+	}
+	j->epi = 0;
+	j->ep = (kk__epi){NULL, R, j->N, lo, hi, has_c ? j->C : NULL, j->beta, j->alpha};
+	j->has_ep = has_c || R || j->alpha != 1.0f || lo != -INFINITY || hi != INFINITY;
 }
 
 void kk_gemm_f32(kiln_rt_ctx *ctx, const float *A, const float *B, const float *C,
@@ -226,23 +290,26 @@ void kk_gemm_f32(kiln_rt_ctx *ctx, const float *A, const float *B, const float *
 	float alpha, float beta, int64_t c_rs, int64_t c_cs)
 {
 	kk__gemm_job_f32 j = {A, B, C, NULL, Y, transA ? 1 : K, transA ? M : 1,
-		transB ? 1 : N, transB ? K : 1, M, N, K, c_rs, c_cs, alpha, beta, 1};
+		transB ? 1 : N, transB ? K : 1, M, N, K, c_rs, c_cs, alpha, beta};
+	kk__gemm_set_epi(&j, NULL, -INFINITY, INFINITY);
 	kk__gemm_run_f32(ctx, &j);
 }
 
 void kk_gemm_pb_f32(kiln_rt_ctx *ctx, const float *A, const float *Bp, const float *C,
 	float *Y, int64_t M, int64_t N, int64_t K, int32_t transA, float alpha, float beta,
-	int64_t c_rs, int64_t c_cs)
+	int64_t c_rs, int64_t c_cs, const float *R, float lo, float hi)
 {
 	kk__gemm_job_f32 j = {A, NULL, C, Bp, Y, transA ? 1 : K, transA ? M : 1, 0, 0,
-		M, N, K, c_rs, c_cs, alpha, beta, 1};
+		M, N, K, c_rs, c_cs, alpha, beta};
+	kk__gemm_set_epi(&j, R, lo, hi);
 	kk__gemm_run_f32(ctx, &j);
 }
 
 void kk_matmul_pb_f32(kiln_rt_ctx *ctx, const float *A, const float *Bp, float *Y,
-	int64_t M, int64_t N, int64_t K)
+	int64_t M, int64_t N, int64_t K, const float *bias, const float *R, float lo, float hi)
 {
-	kk__gemm_job_f32 j = {A, NULL, NULL, Bp, Y, K, 1, 0, 0, M, N, K, 0, 0, 1, 0, 0};
+	kk__gemm_job_f32 j = {A, NULL, bias, Bp, Y, K, 1, 0, 0, M, N, K, 0, 1, 1, 1};
+	kk__gemm_set_epi(&j, R, lo, hi);
 	kk__gemm_run_f32(ctx, &j);
 }
 
@@ -258,7 +325,7 @@ static void kk__matmul_batches_f32(void *vp, int64_t b, int64_t e)
 	const kk__matmul_job_f32 *j = vp;
 	for (int64_t t = b; t < e; t++)
 		kk__gemm_core_f32(j->A + t * j->sa, j->K, 1, j->B + t * j->sb, j->N, 1, NULL,
-			j->Y + t * j->M * j->N, j->M, j->N, j->K);
+			j->Y + t * j->M * j->N, j->M, j->N, j->K, NULL);
 }
 
 void kk_matmul_f32(kiln_rt_ctx *ctx, const float *A, const float *B, float *Y,

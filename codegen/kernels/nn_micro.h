@@ -59,14 +59,17 @@ static inline void kk__store_row(float *restrict y, kk_v8f *cp0, kk_v8f *cp1,
 		y[c] = add ? y[c] + t[c] : t[c];
 }
 
-/* Output epilogue of the last K slice: y = clamp(acc + bias[r] + res(r, c),
- * lo, hi), each term optional (NULL bias/res; lo = -inf, hi = +inf). The
- * clamp keeps NaN (a comparison with NaN is false), as Relu and Clip do. */
+/* Output epilogue of the last K slice: y = clamp(alpha*acc + bias[r] +
+ * cscale*cbias[c] + res(r, c), lo, hi), each term optional (NULL pointers;
+ * alpha 1, lo = -inf, hi = +inf). The clamp keeps NaN (a comparison with NaN
+ * is false), as Relu and Clip do. */
 typedef struct {
 	const float *bias;          /* bias[r] for accumulator row r, or NULL */
 	const float *res;           /* res[r*res_rs + c], or NULL */
 	int64_t res_rs;
 	float lo, hi;
+	const float *cbias;         /* cscale * cbias[c] for column c, or NULL */
+	float cscale, alpha;        /* alpha multiplies the product */
 } kk__epi;
 
 typedef int32_t kk_v8i __attribute__((vector_size(32)));
@@ -96,12 +99,20 @@ static inline void kk__store_row_epi(float *restrict y, kk_v8f *cp0, kk_v8f *cp1
 		c0 += kk__ld8(t);
 		c1 += kk__ld8(t + 8);
 	}
+	if (e->alpha != 1.0f) {
+		c0 *= e->alpha;
+		c1 *= e->alpha;
+	}
 	if (e->bias) {
 		c0 += e->bias[r];
 		c1 += e->bias[r];
 	}
 	const float *res = e->res ? e->res + r * e->res_rs : NULL;
 	if (nr == KK_NR) {
+		if (e->cbias) {
+			c0 += e->cscale * kk__ld8(e->cbias);
+			c1 += e->cscale * kk__ld8(e->cbias + 8);
+		}
 		if (res) {
 			c0 += kk__ld8(res);
 			c1 += kk__ld8(res + 8);
@@ -116,7 +127,8 @@ static inline void kk__store_row_epi(float *restrict y, kk_v8f *cp0, kk_v8f *cp1
 	kk__st8(t, &c0);
 	kk__st8(t + 8, &c1);
 	for (int64_t c = 0; c < nr; c++) {
-		float v = t[c] + (res ? res[c] : 0.0f);
+		float v = t[c] + (e->cbias ? e->cscale * e->cbias[c] : 0.0f);
+		v += res ? res[c] : 0.0f;
 		v = v < e->lo ? e->lo : v;
 		y[c] = v > e->hi ? e->hi : v;
 	}
@@ -173,23 +185,5 @@ static inline __attribute__((always_inline)) void kk__micro_s_f32(int64_t kc, co
 }
 
 #undef KK__ROW
-
-/* kk__micro_s_f32 on a packed panel bp[kc][KK_NR]. */
-static inline void kk__micro_f32(int64_t kc, const float *restrict a,
-	int64_t a_rs, int64_t a_ks, const float *restrict bp, float *restrict y,
-	int64_t y_rs, int64_t mr, int64_t nr, int add)
-{
-	kk__micro_s_f32(kc, a, a_rs, a_ks, bp, KK_NR, y, y_rs, mr, nr, add, NULL);
-}
-
-/* Y[0..M, 0..nr) (+)= A[0..M, 0..kc) * Bp over all row blocks. */
-static inline void kk__panel_f32(int64_t M, int64_t kc, const float *restrict a,
-	int64_t a_rs, int64_t a_ks, const float *restrict bp, float *restrict y,
-	int64_t y_rs, int64_t nr, int add)
-{
-	for (int64_t i0 = 0; i0 < M; i0 += KK_MR)
-		kk__micro_f32(kc, a + i0 * a_rs, a_rs, a_ks, bp, y + i0 * y_rs, y_rs,
-			kk__min(KK_MR, M - i0), nr, add);
-}
 
 #endif

@@ -46,7 +46,8 @@ static void check_gemm(int64_t M, int64_t N, int64_t K, int ta, int tb,
 	kk_pack_b_layout(Bp, B, K, N, tb);
 	for (int packed = 0; packed < 2; packed++) {
 	if (packed)
-		kk_gemm_pb_f32(NULL, A, Bp, cform ? C : NULL, Y, M, N, K, ta, alpha, beta, rs, cs);
+		kk_gemm_pb_f32(NULL, A, Bp, cform ? C : NULL, Y, M, N, K, ta, alpha, beta, rs, cs,
+			NULL, -INFINITY, INFINITY);
 	else
 		kk_gemm_f32(NULL, A, B, cform ? C : NULL, Y, M, N, K, ta, tb, alpha, beta, rs, cs);
 	for (int64_t i = 0; i < M; i++)

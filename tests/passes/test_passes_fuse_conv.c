@@ -1,4 +1,4 @@
-/* test_passes_fuse_conv.c — passes/fuse_conv.c: Conv -> [Add residual] ->
+/* test_passes_fuse_conv.c — passes/fuse_epilogue.c: Conv -> [Add residual] ->
  * [Relu | Clip] on f32 becomes one Conv(X, W, B, R) {kiln_clip_min,
  * kiln_clip_max} after pass_run_pipeline, is left alone (or only partly
  * fused) when a precondition fails, and every graph run through the JIT

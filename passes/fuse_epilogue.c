@@ -1,0 +1,180 @@
+/* fuse_epilogue.c — output epilogues fused into Conv, Gemm and MatMul,
+ * whose kernels apply them as they store each output tile (the tensor is
+ * written once instead of once per op). On f32:
+ *   Y = Relu|Clip(Add(P, R))  or  Add(P, R)  or  Relu|Clip(P)
+ * where P is Conv(X, W[, B]), Gemm(A, B, [C]) with B constant and C absent
+ * or a row over N, or MatMul(A, B) with B a constant matrix, optionally
+ * followed by Add(., bias) with bias a constant row over N (MatMul only)
+ * -> one P node with inputs (..., bias or C, R) and attributes
+ * kiln_clip_min / kiln_clip_max when an activation was fused. Each
+ * intermediate must have no other use and not be a graph output; R must
+ * have exactly P's type (no broadcasting); Clip bounds must be constants.
+ * Runs last (after MC), on the final graph. */
+#include <float.h>
+#include <math.h>
+
+#include "internal.h"
+
+static int same_type(const ir_value *a, const ir_value *b)
+{
+	if (a->dtype != b->dtype || a->shape.rank != b->shape.rank)
+		return 0;
+	for (int i = 0; i < a->shape.rank; i++)
+		if (!ir_dim_eq(a->shape.d[i], b->shape.d[i]))
+			return 0;
+	return 1;
+}
+
+/* Clip's constant bounds (attributes before opset 11, inputs after); 0 when
+ * a bound is computed at run time. */
+static int clip_bounds(const ir_node *n, float *lo, float *hi)
+{
+	*lo = -INFINITY;
+	*hi = INFINITY;
+	if (n->opset < 11) {
+		*lo = ir_attr_float(n, "min", -FLT_MAX);
+		*hi = ir_attr_float(n, "max", FLT_MAX);
+		return 1;
+	}
+	double v;
+	if (n->nin > 1 && n->in[1]) {
+		if (!pass_const_scalar(n->in[1], &v))
+			return 0;
+		*lo = (float)v;
+	}
+	if (n->nin > 2 && n->in[2]) {
+		if (!pass_const_scalar(n->in[2], &v))
+			return 0;
+		*hi = (float)v;
+	}
+	return 1;
+}
+
+/* A constant f32 matrix of static shape (what codegen packs at compile time). */
+static int const_matrix(const ir_value *v)
+{
+	return v && v->data && v->dtype == IR_F32 && v->shape.rank == 2 &&
+	       ir_shape_is_static(&v->shape);
+}
+
+/* A constant f32 vector over the last axis of y: shape [..., N] with every
+ * leading dim 1 and N = y's last dim. */
+static int const_row(const ir_value *b, const ir_value *y)
+{
+	if (!b || !b->data || b->dtype != IR_F32 || b->shape.rank < 1 || y->shape.rank < 1)
+		return 0;
+	for (int i = 0; i + 1 < b->shape.rank; i++)
+		if (!ir_dim_is_const(b->shape.d[i]) || b->shape.d[i].c != 1)
+			return 0;
+	return ir_dim_eq(b->shape.d[b->shape.rank - 1], y->shape.d[y->shape.rank - 1]);
+}
+
+/* 1 when n's kernel can take an epilogue (see the top of the file). */
+static int takes_epilogue(const ir_node *n)
+{
+	if (n->nout != 1 || !n->out[0] || n->out[0]->dtype != IR_F32)
+		return 0;
+	switch (n->op) {
+	case IR_OP_Conv:
+		return n->nin >= 2 && n->nin <= 3;
+	case IR_OP_Gemm: {
+		const ir_value *c = n->nin > 2 ? n->in[2] : NULL;
+		if (n->nin < 2 || n->nin > 3 || !const_matrix(n->in[1]))
+			return 0;
+		return !c || (c->shape.rank <= 2 && const_row(c, n->out[0]));
+	}
+	case IR_OP_MatMul:
+		return n->nin == 2 && n->in[0]->dtype == IR_F32 && n->in[0]->shape.rank >= 2 &&
+		       const_matrix(n->in[1]);
+	default:
+		return 0;
+	}
+}
+
+static int fuse_at(ir_graph *g, ir_node *p)
+{
+	if (!takes_epilogue(p))
+		return 0;
+	ir_value *y = p->out[0], *cur = y, *bias = NULL, *res = NULL;
+	ir_node *chain[3];
+	int nc = 0;
+	ir_node *u = pass_sole_user(g, cur);
+	/* MatMul + Add(constant row): the bias of a Linear layer */
+	if (p->op == IR_OP_MatMul && u && u->op == IR_OP_Add) {
+		ir_value *o = pass_other_input(u, cur);
+		if (o && o != cur && const_row(o, y) && same_type(u->out[0], y)) {
+			bias = o;
+			chain[nc++] = u;
+			cur = u->out[0];
+			u = pass_sole_user(g, cur);
+		}
+	}
+	if (u && u->op == IR_OP_Add) {
+		ir_value *o = pass_other_input(u, cur);
+		if (o && o != cur && same_type(o, y) && same_type(u->out[0], y)) {
+			res = o;
+			chain[nc++] = u;
+			cur = u->out[0];
+			u = pass_sole_user(g, cur);
+		}
+	}
+	float lo = -INFINITY, hi = INFINITY;
+	int act = 0;
+	if (u && u->op == IR_OP_Relu && same_type(u->out[0], y)) {
+		lo = 0;
+		act = 1;
+	} else if (u && u->op == IR_OP_Clip && same_type(u->out[0], y) && clip_bounds(u, &lo, &hi)) {
+		act = 1;
+	}
+	if (act)
+		chain[nc++] = u;
+	if (!nc)
+		return 0;
+
+	/* inputs: the producer's, then Conv's B / Gemm's C / MatMul's bias at
+	 * 2 and the residual at 3 */
+	ir_node *f = ir_node_new(g, p->op_type, "", p->name, 4, 1);
+	if (!f)
+		return -1;
+	f->opset = p->opset;
+	f->attrs = p->attrs;
+	f->nattrs = p->nattrs;
+	for (int i = 0; i < p->nin; i++)
+		f->in[i] = p->in[i];
+	if (bias)
+		f->in[2] = bias;
+	f->in[3] = res;
+	if (act) {
+		ir_attr *a = ir_node_add_attr(g, f, "kiln_clip_min", IR_ATTR_FLOAT);
+		if (!a)
+			return -1;
+		a->f = lo;
+		if (!(a = ir_node_add_attr(g, f, "kiln_clip_max", IR_ATTR_FLOAT)))
+			return -1;
+		a->f = hi;
+	}
+	ir_value *out = chain[nc - 1]->out[0];
+	pass_drop_output(chain[nc - 1], 0);
+	p->dead = 1;
+	for (int i = 0; i < nc; i++)
+		chain[i]->dead = 1;
+	ir_node_set_out(f, 0, out);
+	return 1;
+}
+
+int pass_fuse_epilogue(ir_graph *g, const pass_options *o, ir_status *st)
+{
+	(void)o;
+	int nn = g->nnodes, fused = 0;     /* nodes added here are not scanned */
+	for (int k = 0; k < nn; k++) {
+		ir_node *n = g->nodes[k];
+		if (n->dead)
+			continue;
+		int r = fuse_at(g, n);
+		if (r < 0)
+			return ir_fail(st, "out of memory fusing an epilogue");
+		fused += r;
+	}
+	/* the new node sits at the end of the list: restore the order */
+	return fused ? ir_graph_toposort(g, st) : 0;
+}
