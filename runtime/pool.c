@@ -1,11 +1,28 @@
 /* pool.c — a small persistent pthread pool behind kiln_rt_ctx.parallel_for.
  * Each call splits [0, n) into one contiguous chunk per worker (the calling
  * thread takes chunk 0), so the partition depends only on n and the thread
- * count. Calls from inside a chunk run serially instead of deadlocking. */
+ * count. Calls from inside a chunk run serially instead of deadlocking.
+ * A model run makes one call per kernel, often microseconds apart, so
+ * workers spin for a while (about a tenth of a millisecond) on the job
+ * counter before sleeping on the condition variable, and the caller spins
+ * the same way for the workers to finish: a futex round trip per kernel
+ * would cost more than the small kernels themselves. */
 #include "rt.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+
+#define RT_SPIN 8192     /* polls before sleeping */
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
 
 struct rt_pool {
 	pthread_mutex_t mu;
@@ -14,8 +31,8 @@ struct rt_pool {
 	int nthreads;                /* workers including the caller */
 	int nstarted;                /* pthreads actually running */
 	pthread_t *tids;
-	unsigned long gen;           /* bumped for each job */
-	int pending;                 /* workers still running the job */
+	atomic_ulong gen;            /* bumped for each job (under mu) */
+	atomic_int pending;          /* workers still running the job */
 	int stop;
 	int64_t n;
 	void (*fn)(void *arg, int64_t i);
@@ -48,24 +65,28 @@ static void *worker_main(void *vp)
 	unsigned long seen = 0;
 	free(wa);
 	for (;;) {
+		/* n, fn and arg are written before gen is bumped (release) */
+		for (int i = 0; i < RT_SPIN && atomic_load(&p->gen) == seen; i++)
+			cpu_relax();
 		pthread_mutex_lock(&p->mu);
-		while (p->gen == seen && !p->stop)
+		while (atomic_load(&p->gen) == seen && !p->stop)
 			pthread_cond_wait(&p->work_cv, &p->mu);
 		if (p->stop) {
 			pthread_mutex_unlock(&p->mu);
 			return NULL;
 		}
-		seen = p->gen;
+		seen = atomic_load(&p->gen);
 		int64_t n = p->n;
 		void (*fn)(void *, int64_t) = p->fn;
 		void *arg = p->arg;
 		int t = p->nthreads;
 		pthread_mutex_unlock(&p->mu);
 		run_chunk(n, k, t, fn, arg);
-		pthread_mutex_lock(&p->mu);
-		if (--p->pending == 0)
+		if (atomic_fetch_sub(&p->pending, 1) == 1) {
+			pthread_mutex_lock(&p->mu);
 			pthread_cond_signal(&p->done_cv);
-		pthread_mutex_unlock(&p->mu);
+			pthread_mutex_unlock(&p->mu);
+		}
 	}
 }
 
@@ -141,14 +162,18 @@ void rt_pool_parallel_for(void *pool, int64_t n, void (*fn)(void *arg, int64_t i
 	p->n = n;
 	p->fn = fn;
 	p->arg = arg;
-	p->pending = p->nstarted;
-	p->gen++;
+	atomic_store(&p->pending, p->nstarted);
+	atomic_fetch_add(&p->gen, 1);
 	pthread_cond_broadcast(&p->work_cv);
 	pthread_mutex_unlock(&p->mu);
 	run_chunk(n, 0, p->nthreads, fn, arg);
-	pthread_mutex_lock(&p->mu);
-	while (p->pending > 0)
-		pthread_cond_wait(&p->done_cv, &p->mu);
-	pthread_mutex_unlock(&p->mu);
+	for (int i = 0; i < RT_SPIN && atomic_load(&p->pending) > 0; i++)
+		cpu_relax();
+	if (atomic_load(&p->pending) > 0) {
+		pthread_mutex_lock(&p->mu);
+		while (atomic_load(&p->pending) > 0)
+			pthread_cond_wait(&p->done_cv, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+	}
 	pthread_mutex_unlock(&p->call_mu);
 }

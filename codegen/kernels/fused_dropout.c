@@ -6,25 +6,10 @@
 #include <math.h>
 
 #include "kk_fused.h"
+#include "kk_philox8.h"
 
-void kk_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
 
 #define GROUP 16   /* Philox blocks per chunk; 4 elements per block */
-
-/* Words of blocks b0 .. b0+GROUP-1: w[k][b] is element 4(b0+b)+k's word. */
-static void words(uint64_t seed, uint32_t node, uint32_t sample, uint64_t b0,
-		  uint32_t w[4][GROUP])
-{
-	for (int b = 0; b < GROUP; b++) {
-		uint64_t blk = b0 + (uint64_t)b;
-		uint32_t ctr[4] = {(uint32_t)blk, (uint32_t)(blk >> 32), node, sample};
-		uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
-		uint32_t out[4];
-		kk_philox4x32_10(ctr, key, out);
-		for (int k = 0; k < 4; k++)
-			w[k][b] = out[k];
-	}
-}
 
 #define ACT_DROPOUT(T, NAME, EXP, TANH) \
 /* v[0..m) = act(x[0..m)), the switch outside the loops so each vectorises */ \
@@ -58,12 +43,10 @@ static void act_dropout_##NAME(int32_t act, T alpha, const T *x, T *y, uint8_t *
 			       uint32_t node, uint32_t sample) \
 { \
 	for (int64_t i0 = 0; i0 < n; i0 += 4 * GROUP) { \
-		uint32_t w[4][GROUP], u[4 * GROUP]; \
+		uint32_t u[4 * GROUP]; \
 		T v[4 * GROUP]; \
-		words(seed, node, sample, (uint64_t)i0 >> 2, w); \
-		for (int b = 0; b < GROUP; b++) \
-			for (int k = 0; k < 4; k++) \
-				u[4 * b + k] = w[k][b]; \
+		for (int h = 0; h < GROUP; h += 8) \
+			kk__philox8_words(seed, node, sample, ((uint64_t)i0 >> 2) + h, u + 4 * h); \
 		int64_t m = n - i0 < 4 * GROUP ? n - i0 : 4 * GROUP; \
 		act_##NAME(act, x + i0, v, m, alpha); \
 		/* scale or 0 times v (NaN stays NaN): no branch on a random bit */ \

@@ -3,6 +3,7 @@
  * Numbers: As Easy as 1, 2, 3", SC'11). The keep bit of element i depends only
  * on (seed, node id, sample, i), so any tiling or thread split is identical. */
 #include "math_internal.h"
+#include "kk_philox8.h"
 
 #define PHILOX_M0 0xD2511F53u
 #define PHILOX_M1 0xCD9E8D57u
@@ -41,25 +42,8 @@ static inline void dropout_block(uint64_t seed, uint32_t node, uint32_t sample, 
 	kk_philox4x32_10(ctr, key, u);
 }
 
-/* KK_DROP_GROUP consecutive blocks starting at b0, structure-of-arrays
- * (g[word][block]) so the rounds vectorise across blocks. */
+/* Blocks per group of the main loop (a multiple of 8, kk_philox8.h). */
 #define KK_DROP_GROUP 16
-static inline void dropout_group(uint64_t seed, uint32_t node, uint32_t sample, uint64_t b0,
-                                 uint32_t g[4][KK_DROP_GROUP])
-{
-	for (int b = 0; b < KK_DROP_GROUP; b++) {
-		uint64_t blk = b0 + (uint64_t)b;
-		uint32_t c[4] = {(uint32_t)blk, (uint32_t)(blk >> 32), node, sample};
-		uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-		philox_round(c, k0, k1);
-		for (int r = 1; r < 10; r++) {
-			k0 += PHILOX_W0;
-			k1 += PHILOX_W1;
-			philox_round(c, k0, k1);
-		}
-		for (int w = 0; w < 4; w++) g[w][b] = c[w];
-	}
-}
 
 /* Body for one element type T: head elements up to a block boundary, groups
  * of whole blocks, whole blocks, then the tail. */
@@ -76,11 +60,9 @@ static void dropout_##NAME(const T *x, T *y, uint8_t *mask, uint32_t thr, T scal
 		if (mask) mask[i] = (uint8_t)keep; \
 	} \
 	for (; i + 4 * KK_DROP_GROUP <= end; i += 4 * KK_DROP_GROUP) { \
-		uint32_t g[4][KK_DROP_GROUP], w[4 * KK_DROP_GROUP]; \
-		dropout_group(seed, node, sample, (uint64_t)i >> 2, g); \
-		for (int b = 0; b < KK_DROP_GROUP; b++) \
-			for (int k = 0; k < 4; k++) \
-				w[4 * b + k] = g[k][b]; \
+		uint32_t w[4 * KK_DROP_GROUP]; \
+		for (int h = 0; h < KK_DROP_GROUP; h += 8) \
+			kk__philox8_words(seed, node, sample, ((uint64_t)i >> 2) + h, w + 4 * h); \
 		/* multiply by scale or 0 (as x * mask / (1-p) does, NaN stays NaN): \
 		 * no branch on a random bit, no masked loads; vectorises */ \
 		for (int e = 0; e < 4 * KK_DROP_GROUP; e++) \

@@ -4,35 +4,55 @@
  * accumulated in double with 8 partial sums. */
 #include <math.h>
 #include "math_internal.h"
+#include "kk_vexp.h"
 
 #define KK_TILE 64   /* inner columns processed together in strided softmax */
 
-/* Contiguous softmax-family row of length len. S: libm suffix. */
-#define KK_SOFTMAX_ROW(T, NAME, S) \
+/* Contiguous softmax-family row of length len. S: libm suffix; EXP the
+ * exponential (kk__expf for float, vectorisable). The max and the sum use 8
+ * lane partials so they vectorise (a single running sum is a chain of
+ * dependent adds); the sum's order is fixed, so results do not depend on
+ * threads or tiling. */
+#define KK_SOFTMAX_ROW(T, NAME, S, EXP) \
 static void softmax_row_##NAME(int32_t op, const T *restrict x, T *restrict y, int64_t len) \
 { \
-	T m = x[0]; \
-	int64_t am = 0; \
-	for (int64_t r = 1; r < len; r++) \
-		if (x[r] > m) { m = x[r]; am = r; } \
 	if (op == KK_HARDMAX) { \
+		T m = x[0]; \
+		int64_t am = 0; \
+		for (int64_t r = 1; r < len; r++) \
+			if (x[r] > m) { m = x[r]; am = r; } \
 		for (int64_t r = 0; r < len; r++) y[r] = (T)(r == am); \
 		return; \
 	} \
-	T s = 0; \
+	T mp[8], sp[8] = {0}, m, s = 0; \
+	int64_t r = 0, l; \
+	for (l = 0; l < 8; l++) mp[l] = x[0]; \
+	for (; r + 8 <= len; r += 8) \
+		for (l = 0; l < 8; l++) mp[l] = x[r + l] > mp[l] ? x[r + l] : mp[l]; \
+	m = mp[0]; \
+	for (l = 1; l < 8; l++) m = mp[l] > m ? mp[l] : m; \
+	for (; r < len; r++) m = x[r] > m ? x[r] : m; \
 	if (op == KK_SOFTMAX) { \
-		for (int64_t r = 0; r < len; r++) { y[r] = exp##S(x[r] - m); s += y[r]; } \
-		T inv = (T)1 / s; \
-		for (int64_t r = 0; r < len; r++) y[r] *= inv; \
+		for (r = 0; r + 8 <= len; r += 8) \
+			for (l = 0; l < 8; l++) { y[r + l] = EXP(x[r + l] - m); sp[l] += y[r + l]; } \
+		for (; r < len; r++) { y[r] = EXP(x[r] - m); s += y[r]; } \
 	} else { \
-		for (int64_t r = 0; r < len; r++) s += exp##S(x[r] - m); \
-		T l = log##S(s); \
-		for (int64_t r = 0; r < len; r++) y[r] = (x[r] - m) - l; \
+		for (r = 0; r + 8 <= len; r += 8) \
+			for (l = 0; l < 8; l++) sp[l] += EXP(x[r + l] - m); \
+		for (; r < len; r++) s += EXP(x[r] - m); \
+	} \
+	s += ((sp[0] + sp[1]) + (sp[2] + sp[3])) + ((sp[4] + sp[5]) + (sp[6] + sp[7])); \
+	if (op == KK_SOFTMAX) { \
+		T inv = (T)1 / s; \
+		for (r = 0; r < len; r++) y[r] *= inv; \
+	} else { \
+		T lg = log##S(s); \
+		for (r = 0; r < len; r++) y[r] = (x[r] - m) - lg; \
 	} \
 }
 
 /* Strided: columns [j0, j0+w) of one [len, inner] block, w <= KK_TILE. */
-#define KK_SOFTMAX_TILE(T, NAME, S) \
+#define KK_SOFTMAX_TILE(T, NAME, S, EXP) \
 static void softmax_tile_##NAME(int32_t op, const T *restrict x, T *restrict y, int64_t len, \
                                 int64_t inner, int64_t w) \
 { \
@@ -48,9 +68,9 @@ static void softmax_tile_##NAME(int32_t op, const T *restrict x, T *restrict y, 
 		if (op == KK_HARDMAX) \
 			for (int64_t k = 0; k < w; k++) yr[k] = (T)(am[k] == r); \
 		else if (op == KK_SOFTMAX) \
-			for (int64_t k = 0; k < w; k++) { yr[k] = exp##S(xr[k] - m[k]); s[k] += yr[k]; } \
+			for (int64_t k = 0; k < w; k++) { yr[k] = EXP(xr[k] - m[k]); s[k] += yr[k]; } \
 		else \
-			for (int64_t k = 0; k < w; k++) s[k] += exp##S(xr[k] - m[k]); \
+			for (int64_t k = 0; k < w; k++) s[k] += EXP(xr[k] - m[k]); \
 	} \
 	if (op == KK_HARDMAX) return; \
 	for (int64_t k = 0; k < w; k++) \
@@ -65,9 +85,9 @@ static void softmax_tile_##NAME(int32_t op, const T *restrict x, T *restrict y, 
 	} \
 }
 
-#define KK_SOFTMAX_TYPE(T, NAME, S) \
-KK_SOFTMAX_ROW(T, NAME, S) \
-KK_SOFTMAX_TILE(T, NAME, S) \
+#define KK_SOFTMAX_TYPE(T, NAME, S, EXP) \
+KK_SOFTMAX_ROW(T, NAME, S, EXP) \
+KK_SOFTMAX_TILE(T, NAME, S, EXP) \
 static void softmax_##NAME(int32_t op, const T *x, T *y, int64_t outer, int64_t len, \
                            int64_t inner) \
 { \
@@ -81,8 +101,8 @@ static void softmax_##NAME(int32_t op, const T *x, T *y, int64_t outer, int64_t 
 		} \
 	} \
 }
-KK_SOFTMAX_TYPE(float, f32, f)
-KK_SOFTMAX_TYPE(double, f64, )
+KK_SOFTMAX_TYPE(float, f32, f, kk__expf)
+KK_SOFTMAX_TYPE(double, f64, , exp)
 
 void kk_softmax(kiln_rt_ctx *ctx, int32_t op, int32_t dtype, const void *x, void *y,
                 int64_t outer, int64_t len, int64_t inner)

@@ -141,11 +141,16 @@ static void kk__gemm_core_f32(const float *restrict A, int64_t a_rs, int64_t a_k
 		return;
 	}
 	float ap[KK_MC * KK_KC], bp[KK_KC * KK_NR];
+	/* Packing A pays off when each packed block meets many B panels; for a
+	 * narrow product (attention's 64- or 128-column MatMuls) the micro-
+	 * kernel reads row-major A in place. */
+	int pack_a = a_ks != 1 || N > 16 * KK_NR;
 	for (int64_t k0 = 0; k0 < K; k0 += KK_KC) {
 		int64_t kc = kk__min(KK_KC, K - k0);
 		for (int64_t i0 = 0; i0 < M; i0 += KK_MC) {
 			int64_t mc = kk__min(KK_MC, M - i0);
-			kk__pack_a_f32(ap, A, a_rs, a_ks, i0, mc, k0, kc);
+			if (pack_a)
+				kk__pack_a_f32(ap, A, a_rs, a_ks, i0, mc, k0, kc);
 			for (int64_t j0 = 0; j0 < N; j0 += KK_NR) {
 				int64_t nr = kk__min(KK_NR, N - j0);
 				const float *panel = bp;
@@ -163,9 +168,14 @@ static void kk__gemm_core_f32(const float *restrict A, int64_t a_rs, int64_t a_k
 						e.res = ep->res ? ep->res + r * ep->res_rs + j0 : NULL;
 						pe = &e;
 					}
-					kk__micro_s_f32(kc, ap + s * kc * KK_MR, 1, KK_MR, panel, KK_NR,
-						Y + r * N + j0, N, kk__min(KK_MR, mc - s * KK_MR), nr,
-						k0 > 0, pe);
+					if (pack_a)
+						kk__micro_s_f32(kc, ap + s * kc * KK_MR, 1, KK_MR, panel,
+							KK_NR, Y + r * N + j0, N,
+							kk__min(KK_MR, mc - s * KK_MR), nr, k0 > 0, pe);
+					else
+						kk__micro_s_f32(kc, A + r * a_rs + k0, a_rs, 1, panel,
+							KK_NR, Y + r * N + j0, N,
+							kk__min(KK_MR, mc - s * KK_MR), nr, k0 > 0, pe);
 				}
 			}
 		}
