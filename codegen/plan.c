@@ -7,8 +7,8 @@
  * the component-wise maximum of the ends of the live values placed before
  * it, which keeps the plan valid for every non-negative value of the
  * symbols. The output of a view (Identity, Reshape, Flatten, Squeeze,
- * Unsqueeze) that is not a graph output is an alias of its input's bytes
- * and keeps them alive. */
+ * Unsqueeze, a Transpose that moves only size-1 axes) that is not a graph
+ * output is an alias of its input's bytes and keeps them alive. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,13 +169,39 @@ static void assign_fixed(const ir_graph *g, cg_loc *loc)
 	}
 }
 
+/* A Transpose that only moves axes of size 1 keeps the element order: a
+ * reshape. */
+static int order_kept(const ir_node *n)
+{
+	const ir_value *x = n->in[0];
+	const int64_t *perm;
+	int r = x->shape.rank, k = ir_attr_ints(n, "perm", &perm), last = -1;
+	if (!x->has_shape || k != r)
+		return 0;
+	for (int i = 0; i < r; i++) {
+		if (perm[i] < 0 || perm[i] >= r)
+			return 0;
+		ir_dim d = x->shape.d[perm[i]];
+		if (ir_dim_is_const(d) && d.c == 1)
+			continue;
+		if (perm[i] < last)
+			return 0;
+		last = (int)perm[i];
+	}
+	return 1;
+}
+
 static int is_view(const ir_node *n)
 {
+	if (n->nout != 1 || n->nin < 1 || !n->in[0] || !n->out[0] ||
+	    n->in[0]->dtype != n->out[0]->dtype)
+		return 0;
 	switch (n->op) {
 	case IR_OP_Identity: case IR_OP_Reshape: case IR_OP_Flatten:
 	case IR_OP_Squeeze: case IR_OP_Unsqueeze:
-		return n->nout == 1 && n->in[0] && n->out[0] &&
-		       n->in[0]->dtype == n->out[0]->dtype;
+		return 1;
+	case IR_OP_Transpose:
+		return order_kept(n);
 	default:
 		return 0;
 	}

@@ -48,6 +48,11 @@ int pass_fold(ir_graph *g, const pass_options *o, ir_status *st);
  * Pow, ReduceMean, Add, Sqrt, Div, Mul[, Add]) -> one LayerNormalization. */
 int pass_fuse_layernorm(ir_graph *g, const pass_options *o, ir_status *st);
 
+/* ---- passes/split_matmul.c ---- */
+/* MatMul(A, constant W) [+ bias] read only through Slices of its last axis
+ * -> one MatMul per slice on W's columns (no slice copies). */
+int pass_split_matmul(ir_graph *g, const pass_options *o, ir_status *st);
+
 /* ---- passes/fuse_epilogue.c ---- */
 /* Conv/Gemm/MatMul -> [bias Add] -> [Add residual] -> [Relu | Clip] chains
  * on f32 -> one node whose kernel applies them as it stores (runs last). */

@@ -58,7 +58,8 @@ int pass_run_pipeline(ir_graph *g, const pass_options *o, ir_status *st)
 	    (step(g, o, st, "mc", pass_mc, 1) || step(g, o, st, "dce", pass_dce, 1) ||
 	     step(g, o, st, "toposort", toposort, 1)))
 		return -1;
-	if (step(g, o, st, "fuse-epilogue", pass_fuse_epilogue, 1) ||
+	if (step(g, o, st, "split-matmul", pass_split_matmul, 1) ||
+	    step(g, o, st, "fuse-epilogue", pass_fuse_epilogue, 1) ||
 	    step(g, o, st, "toposort", toposort, 1))
 		return -1;
 	return 0;

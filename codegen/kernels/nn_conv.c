@@ -290,16 +290,12 @@ static void kk__conv_gemm_f32(const float *restrict x, const float *restrict w,
 						e.res_rs = P;
 						pe = &e;
 					}
-					if (wp)   /* weights pre-packed as slivers */
-						kk__micro_s_f32(kc, wp + i0 * Kg + k0 * KK_MR, 1, KK_MR,
-							src[b], src_ks[b], y + i0 * P + p0, P,
-							kk__min(KK_MR, Mg - i0), kk__min(KK_NR, P - p0),
-							k0 > 0, pe);
-					else
-						kk__micro_s_f32(kc, w + i0 * Kg + k0, Kg, 1, src[b],
-							src_ks[b], y + i0 * P + p0, P,
-							kk__min(KK_MR, Mg - i0), kk__min(KK_NR, P - p0),
-							k0 > 0, pe);
+					/* one call site (the micro-kernel is large once
+					 * inlined): weights pre-packed as slivers, or W */
+					kk__micro_s_f32(kc, wp ? wp + i0 * Kg + k0 * KK_MR : w + i0 * Kg + k0,
+						wp ? 1 : Kg, wp ? KK_MR : 1, src[b], src_ks[b],
+						y + i0 * P + p0, P, kk__min(KK_MR, Mg - i0),
+						kk__min(KK_NR, P - p0), k0 > 0, pe);
 				}
 		}
 	}

@@ -168,14 +168,11 @@ static void kk__gemm_core_f32(const float *restrict A, int64_t a_rs, int64_t a_k
 						e.res = ep->res ? ep->res + r * ep->res_rs + j0 : NULL;
 						pe = &e;
 					}
-					if (pack_a)
-						kk__micro_s_f32(kc, ap + s * kc * KK_MR, 1, KK_MR, panel,
-							KK_NR, Y + r * N + j0, N,
-							kk__min(KK_MR, mc - s * KK_MR), nr, k0 > 0, pe);
-					else
-						kk__micro_s_f32(kc, A + r * a_rs + k0, a_rs, 1, panel,
-							KK_NR, Y + r * N + j0, N,
-							kk__min(KK_MR, mc - s * KK_MR), nr, k0 > 0, pe);
+					/* one call site: the micro-kernel is large inlined */
+					kk__micro_s_f32(kc, pack_a ? ap + s * kc * KK_MR : A + r * a_rs + k0,
+						pack_a ? 1 : a_rs, pack_a ? KK_MR : 1, panel, KK_NR,
+						Y + r * N + j0, N, kk__min(KK_MR, mc - s * KK_MR), nr,
+						k0 > 0, pe);
 				}
 			}
 		}
