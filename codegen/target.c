@@ -8,8 +8,10 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <pthread.h>
 
 #include <llvm-c/Analysis.h>
+#include <llvm-c/Support.h>
 #include <llvm-c/LLJIT.h>
 #include <llvm-c/Orc.h>
 #include <llvm-c/Target.h>
@@ -165,6 +167,24 @@ static int mark_called_from_run(cg_ctx *cg, int round)
 	return n;
 }
 
+/* LLVM's own options, set once per process (they are global to libLLVM).
+ * The kernels branch on many run-time parameters; with O3's defaults the
+ * unswitching of loops on them and full unrolling multiply their code
+ * (compiling ResNet-18 took ~5 s, most of it in instruction selection and
+ * register allocation of those copies) for no measured speed-up: the
+ * micro-kernels are unrolled by hand. */
+static void parse_llvm_options(void)
+{
+	const char *argv[] = {"kiln", "-unroll-threshold=50", "-enable-nontrivial-unswitch=false"};
+	LLVMParseCommandLineOptions(3, argv, NULL);
+}
+
+static void llvm_options(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, parse_llvm_options);
+}
+
 /* Kernels are generic over op, dtype and shape. Inlining them into the run
  * function one level at a time, folding the constant op/dtype switches and
  * dropping the arms that became dead after each level, cuts every call down
@@ -211,6 +231,7 @@ int cg_optimize(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st)
 	}
 	LLVMDisposeMessage(msg);
 	int lvl = cg->o->opt_level;
+	llvm_options();
 	const char *pipe = lvl <= 0 ? "default<O0>" : lvl == 1 ? "default<O1>"
 			 : lvl == 2 ? "default<O2>" : "default<O3>";
 	LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
