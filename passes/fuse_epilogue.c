@@ -50,25 +50,6 @@ static int clip_bounds(const ir_node *n, float *lo, float *hi)
 	return 1;
 }
 
-/* A constant f32 matrix of static shape (what codegen packs at compile time). */
-static int const_matrix(const ir_value *v)
-{
-	return v && v->data && v->dtype == IR_F32 && v->shape.rank == 2 &&
-	       ir_shape_is_static(&v->shape);
-}
-
-/* A constant f32 vector over the last axis of y: shape [..., N] with every
- * leading dim 1 and N = y's last dim. */
-static int const_row(const ir_value *b, const ir_value *y)
-{
-	if (!b || !b->data || b->dtype != IR_F32 || b->shape.rank < 1 || y->shape.rank < 1)
-		return 0;
-	for (int i = 0; i + 1 < b->shape.rank; i++)
-		if (!ir_dim_is_const(b->shape.d[i]) || b->shape.d[i].c != 1)
-			return 0;
-	return ir_dim_eq(b->shape.d[b->shape.rank - 1], y->shape.d[y->shape.rank - 1]);
-}
-
 /* 1 when n's kernel can take an epilogue (see the top of the file). */
 static int takes_epilogue(const ir_node *n)
 {
@@ -79,13 +60,13 @@ static int takes_epilogue(const ir_node *n)
 		return n->nin >= 2 && n->nin <= 3;
 	case IR_OP_Gemm: {
 		const ir_value *c = n->nin > 2 ? n->in[2] : NULL;
-		if (n->nin < 2 || n->nin > 3 || !const_matrix(n->in[1]))
+		if (n->nin < 2 || n->nin > 3 || !pass_const_matrix(n->in[1]))
 			return 0;
-		return !c || (c->shape.rank <= 2 && const_row(c, n->out[0]));
+		return !c || (c->shape.rank <= 2 && pass_const_row(c, n->out[0]));
 	}
 	case IR_OP_MatMul:
 		return n->nin == 2 && n->in[0]->dtype == IR_F32 && n->in[0]->shape.rank >= 2 &&
-		       const_matrix(n->in[1]);
+		       pass_const_matrix(n->in[1]);
 	default:
 		return 0;
 	}
@@ -102,7 +83,7 @@ static int fuse_at(ir_graph *g, ir_node *p)
 	/* MatMul + Add(constant row): the bias of a Linear layer */
 	if (p->op == IR_OP_MatMul && u && u->op == IR_OP_Add) {
 		ir_value *o = pass_other_input(u, cur);
-		if (o && o != cur && const_row(o, y) && same_type(u->out[0], y)) {
+		if (o && o != cur && pass_const_row(o, y) && same_type(u->out[0], y)) {
 			bias = o;
 			chain[nc++] = u;
 			cur = u->out[0];

@@ -25,6 +25,12 @@ ir_node *pass_sole_user(const ir_graph *g, const ir_value *v);
 /* The other input of a two-input node n one of whose inputs is v (NULL if
  * v is not an input of n or n has another arity). */
 ir_value *pass_other_input(const ir_node *n, const ir_value *v);
+/* A constant f32 matrix of static shape (what codegen packs at compile
+ * time as GEMM weights). */
+int pass_const_matrix(const ir_value *v);
+/* A constant f32 vector over the last axis of y: shape [..., N] with every
+ * leading dim 1 and N = y's last dim (a bias row). */
+int pass_const_row(const ir_value *b, const ir_value *y);
 /* Sends the one-line warning to o->warn (no-op when NULL). */
 void pass_warn(const pass_options *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

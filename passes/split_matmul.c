@@ -14,17 +14,6 @@
 
 #define MAX_SLICES 16
 
-/* A constant f32 vector [N] or [1.., N] over the last axis of y. */
-static int row_of(const ir_value *b, const ir_value *y)
-{
-	if (!b || !b->data || b->dtype != IR_F32 || b->shape.rank < 1)
-		return 0;
-	for (int i = 0; i + 1 < b->shape.rank; i++)
-		if (b->shape.d[i].c != 1 || b->shape.d[i].sym >= 0)
-			return 0;
-	return ir_dim_eq(b->shape.d[b->shape.rank - 1], y->shape.d[y->shape.rank - 1]);
-}
-
 /* [*s, *e) of a Slice of z over z's last axis (size n), step 1; 0 if n is
  * not such a slice. */
 static int last_axis_range(const ir_node *sl, const ir_value *z, int64_t n, int64_t *s,
@@ -72,14 +61,13 @@ static ir_value *new_value(ir_graph *g, const ir_value *like, const char *suffix
 static int split_at(ir_graph *g, ir_node *p)
 {
 	ir_value *A = p->in[0], *W = p->nin == 2 ? p->in[1] : NULL, *y = p->out[0];
-	if (p->op != IR_OP_MatMul || !W || !W->data || W->dtype != IR_F32 || W->shape.rank != 2 ||
-	    !ir_shape_is_static(&W->shape) || !A || A->dtype != IR_F32 || A->shape.rank < 2 ||
-	    !y || y->is_output)
+	if (p->op != IR_OP_MatMul || !pass_const_matrix(W) || !A || A->dtype != IR_F32 ||
+	    A->shape.rank < 2 || !y || y->is_output)
 		return 0;
 	int64_t K = W->shape.d[0].c, N = W->shape.d[1].c;
 	ir_value *z = y, *bias = NULL;
 	ir_node *add = pass_sole_user(g, y);
-	if (add && add->op == IR_OP_Add && row_of(pass_other_input(add, y), y) &&
+	if (add && add->op == IR_OP_Add && pass_const_row(pass_other_input(add, y), y) &&
 	    add->out[0]->shape.rank == y->shape.rank) {
 		bias = pass_other_input(add, y);
 		z = add->out[0];

@@ -132,3 +132,19 @@ ir_value *pass_other_input(const ir_node *n, const ir_value *v)
 		return NULL;
 	return n->in[0] == v ? n->in[1] : n->in[1] == v ? n->in[0] : NULL;
 }
+
+int pass_const_matrix(const ir_value *v)
+{
+	return v && v->data && v->dtype == IR_F32 && v->shape.rank == 2 &&
+	       ir_shape_is_static(&v->shape);
+}
+
+int pass_const_row(const ir_value *b, const ir_value *y)
+{
+	if (!b || !b->data || b->dtype != IR_F32 || b->shape.rank < 1 || y->shape.rank < 1)
+		return 0;
+	for (int i = 0; i + 1 < b->shape.rank; i++)
+		if (!ir_dim_is_const(b->shape.d[i]) || b->shape.d[i].c != 1)
+			return 0;
+	return ir_dim_eq(b->shape.d[b->shape.rank - 1], y->shape.d[y->shape.rank - 1]);
+}
