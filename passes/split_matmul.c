@@ -29,11 +29,12 @@ static int last_axis_range(const ir_node *sl, const ir_value *z, int64_t n, int6
 	if (!pass_const_scalar(sl->in[2], &v))
 		return 0;
 	*e = v > 9e18 ? INT64_MAX : v < -9e18 ? INT64_MIN : (int64_t)v;
-	if (sl->nin > 3 && sl->in[3] && (!pass_const_scalar(sl->in[3], &v) ||
-					  !((int64_t)v == -1 || (int64_t)v == r - 1)))
-		return 0;
-	if (sl->nin > 3 && !sl->in[3] && r != 1)
-		return 0;
+	if (sl->nin > 3 && sl->in[3]) {
+		if (!pass_const_scalar(sl->in[3], &v) || !((int64_t)v == -1 || (int64_t)v == r - 1))
+			return 0;
+	} else if (r != 1) {
+		return 0;      /* no axes: axis 0, the last one only for rank 1 */
+	}
 	if (sl->nin > 4 && sl->in[4] && (!pass_const_scalar(sl->in[4], &v) || v != 1))
 		return 0;
 	if (*s < 0)

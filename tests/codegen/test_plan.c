@@ -6,7 +6,8 @@
  * inside the arena; that with static sizes each span sits at the lowest
  * offset that fits beside the larger spans placed before it; that simple
  * graphs need no more than their peak of live bytes; and that view outputs
- * are aliases of the value whose bytes they use. */
+ * (Transposes of size-1 axes included) are aliases of the value whose bytes
+ * they use. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,10 +22,41 @@
 
 static int64_t round64(int64_t b) { return (b + 63) / 64 * 64; }
 
-static int is_view_op(ir_op op)
+/* A Transpose with an explicit perm over a static shape whose output, read
+ * in row-major order, visits its input in row-major order: checked element
+ * by element, not by reasoning about which axes have size 1. */
+static int transpose_keeps_order(const ir_node *n)
 {
+	const ir_value *x = n->in[0];
+	const int64_t *perm;
+	int r = x->shape.rank;
+	if (!x->has_shape || !ir_shape_is_static(&x->shape) || ir_attr_ints(n, "perm", &perm) != r)
+		return 0;
+	int64_t cnt = 1, odims[IR_MAX_RANK], idx[IR_MAX_RANK];
+	for (int i = 0; i < r; i++) {
+		odims[i] = x->shape.d[perm[i]].c;
+		cnt *= odims[i];
+	}
+	for (int64_t o = 0; o < cnt; o++) {
+		int64_t rem = o, src = 0;
+		for (int i = r - 1; i >= 0; i--) {
+			idx[perm[i]] = rem % odims[i];
+			rem /= odims[i];
+		}
+		for (int i = 0; i < r; i++)
+			src = src * x->shape.d[i].c + idx[i];
+		if (src != o)
+			return 0;
+	}
+	return 1;
+}
+
+static int is_view(const ir_node *n)
+{
+	ir_op op = n->op;
 	return op == IR_OP_Identity || op == IR_OP_Reshape || op == IR_OP_Flatten ||
-	       op == IR_OP_Squeeze || op == IR_OP_Unsqueeze;
+	       op == IR_OP_Squeeze || op == IR_OP_Unsqueeze ||
+	       (op == IR_OP_Transpose && transpose_keeps_order(n));
 }
 
 /* The value whose bytes v uses: v itself, or for the output of a view that
@@ -32,7 +64,7 @@ static int is_view_op(ir_op op)
 static const ir_value *root(const ir_value *v)
 {
 	while (!v->is_output && v->producer && !v->producer->dead &&
-	       is_view_op(v->producer->op) && v->producer->in[0]->dtype == v->dtype)
+	       is_view(v->producer) && v->producer->in[0]->dtype == v->dtype)
 		v = v->producer->in[0];
 	return v;
 }
@@ -405,6 +437,78 @@ static void test_view_kinds(void **state)
 	ir_graph_free(g);
 }
 
+/* Transpose of x [dims] with perm, between a Relu and an Add with a value
+ * defined after it (as in test_reshape_alias): an alias of the Relu output
+ * exactly when alias, and the plan valid either way. */
+static void transpose_case(const char *dims, const char *tdims, int r, const int64_t *perm,
+			   int alias)
+{
+	ir_graph *g = tb_graph(13);
+	ir_value *x = tb_input(g, "x", IR_F32, dims);
+	ir_value *a = un(g, "Relu", "a", x);
+	ir_value *t = un(g, "Transpose", "t", a);
+	tb_attr_ints(g, t->producer, "perm", r, perm);
+	ir_value *d = un(g, "Neg", "d", tb_input(g, "x2", IR_F32, tdims));
+	tb_output(g, bin(g, "Add", "y", t, d));
+	typed(g);
+	cg_plan p;
+	plan(g, &p);
+	assert_int_equal(p.loc[a->id].kind, CG_LOC_ARENA);
+	if (alias) {
+		if (p.loc[t->id].kind != CG_LOC_ALIAS || p.loc[t->id].index != a->id)
+			fail_msg("Transpose of [%s]: kind %d index %d, want an alias of 'a'", dims,
+				 p.loc[t->id].kind, p.loc[t->id].index);
+	} else if (p.loc[t->id].kind != CG_LOC_ARENA) {
+		fail_msg("Transpose of [%s]: kind %d, want its own arena bytes", dims,
+			 p.loc[t->id].kind);
+	}
+	int64_t zero[IR_MAX_SYMS] = {0};
+	check_valid(g, &p, zero);
+	check_lowest_fit(g, &p);
+	plan_free(&p);
+	ir_graph_free(g);
+}
+
+/* A Transpose that only moves axes of size 1 keeps the element order and
+ * is a view, like a Reshape; one that moves data is not. */
+static void test_transpose_alias(void **state)
+{
+	(void)state;
+	static const int64_t p102[3] = {1, 0, 2}, p10[2] = {1, 0}, p0312[4] = {0, 3, 1, 2};
+	static const int64_t p210[3] = {2, 1, 0}, p021[3] = {0, 2, 1};
+	transpose_case("1,128,256", "128,1,256", 3, p102, 1);
+	transpose_case("2,1,3", "1,2,3", 3, p102, 1);
+	transpose_case("2,3", "3,2", 2, p10, 0);
+	transpose_case("2,1,3,1", "2,1,1,3", 4, p0312, 1);
+	transpose_case("2,1,3", "3,1,2", 3, p210, 0);     /* 2 and 3 swap */
+	transpose_case("4,3,1", "4,1,3", 3, p021, 1);
+	transpose_case("4,1,3", "4,3,1", 3, p021, 1);
+	transpose_case("4,2,3", "4,3,2", 3, p021, 0);
+
+	/* a Transpose of a view aliases the root; one of a graph input aliases
+	 * the input */
+	static const int64_t shp[3] = {2, 1, 3};
+	ir_graph *g = tb_graph(13);
+	ir_value *a = un(g, "Relu", "a", tb_input(g, "x", IR_F32, "2,3"));
+	ir_value *t = un(g, "Transpose", "t", with_ints(g, "Reshape", "r", a, 3, shp));
+	tb_attr_ints(g, t->producer, "perm", 3, p102);
+	ir_value *x1 = tb_input(g, "x1", IR_F32, "2,1,3");
+	ir_value *t1 = un(g, "Transpose", "t1", x1);
+	tb_attr_ints(g, t1->producer, "perm", 3, p102);
+	tb_output(g, bin(g, "Add", "y", t, un(g, "Neg", "d", t1)));
+	typed(g);
+	cg_plan p;
+	plan(g, &p);
+	assert_int_equal(p.loc[t->id].kind, CG_LOC_ALIAS);
+	assert_int_equal(p.loc[t->id].index, a->id);
+	assert_int_equal(p.loc[t1->id].kind, CG_LOC_ALIAS);
+	assert_int_equal(p.loc[t1->id].index, x1->id);
+	int64_t zero[IR_MAX_SYMS] = {0};
+	check_valid(g, &p, zero);
+	plan_free(&p);
+	ir_graph_free(g);
+}
+
 /* A batch dim N: offsets become linear in N; the plan must be valid for
  * every N, checked here at several values, with static-sized values and a
  * reduction that needs scratch space mixed in. */
@@ -517,6 +621,7 @@ int main(void)
 		cmocka_unit_test(test_mixed_sizes),
 		cmocka_unit_test(test_reshape_alias),
 		cmocka_unit_test(test_view_kinds),
+		cmocka_unit_test(test_transpose_alias),
 		cmocka_unit_test(test_symbolic_batch),
 		cmocka_unit_test(test_random_graphs),
 	};
