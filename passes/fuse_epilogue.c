@@ -146,16 +146,5 @@ static int fuse_at(ir_graph *g, ir_node *p)
 int pass_fuse_epilogue(ir_graph *g, const pass_options *o, ir_status *st)
 {
 	(void)o;
-	int nn = g->nnodes, fused = 0;     /* nodes added here are not scanned */
-	for (int k = 0; k < nn; k++) {
-		ir_node *n = g->nodes[k];
-		if (n->dead)
-			continue;
-		int r = fuse_at(g, n);
-		if (r < 0)
-			return ir_fail(st, "out of memory fusing an epilogue");
-		fused += r;
-	}
-	/* the new node sits at the end of the list: restore the order */
-	return fused ? ir_graph_toposort(g, st) : 0;
+	return pass_rewrite_each(g, fuse_at, "fusing an epilogue", st);
 }

@@ -48,6 +48,8 @@ static int is_const_value(const ir_value *v, double want)
 
 static int fuse_at(ir_graph *g, ir_node *m1)
 {
+	if (m1->op != IR_OP_ReduceMean || m1->nin < 1 || m1->nout < 1)
+		return 0;
 	ir_value *x = m1->in[0];
 	if (!x || (x->dtype != IR_F32 && x->dtype != IR_F64) || !mean_last(m1, x))
 		return 0;
@@ -116,16 +118,5 @@ static int fuse_at(ir_graph *g, ir_node *m1)
 int pass_fuse_layernorm(ir_graph *g, const pass_options *o, ir_status *st)
 {
 	(void)o;
-	int nn = g->nnodes, fused = 0;     /* nodes added here are not scanned */
-	for (int k = 0; k < nn; k++) {
-		ir_node *n = g->nodes[k];
-		if (n->dead || n->op != IR_OP_ReduceMean)
-			continue;
-		int r = fuse_at(g, n);
-		if (r < 0)
-			return ir_fail(st, "out of memory fusing LayerNormalization");
-		fused += r;
-	}
-	/* the new node sits at the end of the list: restore the order */
-	return fused ? ir_graph_toposort(g, st) : 0;
+	return pass_rewrite_each(g, fuse_at, "fusing LayerNormalization", st);
 }

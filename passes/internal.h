@@ -31,6 +31,12 @@ int pass_const_matrix(const ir_value *v);
 /* A constant f32 vector over the last axis of y: shape [..., N] with every
  * leading dim 1 and N = y's last dim (a bias row). */
 int pass_const_row(const ir_value *b, const ir_value *y);
+/* Calls rewrite(g, n) on every live node present when it starts (1: n was
+ * rewritten, 0: left alone, -1: out of memory, reported as "out of memory
+ * <what>"), then re-sorts the graph if anything changed: the driver of the
+ * pattern-rewriting passes. */
+int pass_rewrite_each(ir_graph *g, int (*rewrite)(ir_graph *, ir_node *), const char *what,
+		      ir_status *st);
 /* Sends the one-line warning to o->warn (no-op when NULL). */
 void pass_warn(const pass_options *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

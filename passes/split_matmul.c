@@ -143,15 +143,5 @@ static int split_at(ir_graph *g, ir_node *p)
 int pass_split_matmul(ir_graph *g, const pass_options *o, ir_status *st)
 {
 	(void)o;
-	int nn = g->nnodes, done = 0;
-	for (int k = 0; k < nn; k++) {
-		ir_node *n = g->nodes[k];
-		if (n->dead)
-			continue;
-		int r = split_at(g, n);
-		if (r < 0)
-			return ir_fail(st, "out of memory splitting a MatMul");
-		done += r;
-	}
-	return done ? ir_graph_toposort(g, st) : 0;
+	return pass_rewrite_each(g, split_at, "splitting a MatMul", st);
 }

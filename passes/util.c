@@ -148,3 +148,20 @@ int pass_const_row(const ir_value *b, const ir_value *y)
 			return 0;
 	return ir_dim_eq(b->shape.d[b->shape.rank - 1], y->shape.d[y->shape.rank - 1]);
 }
+
+int pass_rewrite_each(ir_graph *g, int (*rewrite)(ir_graph *, ir_node *), const char *what,
+		      ir_status *st)
+{
+	int nn = g->nnodes, done = 0;     /* nodes added by rewrite are not visited */
+	for (int k = 0; k < nn; k++) {
+		ir_node *n = g->nodes[k];
+		if (n->dead)
+			continue;
+		int r = rewrite(g, n);
+		if (r < 0)
+			return ir_fail(st, "out of memory %s", what);
+		done += r;
+	}
+	/* new nodes sit at the end of the list: restore the order */
+	return done ? ir_graph_toposort(g, st) : 0;
+}
