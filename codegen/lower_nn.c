@@ -107,16 +107,6 @@ static ir_shape batch_of(const ir_shape *s)
 	return b;
 }
 
-static int same_dims(const ir_shape *a, const ir_shape *b)
-{
-	if (a->rank != b->rank)
-		return 0;
-	for (int i = 0; i < a->rank; i++)
-		if (!ir_dim_eq(a->d[i], b->d[i]))
-			return 0;
-	return 1;
-}
-
 int cg_lower_matmul(cg_ctx *cg, const ir_node *n)
 {
 	const ir_value *A = n->in[0], *B = n->in[1], *Y = n->out[0];
@@ -133,14 +123,12 @@ int cg_lower_matmul(cg_ctx *cg, const ir_node *n)
 	for (int i = 0; i + (sa->rank >= 2) + (sb->rank >= 2) < Y->shape.rank; i++)
 		by.d[by.rank++] = Y->shape.d[i];
 	ir_dim one = ir_dim_const(1);
-	ir_shape none = {0};
 	ir_dim d;
-	int a_full = same_dims(&ba, &by) || (ir_shape_numel(&ba, &d) && ir_dim_eq(d, one));
-	int b_full = same_dims(&bb, &by) || (ir_shape_numel(&bb, &d) && ir_dim_eq(d, one));
-	(void)none;
+	int a_full = ir_shape_eq(&ba, &by) || (ir_shape_numel(&ba, &d) && ir_dim_eq(d, one));
+	int b_full = ir_shape_eq(&bb, &by) || (ir_shape_numel(&bb, &d) && ir_dim_eq(d, one));
 	LLVMValueRef mk = LLVMBuildMul(cg->B, cg_dim(cg, M), cg_dim(cg, K), "");
 	LLVMValueRef kn = LLVMBuildMul(cg->B, cg_dim(cg, K), cg_dim(cg, N), "");
-	LLVMValueRef bp = a_full && sb->rank == 2 && (same_dims(&ba, &by) || !by.rank)
+	LLVMValueRef bp = a_full && sb->rank == 2 && (ir_shape_eq(&ba, &by) || !by.rank)
 		? packed_b(cg, B, 0) : NULL;
 	if (bp) {
 		/* constant 2-D B under a dense batch of A: one [batch*M, K] product */
@@ -157,8 +145,8 @@ int cg_lower_matmul(cg_ctx *cg, const ir_node *n)
 	if (n->nin > 2 || ir_attr_find(n, "kiln_clip_min"))
 		return cg_fail(cg, "internal: a fused MatMul epilogue needs a constant 2-D B");
 	if (a_full && b_full) {
-		LLVMValueRef as = same_dims(&ba, &by) && by.rank ? mk : cg_i64(cg, 0);
-		LLVMValueRef bs = same_dims(&bb, &by) && by.rank ? kn : cg_i64(cg, 0);
+		LLVMValueRef as = ir_shape_eq(&ba, &by) && by.rank ? mk : cg_i64(cg, 0);
+		LLVMValueRef bs = ir_shape_eq(&bb, &by) && by.rank ? kn : cg_i64(cg, 0);
 		LLVMValueRef a[11] = {cg->a_ctx, cg_ptr(cg, A), cg_ptr(cg, B), cg_ptr(cg, Y),
 				      cg_numel(cg, &by), cg_dim(cg, M), cg_dim(cg, N), cg_dim(cg, K),
 				      as, bs};
@@ -274,22 +262,22 @@ static LLVMValueRef *win_tail(cg_ctx *cg, const win3 *w, LLVMValueRef *p)
 }
 
 /* Constant f32 Conv weights W [M, C/group, k...] packed per group as the
- * A slivers of kk_pack.h; a null pointer when W is not constant or the
- * kernel would not use them (one input or output channel per group). */
+ * A slivers of kk_pack.h; NULL when W is not constant or the kernel would
+ * not use them (one input or output channel per group). */
 static LLVMValueRef packed_w(cg_ctx *cg, const ir_value *W, int64_t group)
 {
 	ir_dim nd;
-	if (!W->data || !ir_shape_is_static(&W->shape) || W->shape.rank < 3 || group < 1 ||
+	if (W->dtype != IR_F32 || !W->data || !ir_shape_is_static(&W->shape) || W->shape.rank < 3 || group < 1 ||
 	    !ir_shape_numel(&W->shape, &nd) || (size_t)nd.c * sizeof(float) > W->nbytes)
-		return cg_null(cg);
+		return NULL;
 	int64_t M = W->shape.d[0].c, Mg = M / group, Kg = M ? nd.c / M : 0;
 	if (M % group || Mg <= 1 || W->shape.d[1].c <= 1 || Kg < 1)
-		return cg_null(cg);
+		return NULL;
 	int64_t per = kk_packed_a_floats(Mg, Kg);
 	size_t nb = (size_t)(per * group) * sizeof(float);
 	float *buf = malloc(nb);
 	if (!buf)
-		return cg_null(cg);
+		return NULL;
 	for (int64_t gi = 0; gi < group; gi++)
 		kk_pack_a_layout(buf + gi * per, (const float *)W->data + gi * Mg * Kg, Mg, Kg);
 	LLVMValueRef g = cg_const_blob(cg, buf, nb);
@@ -319,9 +307,9 @@ int cg_lower_conv(cg_ctx *cg, const ir_node *n)
 	*p++ = cg_ptr(cg, X);
 	/* packed weights replace W (which then stays out of the binary) */
 	LLVMValueRef wp = X->dtype == IR_F32 ? packed_w(cg, W, ir_attr_int(n, "group", 1)) : NULL;
-	*p++ = wp && !LLVMIsNull(wp) ? cg_null(cg) : cg_ptr(cg, W);
-	if (wp)
-		*p++ = wp;
+	*p++ = wp ? cg_null(cg) : cg_ptr(cg, W);
+	if (X->dtype == IR_F32)
+		*p++ = wp ? wp : cg_null(cg);
 	*p++ = cg_ptr(cg, B);
 	*p++ = cg_ptr(cg, Y);
 	*p++ = cg_dim(cg, X->shape.d[0]);

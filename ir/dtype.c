@@ -81,6 +81,16 @@ int ir_shape_is_static(const ir_shape *s)
 	return 1;
 }
 
+int ir_shape_eq(const ir_shape *a, const ir_shape *b)
+{
+	if (a->rank != b->rank)
+		return 0;
+	for (int i = 0; i < a->rank; i++)
+		if (!ir_dim_eq(a->d[i], b->d[i]))
+			return 0;
+	return 1;
+}
+
 int64_t ir_shape_static_numel(const ir_shape *s)
 {
 	assert(ir_shape_is_static(s));

@@ -179,13 +179,9 @@ int infer_binary(ir_graph *g, ir_node *n, ir_status *st)
 	if (n->op == IR_OP_PRelu) {
 		/* slope broadcasts unidirectionally to X: output is X's shape */
 		const ir_shape *x = &n->in[0]->shape;
-		if (o.rank != x->rank)
+		if (!ir_shape_eq(&o, x))
 			return ir_fail(st, "%s: slope does not broadcast to X",
 				       ir_node_label(n));
-		for (int i = 0; i < o.rank; i++)
-			if (!ir_dim_eq(o.d[i], x->d[i]))
-				return ir_fail(st, "%s: slope does not broadcast to X",
-					       ir_node_label(n));
 	}
 	if (n->op == IR_OP_BitShift) {
 		const char *dir = ir_attr_str(n, "direction", "");

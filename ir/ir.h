@@ -64,6 +64,7 @@ static inline int ir_dim_eq(ir_dim a, ir_dim b) { return a.c == b.c && a.sym == 
  * symbol involved (or -1). Returns 0 when two dims are symbolic. */
 int ir_shape_numel(const ir_shape *s, ir_dim *out);
 int ir_shape_is_static(const ir_shape *s);
+int ir_shape_eq(const ir_shape *a, const ir_shape *b);  /* same rank, equal dims */
 /* numel of a static shape (asserts it is static). */
 int64_t ir_shape_static_numel(const ir_shape *s);
 

@@ -17,12 +17,7 @@
 
 static int same_type(const ir_value *a, const ir_value *b)
 {
-	if (a->dtype != b->dtype || a->shape.rank != b->shape.rank)
-		return 0;
-	for (int i = 0; i < a->shape.rank; i++)
-		if (!ir_dim_eq(a->shape.d[i], b->shape.d[i]))
-			return 0;
-	return 1;
+	return a->dtype == b->dtype && ir_shape_eq(&a->shape, &b->shape);
 }
 
 /* Clip's constant bounds (attributes before opset 11, inputs after); 0 when

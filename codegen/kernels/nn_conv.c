@@ -498,18 +498,6 @@ typedef struct {
 	int64_t npix;                /* > 0: split by pixel blocks of KK__CONV_Q */
 } kk__conv_job_f32;
 
-/* y[0..P) = clamp(y + b + r[0..P), lo, hi) (r may be NULL): the epilogue
- * of a channel computed by the direct loops. */
-static void kk__conv_epi_row(float *restrict y, int64_t P, float b,
-	const float *restrict r, float lo, float hi)
-{
-	for (int64_t p = 0; p < P; p++) {
-		float v = y[p] + b + (r ? r[p] : 0.0f);
-		v = v < lo ? lo : v;
-		y[p] = v > hi ? hi : v;
-	}
-}
-
 /* Pre-packed weights (kk_pack.h slivers, each group packed on its own) from
  * output channel m0 (a multiple of KK_MR) of group gi; NULL if not packed. */
 static const float *kk__conv_wp(const float *Wp, const kk__conv_geom *g, int64_t gi,
@@ -534,9 +522,10 @@ static void kk__conv_piece_f32(const kk__conv_job_f32 *j, int64_t n, int64_t gi,
 	const float *r = j->R ? j->R + (n * g->M + c0) * P : NULL;
 	if (Cg == 1 || Mg == 1) {
 		for (int64_t m = 0; m < m1 - m0; m++) {
+			kk__epi e = {j->B ? j->B + c0 + m : NULL, r ? r + m * P : NULL, P,
+				j->lo, j->hi, NULL, 0.0f, 1.0f};
 			kk__conv_direct_f32(x, w + m * Kg, y + m * P, g, Cg);
-			kk__conv_epi_row(y + m * P, P, j->B ? j->B[c0 + m] : 0.0f,
-				r ? r + m * P : NULL, j->lo, j->hi);
+			kk__epi_apply(y + m * P, P, 1, P, &e);
 		}
 		return;
 	}

@@ -87,21 +87,6 @@ static void kk__pack_a_f32(float *restrict ap, const float *restrict A, int64_t 
 	}
 }
 
-/* The epilogue of nn_micro.h applied to a finished Y (row stride y_rs):
- * for the small-M and K == 0 paths, which do not go through the micro-kernel. */
-static void kk__epi_apply(float *Y, int64_t y_rs, int64_t M, int64_t N, const kk__epi *e)
-{
-	for (int64_t i = 0; i < M; i++)
-		for (int64_t j = 0; j < N; j++) {
-			float v = e->alpha * Y[i * y_rs + j];
-			v += e->bias ? e->bias[i] : 0.0f;
-			v += e->cbias ? e->cscale * e->cbias[j] : 0.0f;
-			v += e->res ? e->res[i * e->res_rs + j] : 0.0f;
-			v = v < e->lo ? e->lo : v;
-			Y[i * y_rs + j] = v > e->hi ? e->hi : v;
-		}
-}
-
 /* Y[M,N] (dense, row stride N) = A*B, A(i,k) = A[i*a_rs + k*a_ks], B(k,j) =
  * B[k*b_ks + j*b_ns], exactly one of b_ks, b_ns is 1; or, when bpk is not
  * NULL, B pre-packed as kk_pack_b_f32 lays it out (B, b_ks, b_ns unused).

@@ -134,6 +134,23 @@ static inline void kk__store_row_epi(float *restrict y, kk_v8f *cp0, kk_v8f *cp1
 	}
 }
 
+/* The epilogue applied to a finished Y[M,N] (row stride y_rs), for the paths
+ * that do not go through the micro-kernel (small-M and K == 0 products, the
+ * direct convolutions): the same arithmetic as kk__store_row_epi. */
+static inline void kk__epi_apply(float *Y, int64_t y_rs, int64_t M, int64_t N,
+	const kk__epi *e)
+{
+	for (int64_t i = 0; i < M; i++)
+		for (int64_t j = 0; j < N; j++) {
+			float v = e->alpha * Y[i * y_rs + j];
+			v += e->bias ? e->bias[i] : 0.0f;
+			v += e->cbias ? e->cscale * e->cbias[j] : 0.0f;
+			v += e->res ? e->res[i * e->res_rs + j] : 0.0f;
+			v = v < e->lo ? e->lo : v;
+			Y[i * y_rs + j] = v > e->hi ? e->hi : v;
+		}
+}
+
 #define KK__ROW(r) \
 	x = a##r[k * a_ks]; c##r##0 += b0 * x; c##r##1 += b1 * x;
 
