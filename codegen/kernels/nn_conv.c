@@ -255,7 +255,7 @@ static void kk__conv_gemm_f32(const float *restrict x, const float *restrict w,
 	 * (packing is a copy that pays off from about 64 of them) */
 	int direct = Mg < 64 && g->KD * g->KH * g->KW == 1 && g->sd * g->sh * g->sw == 1
 		&& g->pd == 0 && g->ph == 0 && g->pw == 0 && P == g->D * g->H * g->W;
-	for (int64_t q0 = qb; q0 < qe; q0 += KK__CONV_NB * KK_NR) {
+	for (int64_t q0 = qb; q0 < qe; q0 += KK__CONV_Q) {
 		int64_t nb = kk__min(KK__CONV_NB, (qe - q0 + KK_NR - 1) / KK_NR);
 		for (int64_t b = 0; b < nb; b++) {
 			kk__make_segs(&sg[b], g, q0 + b * KK_NR, kk__min(KK_NR, P - q0 - b * KK_NR));

@@ -7,9 +7,6 @@
 #include "nn_micro.h"
 #include "kk_par.h"
 
-/* Column panels of KK_NR packed together in kk__gemm_core_f32. */
-#define KK__GEMM_NB 4
-
 /* Lane-split dot product: 16 independent partial sums so the loop
  * vectorises without reassociating floating-point adds. */
 static inline float kk__dot_f32(const float *restrict a, const float *restrict b,
