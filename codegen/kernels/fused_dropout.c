@@ -9,7 +9,7 @@
 #include "kk_philox8.h"
 
 
-#define GROUP 16   /* Philox blocks per chunk; 4 elements per block */
+#define GROUP 16   /* Philox blocks per chunk (kk__philox_words64); 4 elements each */
 
 #define ACT_DROPOUT(T, NAME, EXP, TANH) \
 /* v[0..m) = act(x[0..m)), the switch outside the loops so each vectorises */ \
@@ -45,8 +45,7 @@ static void act_dropout_##NAME(int32_t act, T alpha, const T *x, T *y, uint8_t *
 	for (int64_t i0 = 0; i0 < n; i0 += 4 * GROUP) { \
 		uint32_t u[4 * GROUP]; \
 		T v[4 * GROUP]; \
-		for (int h = 0; h < GROUP; h += 8) \
-			kk__philox8_words(seed, node, sample, ((uint64_t)i0 >> 2) + h, u + 4 * h); \
+		kk__philox_words64(seed, node, sample, (uint64_t)i0 >> 2, u); \
 		int64_t m = n - i0 < 4 * GROUP ? n - i0 : 4 * GROUP; \
 		act_##NAME(act, x + i0, v, m, alpha); \
 		/* scale or 0 times v (NaN stays NaN): no branch on a random bit */ \

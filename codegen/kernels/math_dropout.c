@@ -42,7 +42,7 @@ static inline void dropout_block(uint64_t seed, uint32_t node, uint32_t sample, 
 	kk_philox4x32_10(ctr, key, u);
 }
 
-/* Blocks per group of the main loop (a multiple of 8, kk_philox8.h). */
+/* Blocks per group of the main loop (kk__philox_words64 makes 16). */
 #define KK_DROP_GROUP 16
 
 /* Body for one element type T: head elements up to a block boundary, groups
@@ -61,8 +61,7 @@ static void dropout_##NAME(const T *x, T *y, uint8_t *mask, uint32_t thr, T scal
 	} \
 	for (; i + 4 * KK_DROP_GROUP <= end; i += 4 * KK_DROP_GROUP) { \
 		uint32_t w[4 * KK_DROP_GROUP]; \
-		for (int h = 0; h < KK_DROP_GROUP; h += 8) \
-			kk__philox8_words(seed, node, sample, ((uint64_t)i >> 2) + h, w + 4 * h); \
+		kk__philox_words64(seed, node, sample, (uint64_t)i >> 2, w); \
 		/* multiply by scale or 0 (as x * mask / (1-p) does, NaN stays NaN): \
 		 * no branch on a random bit, no masked loads; vectorises */ \
 		for (int e = 0; e < 4 * KK_DROP_GROUP; e++) \
