@@ -107,9 +107,29 @@ static ir_shape batch_of(const ir_shape *s)
 	return b;
 }
 
+/* A MatMul reading or writing permuted views in place (kiln_perm_*,
+ * passes/matmul_layout.c): one strided batched product. */
+static int lower_matmul_view(cg_ctx *cg, const ir_node *n)
+{
+	ir_matmul_view v;
+	if (n->in[0]->dtype != IR_F32 || !ir_matmul_view_of(n, &v))
+		return cg_fail(cg, "internal: a MatMul on permuted views is not one strided product");
+	int64_t g[16] = {v.nb[0], v.nb[1], v.M, v.N, v.K, v.sa[0], v.sa[1], v.a_rs, v.a_ks,
+			 v.sb[0], v.sb[1], v.b_ks, v.b_ns, v.sy[0], v.sy[1], v.y_rs};
+	LLVMValueRef a[20] = {cg->a_ctx, cg_ptr(cg, n->in[0]), cg_ptr(cg, n->in[1]),
+			      cg_ptr(cg, n->out[0])};
+	for (int i = 0; i < 16; i++)
+		a[4 + i] = cg_i64(cg, g[i]);
+	cg_call(cg, "kk_matmul_strided_f32", a, 20);
+	return 0;
+}
+
 int cg_lower_matmul(cg_ctx *cg, const ir_node *n)
 {
 	const ir_value *A = n->in[0], *B = n->in[1], *Y = n->out[0];
+	if (ir_attr_find(n, "kiln_perm_a") || ir_attr_find(n, "kiln_perm_b") ||
+	    ir_attr_find(n, "kiln_perm_y"))
+		return lower_matmul_view(cg, n);
 	const char *k = matmul_kernel(A->dtype);
 	if (!k || B->dtype != A->dtype)
 		return cg_fail(cg, "element type %s is not supported", ir_dtype_name(A->dtype));

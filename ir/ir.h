@@ -209,6 +209,24 @@ int ir_value_uses(const ir_graph *g, const ir_value *v);
  * cycle or a use of an undefined value. */
 int ir_graph_toposort(ir_graph *g, ir_status *st);
 
+/* ---- ir/matmul_view.c ------------------------------------------------ */
+
+/* A MatMul as a strided batched product over the stored tensors: its
+ * operands and result may be permuted views of them (INTS attributes
+ * kiln_perm_a, kiln_perm_b: the operand is Transpose(input, perm);
+ * kiln_perm_y: the output value is Transpose(product, perm)). Batch dims
+ * collapsed to (nb[0], nb[1]); strides in elements: A(p,q)(i,k) at
+ * p*sa[0] + q*sa[1] + i*a_rs + k*a_ks, B likewise with (b_ks, b_ns),
+ * Y(p,q)(i,j) at p*sy[0] + q*sy[1] + i*y_rs + j. */
+typedef struct {
+	int64_t nb[2], M, N, K;
+	int64_t sa[2], a_rs, a_ks, sb[2], b_ks, b_ns, sy[2], y_rs;
+} ir_matmul_view;
+/* 1 and *mv set when n is a MatMul of static rank->=2 operands with equal
+ * batch dims (no broadcasting) whose batch collapses to two dims, B has a
+ * unit stride along k or n, and Y's columns are dense; 0 otherwise. */
+int ir_matmul_view_of(const ir_node *n, ir_matmul_view *mv);
+
 /* ---- ir/ops.c --------------------------------------------------------- */
 
 /* Shape/dtype inference hook: sets out[*]->dtype/shape; fails (status

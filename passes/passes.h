@@ -58,6 +58,11 @@ int pass_split_matmul(ir_graph *g, const pass_options *o, ir_status *st);
  * on f32 -> one node whose kernel applies them as it stores (runs last). */
 int pass_fuse_epilogue(ir_graph *g, const pass_options *o, ir_status *st);
 
+/* ---- passes/matmul_layout.c ---- */
+/* Transposes feeding or reading only a batched f32 MatMul -> permutation
+ * attributes on the MatMul, which reads and writes those views in place. */
+int pass_matmul_layout(ir_graph *g, const pass_options *o, ir_status *st);
+
 /* ---- passes/fuse_dropout.c ---- */
 /* Y = Dropout(Act(X)) -> one fused activation + mask-and-scale node (not in
  * MC builds). */

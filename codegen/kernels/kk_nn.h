@@ -53,6 +53,16 @@ void kk_matmul_pb_f32(kiln_rt_ctx *ctx, const float *A, const float *Bp, float *
 void kk_matmul_f32(kiln_rt_ctx *ctx, const float *A, const float *B, float *Y,
 	int64_t batch, int64_t M, int64_t N, int64_t K,
 	int64_t a_batch_stride, int64_t b_batch_stride);
+/* Batched MatMul over strided views (f32): for batch (p, q) in [0,nb0) x
+ * [0,nb1), Y(p,q) = A(p,q) * B(p,q) with A(p,q)(i,k) = A[p*sa0 + q*sa1 +
+ * i*a_rs + k*a_ks], B(p,q)(k,j) = B[p*sb0 + q*sb1 + k*b_ks + j*b_ns] (b_ks
+ * or b_ns is 1) and Y(p,q)(i,j) = Y[p*sy0 + q*sy1 + i*y_rs + j]: MatMul
+ * reading and writing transposed views in place (passes/matmul_layout.c). */
+void kk_matmul_strided_f32(kiln_rt_ctx *ctx, const float *A, const float *B, float *Y,
+	int64_t nb0, int64_t nb1, int64_t M, int64_t N, int64_t K,
+	int64_t sa0, int64_t sa1, int64_t a_rs, int64_t a_ks,
+	int64_t sb0, int64_t sb1, int64_t b_ks, int64_t b_ns,
+	int64_t sy0, int64_t sy1, int64_t y_rs);
 void kk_matmul_f64(kiln_rt_ctx *ctx, const double *A, const double *B, double *Y,
 	int64_t batch, int64_t M, int64_t N, int64_t K,
 	int64_t a_batch_stride, int64_t b_batch_stride);

@@ -84,26 +84,27 @@ static void kk__pack_a_f32(float *restrict ap, const float *restrict A, int64_t 
 	}
 }
 
-/* Y[M,N] (dense, row stride N) = A*B, A(i,k) = A[i*a_rs + k*a_ks], B(k,j) =
+/* Y[M,N] (row stride y_rs, columns dense) = A*B, A(i,k) = A[i*a_rs + k*a_ks], B(k,j) =
  * B[k*b_ks + j*b_ns], exactly one of b_ks, b_ns is 1; or, when bpk is not
  * NULL, B pre-packed as kk_pack_b_f32 lays it out (B, b_ks, b_ns unused).
  * Loop order (GotoBLAS): KK_KC-deep slices of K; per slice, KK_MC-row blocks
  * of A packed once (L2) and swept by every KK_NR-column panel of B (L1). */
 static void kk__gemm_core_f32(const float *restrict A, int64_t a_rs, int64_t a_ks,
 	const float *restrict B, int64_t b_ks, int64_t b_ns, const float *restrict bpk,
-	float *restrict Y, int64_t M, int64_t N, int64_t K, const kk__epi *ep)
+	float *restrict Y, int64_t y_rs, int64_t M, int64_t N, int64_t K, const kk__epi *ep)
 {
 	if (K == 0) {
-		for (int64_t i = 0; i < M * N; i++)
-			Y[i] = 0;
+		for (int64_t i = 0; i < M; i++)
+			for (int64_t j = 0; j < N; j++)
+				Y[i * y_rs + j] = 0;
 		if (ep)
-			kk__epi_apply(Y, N, M, N, ep);
+			kk__epi_apply(Y, y_rs, M, N, ep);
 		return;
 	}
 	if (M <= 2 && a_ks == 1 && !bpk) {
 		for (int64_t i = 0; i < M; i++) {
 			const float *a = A + i * a_rs;
-			float *y = Y + i * N;
+			float *y = Y + i * y_rs;
 			if (b_ks == 1) {
 				for (int64_t j = 0; j < N; j++)
 					y[j] = kk__dot_f32(a, B + j * b_ns, K);
@@ -119,7 +120,7 @@ static void kk__gemm_core_f32(const float *restrict A, int64_t a_rs, int64_t a_k
 			}
 		}
 		if (ep)
-			kk__epi_apply(Y, N, M, N, ep);
+			kk__epi_apply(Y, y_rs, M, N, ep);
 		return;
 	}
 	float ap[KK_MC * KK_KC], bp[KK_KC * KK_NR];
@@ -153,7 +154,7 @@ static void kk__gemm_core_f32(const float *restrict A, int64_t a_rs, int64_t a_k
 					/* one call site: the micro-kernel is large inlined */
 					kk__micro_s_f32(kc, pack_a ? ap + s * kc * KK_MR : A + r * a_rs + k0,
 						pack_a ? 1 : a_rs, pack_a ? KK_MR : 1, panel, KK_NR,
-						Y + r * N + j0, N, kk__min(KK_MR, mc - s * KK_MR), nr,
+						Y + r * y_rs + j0, y_rs, kk__min(KK_MR, mc - s * KK_MR), nr,
 						k0 > 0, pe);
 				}
 			}
@@ -187,6 +188,7 @@ static void kk__gemm_epi_f32(float *Y, int64_t y_rs, const float *C, int64_t M,
 typedef struct {
 	const float *A, *B, *C, *Bp;     /* Bp: pre-packed B or NULL */
 	float *Y;
+	int64_t y_rs;                /* Y's row stride (its columns are dense) */
 	int64_t a_rs, a_ks, b_ks, b_ns, M, N, K, c_rs, c_cs;
 	float alpha, beta;
 	int epi;
@@ -205,12 +207,12 @@ static void kk__gemm_rows_f32(void *vp, int64_t b, int64_t e)
 	ep.res = ep.res ? ep.res + r0 * ep.res_rs : NULL;
 	ep.bias = ep.bias ? ep.bias + r0 : NULL;
 	kk__gemm_core_f32(j->A + r0 * j->a_rs, j->a_rs, j->a_ks, j->B, j->b_ks, j->b_ns,
-		j->Bp, j->Y + r0 * j->N, r1 - r0, j->N, j->K, j->has_ep ? &ep : NULL);
+		j->Bp, j->Y + r0 * j->y_rs, j->y_rs, r1 - r0, j->N, j->K, j->has_ep ? &ep : NULL);
 	if (j->epi)
-		kk__gemm_epi_f32(j->Y + r0 * j->N, j->N, j->C ? j->C + r0 * j->c_rs : NULL,
+		kk__gemm_epi_f32(j->Y + r0 * j->y_rs, j->y_rs, j->C ? j->C + r0 * j->c_rs : NULL,
 			r1 - r0, j->N, j->alpha, j->beta, j->c_rs, j->c_cs);
 	if (j->post)
-		kk__epi_apply(j->Y + r0 * j->N, j->N, r1 - r0, j->N, &ep);
+		kk__epi_apply(j->Y + r0 * j->y_rs, j->y_rs, r1 - r0, j->N, &ep);
 }
 
 /* Columns [KK_NR*b, KK_NR*e) of a product with M <= 2, one row at a time
@@ -220,19 +222,19 @@ static void kk__gemm_cols_f32(void *vp, int64_t b, int64_t e)
 	const kk__gemm_job_f32 *j = vp;
 	int64_t c0 = b * KK_NR, c1 = kk__min(e * KK_NR, j->N);
 	for (int64_t i = 0; i < j->M; i++) {
-		float *y = j->Y + i * j->N + c0;
+		float *y = j->Y + i * j->y_rs + c0;
 		kk__epi ep = j->ep;
 		ep.res = ep.res ? ep.res + i * ep.res_rs + c0 : NULL;
 		ep.bias = ep.bias ? ep.bias + i : NULL;
 		ep.cbias = ep.cbias ? ep.cbias + c0 : NULL;
 		kk__gemm_core_f32(j->A + i * j->a_rs, j->a_rs, j->a_ks, j->B + c0 * j->b_ns,
-			j->b_ks, j->b_ns, j->Bp ? j->Bp + c0 * j->K : NULL, y, 1, c1 - c0, j->K,
+			j->b_ks, j->b_ns, j->Bp ? j->Bp + c0 * j->K : NULL, y, j->y_rs, 1, c1 - c0, j->K,
 			j->has_ep ? &ep : NULL);
 		if (j->epi)
-			kk__gemm_epi_f32(y, j->N, j->C ? j->C + i * j->c_rs + c0 * j->c_cs : NULL,
+			kk__gemm_epi_f32(y, j->y_rs, j->C ? j->C + i * j->c_rs + c0 * j->c_cs : NULL,
 				1, c1 - c0, j->alpha, j->beta, j->c_rs, j->c_cs);
 		if (j->post)
-			kk__epi_apply(y, j->N, 1, c1 - c0, &ep);
+			kk__epi_apply(y, j->y_rs, 1, c1 - c0, &ep);
 	}
 }
 
@@ -278,7 +280,7 @@ void kk_gemm_f32(kiln_rt_ctx *ctx, const float *A, const float *B, const float *
 	float *Y, int64_t M, int64_t N, int64_t K, int32_t transA, int32_t transB,
 	float alpha, float beta, int64_t c_rs, int64_t c_cs)
 {
-	kk__gemm_job_f32 j = {A, B, C, NULL, Y, transA ? 1 : K, transA ? M : 1,
+	kk__gemm_job_f32 j = {A, B, C, NULL, Y, N, transA ? 1 : K, transA ? M : 1,
 		transB ? 1 : N, transB ? K : 1, M, N, K, c_rs, c_cs, alpha, beta};
 	kk__gemm_set_epi(&j, NULL, -INFINITY, INFINITY);
 	kk__gemm_run_f32(ctx, &j);
@@ -288,7 +290,7 @@ void kk_gemm_pb_f32(kiln_rt_ctx *ctx, const float *A, const float *Bp, const flo
 	float *Y, int64_t M, int64_t N, int64_t K, int32_t transA, float alpha, float beta,
 	int64_t c_rs, int64_t c_cs, const float *R, float lo, float hi)
 {
-	kk__gemm_job_f32 j = {A, NULL, C, Bp, Y, transA ? 1 : K, transA ? M : 1, 0, 0,
+	kk__gemm_job_f32 j = {A, NULL, C, Bp, Y, N, transA ? 1 : K, transA ? M : 1, 0, 0,
 		M, N, K, c_rs, c_cs, alpha, beta};
 	kk__gemm_set_epi(&j, R, lo, hi);
 	kk__gemm_run_f32(ctx, &j);
@@ -297,24 +299,52 @@ void kk_gemm_pb_f32(kiln_rt_ctx *ctx, const float *A, const float *Bp, const flo
 void kk_matmul_pb_f32(kiln_rt_ctx *ctx, const float *A, const float *Bp, float *Y,
 	int64_t M, int64_t N, int64_t K, const float *bias, const float *R, float lo, float hi)
 {
-	kk__gemm_job_f32 j = {A, NULL, bias, Bp, Y, K, 1, 0, 0, M, N, K, 0, 1, 1, 1};
+	kk__gemm_job_f32 j = {A, NULL, bias, Bp, Y, N, K, 1, 0, 0, M, N, K, 0, 1, 1, 1};
 	kk__gemm_set_epi(&j, R, lo, hi);
 	kk__gemm_run_f32(ctx, &j);
 }
 
-/* A kk_matmul_f32 call split into whole batches (sa, sb: batch strides). */
+/* A batched product over strided views (kk_matmul_strided_f32), split
+ * into whole batches: batch t is (t / nb1, t % nb1). */
 typedef struct {
 	const float *A, *B;
 	float *Y;
-	int64_t M, N, K, sa, sb;
+	int64_t nb1, M, N, K;
+	int64_t sa0, sa1, a_rs, a_ks, sb0, sb1, b_ks, b_ns, sy0, sy1, y_rs;
 } kk__matmul_job_f32;
 
 static void kk__matmul_batches_f32(void *vp, int64_t b, int64_t e)
 {
 	const kk__matmul_job_f32 *j = vp;
-	for (int64_t t = b; t < e; t++)
-		kk__gemm_core_f32(j->A + t * j->sa, j->K, 1, j->B + t * j->sb, j->N, 1, NULL,
-			j->Y + t * j->M * j->N, j->M, j->N, j->K, NULL);
+	for (int64_t t = b; t < e; t++) {
+		int64_t p = t / j->nb1, q = t % j->nb1;
+		kk__gemm_core_f32(j->A + p * j->sa0 + q * j->sa1, j->a_rs, j->a_ks,
+			j->B + p * j->sb0 + q * j->sb1, j->b_ks, j->b_ns, NULL,
+			j->Y + p * j->sy0 + q * j->sy1, j->y_rs, j->M, j->N, j->K, NULL);
+	}
+}
+
+void kk_matmul_strided_f32(kiln_rt_ctx *ctx, const float *A, const float *B, float *Y,
+	int64_t nb0, int64_t nb1, int64_t M, int64_t N, int64_t K,
+	int64_t sa0, int64_t sa1, int64_t a_rs, int64_t a_ks,
+	int64_t sb0, int64_t sb1, int64_t b_ks, int64_t b_ns,
+	int64_t sy0, int64_t sy1, int64_t y_rs)
+{
+	kk__matmul_job_f32 mj = {A, B, Y, nb1, M, N, K, sa0, sa1, a_rs, a_ks,
+		sb0, sb1, b_ks, b_ns, sy0, sy1, y_rs};
+	int64_t batch = nb0 * nb1, per = M * N * (K > 0 ? K : 1);
+	if (batch > 1 && (!ctx || batch >= ctx->threads)) {
+		kk_par_for(ctx, batch, kk_par_grain(KK_PAR_MIN_FLOPS, per),
+			kk__matmul_batches_f32, &mj);
+		return;
+	}
+	/* fewer batches than threads: split each product's rows instead */
+	for (int64_t t = 0; t < batch; t++) {
+		int64_t p = t / nb1, q = t % nb1;
+		kk__gemm_job_f32 j = {A + p * sa0 + q * sa1, B + p * sb0 + q * sb1, NULL, NULL,
+			Y + p * sy0 + q * sy1, y_rs, a_rs, a_ks, b_ks, b_ns, M, N, K, 0, 0, 1, 0, 0};
+		kk__gemm_run_f32(ctx, &j);
+	}
 }
 
 void kk_matmul_f32(kiln_rt_ctx *ctx, const float *A, const float *B, float *Y,
@@ -327,18 +357,8 @@ void kk_matmul_f32(kiln_rt_ctx *ctx, const float *A, const float *B, float *Y,
 		M *= batch;
 		batch = 1;
 	}
-	kk__matmul_job_f32 mj = {A, B, Y, M, N, K, a_batch_stride, b_batch_stride};
-	int64_t per = M * N * (K > 0 ? K : 1);
-	if (batch > 1 && (!ctx || batch >= ctx->threads)) {
-		kk_par_for(ctx, batch, kk_par_grain(KK_PAR_MIN_FLOPS, per),
-			kk__matmul_batches_f32, &mj);
-		return;
-	}
-	for (int64_t b = 0; b < batch; b++) {
-		kk__gemm_job_f32 j = {A + b * a_batch_stride, B + b * b_batch_stride, NULL, NULL,
-			Y + b * M * N, K, 1, N, 1, M, N, K, 0, 0, 1, 0, 0};
-		kk__gemm_run_f32(ctx, &j);
-	}
+	kk_matmul_strided_f32(ctx, A, B, Y, 1, batch, M, N, K, 0, a_batch_stride, K, 1,
+		0, b_batch_stride, N, 1, 0, M * N, N);
 }
 
 /* Plain f64 product Y = A*B with the same addressing as kk__gemm_core_f32. */

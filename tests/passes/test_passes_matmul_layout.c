@@ -1,0 +1,282 @@
+/* test_passes_matmul_layout.c — passes/matmul_layout.c: Transposes feeding
+ * or reading only a batched f32 MatMul are absorbed into it (the MatMul
+ * reads and writes the permuted views in place, kk_matmul_strided_f32);
+ * Transposes with other readers, or whose view is not one strided batched
+ * product, stay. Every graph runs through the JIT against a double
+ * reference computed here from the graph as written. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "build.h"
+#include "cg.h"
+#include "codegen.h"
+#include "passes.h"
+
+#define MAXR 5
+#define MAXEL 4096
+
+/* An operand or result: stored dims, and the Transpose between the stored
+ * tensor and the MatMul (np 0: none). */
+typedef struct {
+	int r;
+	int64_t d[MAXR];
+	int np;
+	int64_t p[MAXR];
+} opnd;
+
+typedef struct {
+	opnd a, b, y;        /* y: dims of the product (y.p: the Transpose after it) */
+	int extra;           /* 1: a's Transpose also an output; 2: the product too */
+	int want_t;          /* Transposes left after the pipeline */
+} spec;
+
+static float A[MAXEL], B[MAXEL];
+
+static void init_data(void)
+{
+	unsigned s = 7;
+	for (int i = 0; i < MAXEL; i++) {
+		s = s * 1103515245u + 12345u;
+		A[i] = (float)((s >> 8) % 2001) / 1000.0f - 1.0f;
+		s = s * 1103515245u + 12345u;
+		B[i] = (float)((s >> 8) % 2001) / 1000.0f - 1.0f;
+	}
+}
+
+static int64_t numel(int r, const int64_t *d)
+{
+	int64_t n = 1;
+	for (int i = 0; i < r; i++)
+		n *= d[i];
+	return n;
+}
+
+static void dims_str(int r, const int64_t *d, char *buf)
+{
+	buf[0] = 0;
+	for (int i = 0; i < r; i++)
+		sprintf(buf + strlen(buf), "%s%lld", i ? "," : "", (long long)d[i]);
+}
+
+/* out = Transpose(in, p) in double; od gets the output dims. */
+static void transpose(int r, const int64_t *d, const double *in, const int64_t *p,
+		      int64_t *od, double *out)
+{
+	int64_t st[MAXR], n = numel(r, d);
+	for (int i = r - 1, acc = 1; i >= 0; i--) {
+		st[i] = acc;
+		acc *= (int)d[i];
+	}
+	for (int i = 0; i < r; i++)
+		od[i] = d[p[i]];
+	for (int64_t f = 0; f < n; f++) {
+		int64_t rem = f, src = 0;
+		for (int i = r - 1; i >= 0; i--) {
+			src += (rem % od[i]) * st[p[i]];
+			rem /= od[i];
+		}
+		out[f] = in[src];
+	}
+}
+
+/* The graph as written: a [-> Transpose] and b [-> Transpose] -> MatMul
+ * [-> Transpose] -> "out"; extra outputs as s->extra says. */
+static ir_graph *build(const spec *s)
+{
+	ir_graph *g = tb_graph(13);
+	char dims[64];
+	dims_str(s->a.r, s->a.d, dims);
+	ir_value *a = tb_input(g, "a", IR_F32, dims);
+	dims_str(s->b.r, s->b.d, dims);
+	ir_value *b = tb_input(g, "b", IR_F32, dims);
+	ir_value *mi[2] = {a, b};
+	const opnd *ops[2] = {&s->a, &s->b};
+	for (int i = 0; i < 2; i++) {
+		if (!ops[i]->np)
+			continue;
+		ir_value *t = tb_value(g, i ? "bt" : "at", IR_F32, NULL);
+		ir_node *n = tb_node(g, "Transpose", i ? "tb" : "ta", 13, 1, &mi[i], 1, &t);
+		tb_attr_ints(g, n, "perm", ops[i]->np, ops[i]->p);
+		mi[i] = t;
+	}
+	ir_value *y = tb_value(g, "y", IR_F32, NULL), *out = y;
+	tb_node(g, "MatMul", "mm", 13, 2, mi, 1, &y);
+	if (s->y.np) {
+		out = tb_value(g, "out", IR_F32, NULL);
+		ir_node *n = tb_node(g, "Transpose", "ty", 13, 1, &y, 1, &out);
+		tb_attr_ints(g, n, "perm", s->y.np, s->y.p);
+	}
+	tb_output(g, out);
+	if (s->extra == 1)
+		tb_output(g, mi[0]);
+	if (s->extra == 2)
+		tb_output(g, y);
+	return g;
+}
+
+/* Reference of "out" (and of the extra output) in double; mag: sum of the
+ * |terms| of each product element. */
+static void reference(const spec *s, double *out, double *mag, int64_t *od)
+{
+	static double a[MAXEL], b[MAXEL], at[MAXEL], bt[MAXEL], y[MAXEL], ym[MAXEL];
+	int64_t ad[MAXR], bd[MAXR], n;
+	memcpy(ad, s->a.d, sizeof ad);
+	memcpy(bd, s->b.d, sizeof bd);
+	for (int64_t i = 0, na = numel(s->a.r, ad); i < na; i++)
+		a[i] = A[i];
+	for (int64_t i = 0, nb = numel(s->b.r, bd); i < nb; i++)
+		b[i] = B[i];
+	if (s->a.np)
+		transpose(s->a.r, s->a.d, a, s->a.p, ad, at);
+	else
+		memcpy(at, a, sizeof a);
+	if (s->b.np)
+		transpose(s->b.r, s->b.d, b, s->b.p, bd, bt);
+	else
+		memcpy(bt, b, sizeof b);
+	/* batched product, broadcasting leading dims of b (rank <= a's) */
+	int r = s->y.r;
+	int64_t M = ad[r - 2], K = ad[r - 1], N = bd[s->b.r - 1];
+	int64_t batch = numel(r - 2, s->y.d), bb = numel(s->b.r - 2, bd);
+	for (int64_t t = 0; t < batch; t++)
+		for (int64_t i = 0; i < M; i++)
+			for (int64_t j = 0; j < N; j++) {
+				double acc = 0, m = 0;
+				for (int64_t k = 0; k < K; k++) {
+					double v = at[(t * M + i) * K + k] * bt[((t % bb) * K + k) * N + j];
+					acc += v;
+					m += fabs(v);
+				}
+				y[(t * M + i) * N + j] = acc;
+				ym[(t * M + i) * N + j] = m;
+			}
+	n = numel(r, s->y.d);
+	if (s->y.np) {
+		transpose(r, s->y.d, y, s->y.p, od, out);
+		transpose(r, s->y.d, ym, s->y.p, od, mag);
+	} else {
+		memcpy(od, s->y.d, sizeof(int64_t) * (size_t)r);
+		memcpy(out, y, sizeof(double) * (size_t)n);
+		memcpy(mag, ym, sizeof(double) * (size_t)n);
+	}
+}
+
+static void compare(const char *what, const kiln_tensor *t, int r, const int64_t *d,
+		    const double *v, const double *mag)
+{
+	assert_int_equal(t->dtype, KILN_FLOAT);
+	assert_int_equal(t->rank, r);
+	for (int i = 0; i < r; i++)
+		if (t->dims[i] != d[i])
+			fail_msg("%s: dim %d is %lld, want %lld", what, i, (long long)t->dims[i],
+				 (long long)d[i]);
+	for (int64_t i = 0, n = numel(r, d); i < n; i++) {
+		double got = ((const float *)t->data)[i];
+		if (!(fabs(got - v[i]) <= 1e-5 * mag[i] + 1e-30))
+			fail_msg("%s[%lld] = %.8g, reference %.8g", what, (long long)i, got, v[i]);
+	}
+}
+
+static void run_case(const spec *s)
+{
+	ir_graph *g = build(s);
+	pass_options o = {0};
+	ir_status st;
+	kiln_status ks;
+	cg_options co = {0};
+	memset(&st, 0, sizeof st);
+	o.verify = 1;
+	if (pass_run_pipeline(g, &o, &st))
+		fail_msg("pipeline: %s", st.msg);
+	assert_int_equal(tb_count(g, IR_OP_Transpose), s->want_t);
+	assert_int_equal(tb_count(g, IR_OP_MatMul), 1);
+	kiln_model *mdl = cg_jit(g, &co, &st);
+	if (!mdl)
+		fail_msg("cg_jit: %s", st.msg);
+	ir_graph_free(g);
+	kiln_session *ses = kiln_session_create(mdl, NULL, &ks);
+	assert_non_null(ses);
+	kiln_tensor in[2] = {{"a", KILN_FLOAT, s->a.r, {0}, A}, {"b", KILN_FLOAT, s->b.r, {0}, B}};
+	memcpy(in[0].dims, s->a.d, sizeof(int64_t) * (size_t)s->a.r);
+	memcpy(in[1].dims, s->b.d, sizeof(int64_t) * (size_t)s->b.r);
+	kiln_tensor out[2];
+	memset(out, 0, sizeof out);
+	size_t nout = s->extra ? 2 : 1;
+	if (kiln_session_run(ses, in, 2, out, nout, &ks))
+		fail_msg("run: %s", ks.msg);
+	static double ref[MAXEL], mag[MAXEL];
+	int64_t od[MAXR];
+	reference(s, ref, mag, od);
+	compare("out", &out[0], s->y.r, od, ref, mag);
+	if (s->extra == 2) {   /* the product itself */
+		spec u = *s;
+		u.y.np = 0;
+		reference(&u, ref, mag, od);
+		compare("y", &out[1], s->y.r, od, ref, mag);
+	}
+	kiln_session_free(ses);
+	kiln_model_free(mdl);
+}
+
+/* Attention's scores Q K^T: q, k stored [batch, seq, heads, dh]. */
+static void test_scores(void **state)
+{
+	(void)state;
+	spec s = {{4, {2, 5, 3, 4}, 4, {0, 2, 1, 3}}, {4, {2, 5, 3, 4}, 4, {0, 2, 3, 1}},
+		  {4, {2, 3, 5, 5}, 0, {0}}, 0, 0};
+	run_case(&s);
+}
+
+/* Attention's P V, its heads merged back by the Transpose after it. */
+static void test_context(void **state)
+{
+	(void)state;
+	spec s = {{4, {2, 3, 7, 7}, 0, {0}}, {4, {2, 7, 3, 4}, 4, {0, 2, 1, 3}},
+		  {4, {2, 3, 7, 4}, 4, {0, 2, 1, 3}}, 0, 0};
+	run_case(&s);
+	/* B broadcast over the outer batch dim (rank 3 under rank 4) */
+	spec u = {{4, {2, 3, 7, 9}, 0, {0}}, {3, {9, 3, 4}, 3, {1, 0, 2}},
+		  {4, {2, 3, 7, 4}, 4, {0, 2, 1, 3}}, 0, 0};
+	run_case(&u);
+	/* A transposed in its matrix dims (read along k with a stride) */
+	spec v = {{3, {3, 6, 5}, 3, {0, 2, 1}}, {3, {3, 6, 17}, 0, {0}},
+		  {3, {3, 5, 17}, 0, {0}}, 0, 0};
+	run_case(&v);
+}
+
+/* Transposes that stay: read by something else, or a view that is not one
+ * strided product (three batch dims that do not merge; an output Transpose
+ * moving the column axis). */
+static void test_kept(void **state)
+{
+	(void)state;
+	spec s = {{4, {2, 5, 3, 4}, 4, {0, 2, 1, 3}}, {4, {2, 5, 3, 4}, 4, {0, 2, 3, 1}},
+		  {4, {2, 3, 5, 5}, 0, {0}}, 1, 1};
+	run_case(&s);
+	spec u = {{4, {2, 3, 7, 7}, 0, {0}}, {4, {2, 7, 3, 4}, 4, {0, 2, 1, 3}},
+		  {4, {2, 3, 7, 4}, 4, {0, 2, 1, 3}}, 2, 1};
+	run_case(&u);
+	spec v = {{5, {2, 3, 4, 5, 6}, 5, {2, 1, 0, 3, 4}}, {5, {4, 3, 2, 6, 3}, 0, {0}},
+		  {5, {4, 3, 2, 5, 3}, 0, {0}}, 0, 1};
+	run_case(&v);
+	spec w = {{3, {2, 5, 6}, 0, {0}}, {3, {2, 6, 4}, 0, {0}},
+		  {3, {2, 5, 4}, 3, {0, 2, 1}}, 0, 1};
+	run_case(&w);
+}
+
+int main(void)
+{
+	init_data();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scores),
+		cmocka_unit_test(test_context),
+		cmocka_unit_test(test_kept),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
