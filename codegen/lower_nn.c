@@ -152,17 +152,18 @@ int cg_lower_matmul(cg_ctx *cg, const ir_node *n)
 		? packed_b(cg, B, 0) : NULL;
 	if (bp) {
 		/* constant 2-D B under a dense batch of A: one [batch*M, K] product */
-		LLVMValueRef a[11] = {cg->a_ctx, cg_ptr(cg, A), bp, cg_ptr(cg, Y),
+		LLVMValueRef a[12] = {cg->a_ctx, cg_ptr(cg, A), bp, cg_ptr(cg, Y),
 				      LLVMBuildMul(cg->B, cg_numel(cg, &by), cg_dim(cg, M), ""),
 				      cg_dim(cg, N), cg_dim(cg, K),
+				      cg_f32(cg, ir_attr_float(n, "kiln_alpha", 1.0f)),
 				      cg_ptr(cg, n->nin > 2 ? n->in[2] : NULL),
 				      cg_ptr(cg, n->nin > 3 ? n->in[3] : NULL),
 				      cg_f32(cg, ir_attr_float(n, "kiln_clip_min", -INFINITY)),
 				      cg_f32(cg, ir_attr_float(n, "kiln_clip_max", INFINITY))};
-		cg_call(cg, "kk_matmul_pb_f32", a, 11);
+		cg_call(cg, "kk_matmul_pb_f32", a, 12);
 		return 0;
 	}
-	if (n->nin > 2 || ir_attr_find(n, "kiln_clip_min"))
+	if (n->nin > 2 || ir_attr_find(n, "kiln_clip_min") || ir_attr_find(n, "kiln_alpha"))
 		return cg_fail(cg, "internal: a fused MatMul epilogue needs a constant 2-D B");
 	if (a_full && b_full) {
 		LLVMValueRef as = ir_shape_eq(&ba, &by) && by.rank ? mk : cg_i64(cg, 0);

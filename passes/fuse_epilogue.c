@@ -4,9 +4,10 @@
  *   Y = Relu|Clip(Add(P, R))  or  Add(P, R)  or  Relu|Clip(P)
  * where P is Conv(X, W[, B]), Gemm(A, B, [C]) with B constant and C absent
  * or a row over N, or MatMul(A, B) with B a constant matrix, optionally
- * followed by Add(., bias) with bias a constant row over N (MatMul only)
- * -> one P node with inputs (..., bias or C, R) and attributes
- * kiln_clip_min / kiln_clip_max when an activation was fused. Each
+ * followed by Add(., bias) with bias a constant row over N and then by a
+ * Mul or Div by a constant scalar (MatMul only) -> one P node with inputs
+ * (..., bias or C, R) and attributes kiln_alpha (the scale, of product and
+ * bias) and kiln_clip_min / kiln_clip_max when fused. Each
  * intermediate must have no other use and not be a graph output; R must
  * have exactly P's type (no broadcasting); Clip bounds must be constants.
  * Runs last (after MC), on the final graph. */
@@ -72,7 +73,7 @@ static int fuse_at(ir_graph *g, ir_node *p)
 	if (!takes_epilogue(p))
 		return 0;
 	ir_value *y = p->out[0], *cur = y, *bias = NULL, *res = NULL;
-	ir_node *chain[3];
+	ir_node *chain[4];
 	int nc = 0;
 	ir_node *u = pass_sole_user(g, cur);
 	/* MatMul + Add(constant row): the bias of a Linear layer */
@@ -80,6 +81,21 @@ static int fuse_at(ir_graph *g, ir_node *p)
 		ir_value *o = pass_other_input(u, cur);
 		if (o && o != cur && pass_const_row(o, y) && same_type(u->out[0], y)) {
 			bias = o;
+			chain[nc++] = u;
+			cur = u->out[0];
+			u = pass_sole_user(g, cur);
+		}
+	}
+	/* MatMul [+ bias] then * or / a constant scalar (hoist_scale puts it here) */
+	double sc = 1;
+	int scaled = 0;
+	if (p->op == IR_OP_MatMul && u && (u->op == IR_OP_Mul || u->op == IR_OP_Div) &&
+	    same_type(u->out[0], y)) {
+		ir_value *o = pass_other_input(u, cur);
+		if (o && o != cur && (u->op == IR_OP_Mul || u->in[0] == cur) &&
+		    o->dtype == IR_F32 && pass_const_scalar(o, &sc) && sc != 0) {
+			sc = u->op == IR_OP_Div ? 1.0 / sc : sc;
+			scaled = 1;
 			chain[nc++] = u;
 			cur = u->out[0];
 			u = pass_sole_user(g, cur);
@@ -120,6 +136,12 @@ static int fuse_at(ir_graph *g, ir_node *p)
 	if (bias)
 		f->in[2] = bias;
 	f->in[3] = res;
+	if (scaled) {
+		ir_attr *a = ir_node_add_attr(g, f, "kiln_alpha", IR_ATTR_FLOAT);
+		if (!a)
+			return -1;
+		a->f = (float)sc;
+	}
 	if (act) {
 		ir_attr *a = ir_node_add_attr(g, f, "kiln_clip_min", IR_ATTR_FLOAT);
 		if (!a)

@@ -54,9 +54,15 @@ int pass_fuse_layernorm(ir_graph *g, const pass_options *o, ir_status *st);
 int pass_split_matmul(ir_graph *g, const pass_options *o, ir_status *st);
 
 /* ---- passes/fuse_epilogue.c ---- */
-/* Conv/Gemm/MatMul -> [bias Add] -> [Add residual] -> [Relu | Clip] chains
+/* Conv/Gemm/MatMul -> [bias Add] [-> scale] -> [Add residual] -> [Relu | Clip] chains
  * on f32 -> one node whose kernel applies them as it stores (runs last). */
 int pass_fuse_epilogue(ir_graph *g, const pass_options *o, ir_status *st);
+
+/* ---- passes/hoist_scale.c ---- */
+/* Mul|Div(View(w), constant scalar) -> View(Mul|Div(w, scalar)) through
+ * Reshape/Transpose-like ops, so fuse_epilogue meets the scale right after
+ * the product it scales. */
+int pass_hoist_scale(ir_graph *g, const pass_options *o, ir_status *st);
 
 /* ---- passes/matmul_layout.c ---- */
 /* Transposes feeding or reading only a batched f32 MatMul -> permutation

@@ -34,7 +34,7 @@ void kk_gemm_f64(kiln_rt_ctx *ctx, const double *A, const double *B, const doubl
 
 /* B pre-packed at compile time (constant weights) in the panel layout of
  * kk_pack.h: kk_gemm_pb_f32 is kk_gemm_f32 on such a B; kk_matmul_pb_f32 is
- * Y[M,N] = A[M,K] * B + bias (bias: [N] or NULL). Both end with the fused
+ * Y[M,N] = alpha * (A[M,K] * B + bias) (bias: [N] or NULL). Both end with the fused
  * epilogue Y = clamp(Y + R, lo, hi), R NULL or dense [M,N] (a residual Add),
  * lo/hi -INFINITY/INFINITY for none (Relu: 0/INFINITY); kk_gemm_pb_f32 takes
  * a non-NULL R or a finite bound only with C absent or a row vector over N
@@ -43,7 +43,8 @@ void kk_gemm_pb_f32(kiln_rt_ctx *ctx, const float *A, const float *Bp, const flo
 	float *Y, int64_t M, int64_t N, int64_t K, int32_t transA, float alpha, float beta,
 	int64_t c_rs, int64_t c_cs, const float *R, float lo, float hi);
 void kk_matmul_pb_f32(kiln_rt_ctx *ctx, const float *A, const float *Bp, float *Y,
-	int64_t M, int64_t N, int64_t K, const float *bias, const float *R, float lo, float hi);
+	int64_t M, int64_t N, int64_t K, float alpha, const float *bias, const float *R,
+	float lo, float hi);
 
 /* Batched MatMul: for b in [0,batch): Y[b] (M x N, dense, batch stride M*N)
  * = A[b*a_batch_stride] (M x K row-major) * B[b*b_batch_stride] (K x N

@@ -297,9 +297,10 @@ void kk_gemm_pb_f32(kiln_rt_ctx *ctx, const float *A, const float *Bp, const flo
 }
 
 void kk_matmul_pb_f32(kiln_rt_ctx *ctx, const float *A, const float *Bp, float *Y,
-	int64_t M, int64_t N, int64_t K, const float *bias, const float *R, float lo, float hi)
+	int64_t M, int64_t N, int64_t K, float alpha, const float *bias, const float *R,
+	float lo, float hi)
 {
-	kk__gemm_job_f32 j = {A, NULL, bias, Bp, Y, N, K, 1, 0, 0, M, N, K, 0, 1, 1, 1};
+	kk__gemm_job_f32 j = {A, NULL, bias, Bp, Y, N, K, 1, 0, 0, M, N, K, 0, 1, alpha, alpha};
 	kk__gemm_set_epi(&j, R, lo, hi);
 	kk__gemm_run_f32(ctx, &j);
 }

@@ -2,8 +2,10 @@
  * or reading only a batched f32 MatMul are absorbed into it (the MatMul
  * reads and writes the permuted views in place, kk_matmul_strided_f32);
  * Transposes with other readers, or whose view is not one strided batched
- * product, stay. Every graph runs through the JIT against a double
- * reference computed here from the graph as written. */
+ * product, stay. Last, attention's query scale: passes/hoist_scale.c moves
+ * it up to the projection, where fuse_epilogue folds it (kiln_alpha). Every
+ * graph runs through the JIT against a double reference computed here from
+ * the graph as written. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -270,6 +272,106 @@ static void test_kept(void **state)
 	run_case(&w);
 }
 
+/* Queries q = Div|Mul(Transpose(Reshape(x W + bias)), c) against keys
+ * read transposed from k: scores [2, 3, 5, 5]. */
+static void scores_scaled(int op_div, float c)
+{
+	static float W[12 * 12], bias[12];
+	for (int i = 0; i < 12 * 12; i++)
+		W[i] = B[1000 + i];
+	for (int i = 0; i < 12; i++)
+		bias[i] = A[1000 + i];
+	ir_graph *g = tb_graph(13);
+	ir_value *x = tb_input(g, "a", IR_F32, "2,5,12"), *kin = tb_input(g, "b", IR_F32, "2,5,3,4");
+	ir_shape ws = tb_shape(g, "12,12"), bs = tb_shape(g, "12");
+	ir_value *in[2] = {x, ir_const_new(g, "w", IR_F32, &ws, W)};
+	ir_value *p = tb_value(g, "p", IR_F32, NULL), *pb = tb_value(g, "pb", IR_F32, NULL);
+	tb_node(g, "MatMul", "proj", 13, 2, in, 1, &p);
+	in[0] = p;
+	in[1] = ir_const_new(g, "bias", IR_F32, &bs, bias);
+	tb_node(g, "Add", "addb", 13, 2, in, 1, &pb);
+	int64_t shp[4] = {2, 5, 3, 4}, pq[4] = {0, 2, 1, 3}, pk[4] = {0, 2, 3, 1};
+	in[0] = pb;
+	in[1] = tb_i64s(g, "shape", 4, shp);
+	ir_value *r = tb_value(g, "r", IR_F32, NULL), *t = tb_value(g, "t", IR_F32, NULL);
+	tb_node(g, "Reshape", "split", 13, 2, in, 1, &r);
+	ir_node *n = tb_node(g, "Transpose", "heads", 13, 1, &r, 1, &t);
+	tb_attr_ints(g, n, "perm", 4, pq);
+	ir_value *q = tb_value(g, "q", IR_F32, NULL), *kt = tb_value(g, "kt", IR_F32, NULL);
+	in[0] = t;
+	in[1] = tb_f32(g, "c", c);
+	tb_node(g, op_div ? "Div" : "Mul", "scale", 13, 2, in, 1, &q);
+	n = tb_node(g, "Transpose", "keys", 13, 1, &kin, 1, &kt);
+	tb_attr_ints(g, n, "perm", 4, pk);
+	ir_value *y = tb_value(g, "y", IR_F32, NULL);
+	in[0] = q;
+	in[1] = kt;
+	tb_node(g, "MatMul", "scores", 13, 2, in, 1, &y);
+	tb_output(g, y);
+
+	pass_options o = {0};
+	ir_status st;
+	kiln_status ks;
+	cg_options co = {0};
+	memset(&st, 0, sizeof st);
+	o.verify = 1;
+	if (pass_run_pipeline(g, &o, &st))
+		fail_msg("pipeline: %s", st.msg);
+	assert_int_equal(tb_count(g, IR_OP_Transpose), 0);
+	assert_int_equal(tb_count(g, IR_OP_Div) + tb_count(g, IR_OP_Mul), 0);
+	float want = op_div ? 1.0f / c : c, got = 0;
+	for (int i = 0; i < g->nnodes; i++)
+		if (!g->nodes[i]->dead && g->nodes[i]->op == IR_OP_MatMul &&
+		    ir_attr_find(g->nodes[i], "kiln_alpha"))
+			got = ir_attr_float(g->nodes[i], "kiln_alpha", 0);
+	assert_true(got == want);
+	kiln_model *mdl = cg_jit(g, &co, &st);
+	if (!mdl)
+		fail_msg("cg_jit: %s", st.msg);
+	ir_graph_free(g);
+	kiln_session *ses = kiln_session_create(mdl, NULL, &ks);
+	assert_non_null(ses);
+	kiln_tensor tin[2] = {{"a", KILN_FLOAT, 3, {2, 5, 12}, A}, {"b", KILN_FLOAT, 4, {2, 5, 3, 4}, B}};
+	kiln_tensor out;
+	memset(&out, 0, sizeof out);
+	if (kiln_session_run(ses, tin, 2, &out, 1, &ks))
+		fail_msg("run: %s", ks.msg);
+	/* reference: qd[b][h][s][e] = (x W + bias)[b][s][4h + e] op c */
+	static double qd[2][3][5][4], ref[2 * 3 * 5 * 5], mag[2 * 3 * 5 * 5];
+	for (int b = 0; b < 2; b++)
+		for (int s2 = 0; s2 < 5; s2++)
+			for (int j = 0; j < 12; j++) {
+				double acc = bias[j];
+				for (int k = 0; k < 12; k++)
+					acc += (double)A[(b * 5 + s2) * 12 + k] * W[k * 12 + j];
+				qd[b][j / 4][s2][j % 4] = op_div ? acc / c : acc * c;
+			}
+	for (int b = 0; b < 2; b++)
+		for (int h = 0; h < 3; h++)
+			for (int i = 0; i < 5; i++)
+				for (int j = 0; j < 5; j++) {
+					double acc = 0, m = 0;
+					for (int e = 0; e < 4; e++) {
+						double v = qd[b][h][i][e] * B[((b * 5 + j) * 3 + h) * 4 + e];
+						acc += v;
+						m += fabs(v);
+					}
+					ref[((b * 3 + h) * 5 + i) * 5 + j] = acc;
+					mag[((b * 3 + h) * 5 + i) * 5 + j] = m + 1e-6 * fabs(acc);
+				}
+	int64_t od[4] = {2, 3, 5, 5};
+	compare("scores", &out, 4, od, ref, mag);
+	kiln_session_free(ses);
+	kiln_model_free(mdl);
+}
+
+static void test_query_scale(void **state)
+{
+	(void)state;
+	scores_scaled(1, 2.0f);       /* Div by sqrt(dh) */
+	scores_scaled(0, 0.3f);       /* Mul by a reciprocal */
+}
+
 int main(void)
 {
 	init_data();
@@ -277,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_scores),
 		cmocka_unit_test(test_context),
 		cmocka_unit_test(test_kept),
+		cmocka_unit_test(test_query_scale),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
