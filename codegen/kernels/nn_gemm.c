@@ -53,10 +53,40 @@ static void kk__pack_b_f32(float *restrict bp, const float *restrict B,
 		}
 		return;
 	}
-	for (int64_t c = 0; c < nr; c++) {
-		const float *src = B + (j0 + c) * b_ns + k0 * b_ks;
-		for (int64_t k = 0; k < kc; k++)
-			bp[k * KK_NR + c] = src[k * b_ks];
+	int64_t c = 0, k8 = b_ks == 1 ? kc & ~(int64_t)7 : 0;
+	/* B stored transposed (b_ks == 1: a column is contiguous along k, as in
+	 * attention's Q K^T): 8x8 blocks transposed in registers */
+	for (; c + 8 <= nr; c += 8)
+		for (int64_t k = 0; k < k8; k += 8) {
+			const float *src = B + (j0 + c) * b_ns + k0 + k;
+			kk_v8f r[8], t[8];
+			for (int i = 0; i < 8; i++)
+				r[i] = kk__ld8(src + i * b_ns);
+			for (int i = 0; i < 8; i += 2) {   /* interleave column pairs */
+				t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+				t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+			}
+			for (int i = 0; i < 8; i += 4)      /* then pairs of pairs */
+				for (int h = 0; h < 2; h++) {
+					r[i + h] = __builtin_shufflevector(t[i + h], t[i + h + 2],
+						0, 1, 8, 9, 4, 5, 12, 13);
+					r[i + h + 2] = __builtin_shufflevector(t[i + h], t[i + h + 2],
+						2, 3, 10, 11, 6, 7, 14, 15);
+				}
+			/* r[0], r[2], r[1], r[3] (cols 0-3) and r[4..7] (cols 4-7) hold k
+			 * = 0|4, 1|5, 2|6, 3|7 in their 128-bit halves */
+			static const int q[4] = {0, 2, 1, 3};
+			for (int i = 0; i < 4; i++) {
+				kk_v8f lo = __builtin_shufflevector(r[q[i]], r[4 + q[i]], 0, 1, 2, 3, 8, 9, 10, 11);
+				kk_v8f hi = __builtin_shufflevector(r[q[i]], r[4 + q[i]], 4, 5, 6, 7, 12, 13, 14, 15);
+				kk__st8(bp + (k + i) * KK_NR + c, &lo);
+				kk__st8(bp + (k + 4 + i) * KK_NR + c, &hi);
+			}
+		}
+	for (int64_t cc = 0; cc < nr; cc++) {
+		const float *src = B + (j0 + cc) * b_ns + k0 * b_ks;
+		for (int64_t k = cc < c ? k8 : 0; k < kc; k++)
+			bp[k * KK_NR + cc] = src[k * b_ks];
 	}
 	for (int64_t k = 0; nr < KK_NR && k < kc; k++)
 		for (int64_t c = nr; c < KK_NR; c++)
