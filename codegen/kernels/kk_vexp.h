@@ -3,7 +3,8 @@
  * ln2/2, then a degree-6 polynomial for e^r (the classic Cephes
  * coefficients, about 1 ulp) and 2^k through the exponent bits. Inputs
  * above 88.72 give +inf, below -87.33 give 0 (results there would be
- * denormal: flushed), NaN stays NaN. */
+ * denormal: flushed), NaN stays NaN. Branch-free (the special cases are
+ * selects), so a loop of calls vectorises. */
 #ifndef KK_VEXP_H
 #define KK_VEXP_H
 
@@ -13,14 +14,11 @@
 
 static inline float kk__expf(float x)
 {
-	if (x != x)
-		return x;
-	if (x > 88.72283f)
-		return INFINITY;
-	if (x < -87.33654f)
-		return 0.0f;
-	float k = rintf(x * 1.44269504088896341f);
-	float r = x - k * 0.693359375f;
+	/* clamped so every lane's arithmetic stays finite; NaN goes through */
+	float xc = x > 88.72283f ? 88.72283f : x;
+	xc = xc < -87.33654f ? -87.33654f : xc;
+	float k = rintf(xc * 1.44269504088896341f);
+	float r = xc - k * 0.693359375f;
 	r = r - k * -2.12194440e-4f;
 	float p = 1.9875691500e-4f;
 	p = p * r + 1.3981999507e-3f;
@@ -29,17 +27,17 @@ static inline float kk__expf(float x)
 	p = p * r + 1.6666665459e-1f;
 	p = p * r + 5.0000001201e-1f;
 	float e = p * r * r + r + 1.0f;
-	int32_t bits = ((int32_t)k + 127) << 23;   /* k in [-126, 128] */
+	/* k in [-126, 128]; 2^128 overflows the exponent field: take 2^127 and
+	 * double the polynomial instead */
+	e = k > 127.0f ? e * 2.0f : e;
+	float kc = k > 127.0f ? 127.0f : k;
+	int32_t bits = ((int32_t)kc + 127) << 23;
 	float s;
 	memcpy(&s, &bits, sizeof s);
-	/* k == 128 (x just below 88.72): 2^128 overflows the exponent field;
-	 * take 2^127 and double the polynomial instead */
-	if (k > 127.0f) {
-		bits = 254 << 23;
-		memcpy(&s, &bits, sizeof s);
-		e *= 2.0f;
-	}
-	return e * s;
+	float y = e * s;
+	y = x > 88.72283f ? INFINITY : y;
+	y = x < -87.33654f ? 0.0f : y;
+	return x != x ? x : y;
 }
 
 #endif

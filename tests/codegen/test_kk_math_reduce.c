@@ -1,10 +1,12 @@
 /* test_kk_math_reduce.c — kk_reduce, kk_argreduce and kk_softmax against
  * naive double-precision references over random [outer, rlen, inner] shapes
  * (contiguous and strided reductions, the empty reduction, tiles of the
- * strided softmax), ties, select_last_index and NaN. */
+ * strided softmax), ties, select_last_index and NaN; and the softmax's
+ * branch-free expf (kk_vexp.h) against libm over its whole range. */
 #include <stdlib.h>
 #include <string.h>
 #include "test_kk_math_util.h"
+#include "kk_vexp.h"
 
 static double ref_reduce(int op, const double *x, int64_t rlen, int64_t inner)
 {
@@ -200,6 +202,32 @@ static void test_softmax(void **state)
 			}
 }
 
+/* kk__expf within 2 ulp-ish (rel. 2.5e-7) of exp where the result is a
+ * normal float, +inf above 88.72283, 0 below -87.33654, NaN kept; the
+ * 2^128 edge (k = 128, x just below the overflow bound) stays finite. */
+static void test_vexp(void **state)
+{
+	(void)state;
+	int checked = 0;
+	for (double v = -100.0; v <= 100.0; v += 1.0 / 1024 + 1e-7) {
+		float x = (float)v, got = kk__expf(x);
+		double want = exp((double)x);
+		if (x > 88.72283f) {
+			assert_true(isinf(got) && got > 0);
+		} else if (x < -87.33654f) {
+			assert_true(got == 0.0f);
+		} else {
+			if (!(fabs(got - want) <= 2.5e-7 * want))
+				fail_msg("kk__expf(%.9g) = %.9g, exp = %.9g", x, got, want);
+			checked++;
+		}
+	}
+	assert_true(checked > 150000);
+	assert_true(isnan(kk__expf(NAN)));
+	float top = 88.72f;
+	assert_true(isfinite(kk__expf(top)) && fabs(kk__expf(top) - exp(top)) <= 2.5e-7 * exp(top));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_reduce_int),
 		cmocka_unit_test(test_argreduce),
 		cmocka_unit_test(test_softmax),
+		cmocka_unit_test(test_vexp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
