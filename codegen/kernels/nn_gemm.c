@@ -114,11 +114,62 @@ static void kk__pack_a_f32(float *restrict ap, const float *restrict A, int64_t 
 	}
 }
 
+/* The operands of one kk__gemm_core_f32 call. */
+typedef struct {
+	const float *A;
+	int64_t a_rs, a_ks;
+	const float *B;
+	int64_t b_ks, b_ns;
+	const float *bpk;
+	float *Y;
+	int64_t y_rs, N, K;
+	const kk__epi *ep;
+	int pack_a;
+} kk__gemm_args;
+
+/* Rows [i0, i0+mc) x K slice [k0, k0+kc) of the product into Y (adding to
+ * the earlier slices; the epilogue with the last): A's block packed into ap
+ * (pack_a) and swept by every KK_NR-column panel of B (bp: its packing
+ * buffer when B is not pre-packed). Not inlined: one copy of the micro-kernel. */
+static __attribute__((noinline)) void kk__gemm_block(const kk__gemm_args *g, float *restrict ap,
+	float *restrict bp, int64_t i0, int64_t mc, int64_t k0, int64_t kc)
+{
+	const float *A = g->A;
+	int64_t a_rs = g->a_rs, N = g->N, K = g->K, y_rs = g->y_rs;
+	const kk__epi *ep = g->ep;
+	if (g->pack_a)
+		kk__pack_a_f32(ap, A, a_rs, g->a_ks, i0, mc, k0, kc);
+	for (int64_t j0 = 0; j0 < N; j0 += KK_NR) {
+		int64_t nr = kk__min(KK_NR, N - j0);
+		const float *panel = bp;
+		if (g->bpk)
+			panel = g->bpk + j0 * K + k0 * KK_NR;
+		else
+			kk__pack_b_f32(bp, g->B, g->b_ks, g->b_ns, k0, kc, j0, nr);
+		for (int64_t s = 0; s * KK_MR < mc; s++) {
+			int64_t r = i0 + s * KK_MR;
+			kk__epi e, *pe = NULL;
+			if (ep && k0 + kc == K) {
+				e = *ep;
+				e.bias = ep->bias ? ep->bias + r : NULL;
+				e.cbias = ep->cbias ? ep->cbias + j0 : NULL;
+				e.res = ep->res ? ep->res + r * ep->res_rs + j0 : NULL;
+				pe = &e;
+			}
+			/* one call site: the micro-kernel is large inlined */
+			kk__micro_s_f32(kc, g->pack_a ? ap + s * kc * KK_MR : A + r * a_rs + k0,
+				g->pack_a ? 1 : a_rs, g->pack_a ? KK_MR : 1, panel, KK_NR,
+				g->Y + r * y_rs + j0, y_rs, kk__min(KK_MR, mc - s * KK_MR), nr,
+				k0 > 0, pe);
+		}
+	}
+}
+
 /* Y[M,N] (row stride y_rs, columns dense) = A*B, A(i,k) = A[i*a_rs + k*a_ks], B(k,j) =
  * B[k*b_ks + j*b_ns], exactly one of b_ks, b_ns is 1; or, when bpk is not
  * NULL, B pre-packed as kk_pack_b_f32 lays it out (B, b_ks, b_ns unused).
- * Loop order (GotoBLAS): KK_KC-deep slices of K; per slice, KK_MC-row blocks
- * of A packed once (L2) and swept by every KK_NR-column panel of B (L1). */
+ * Blocks (GotoBLAS): KK_KC-deep slices of K by KK_MC-row blocks of A packed
+ * once (L2) and swept by every KK_NR-column panel of B (L1). */
 static void kk__gemm_core_f32(const float *restrict A, int64_t a_rs, int64_t a_ks,
 	const float *restrict B, int64_t b_ks, int64_t b_ns, const float *restrict bpk,
 	float *restrict Y, int64_t y_rs, int64_t M, int64_t N, int64_t K, const kk__epi *ep)
@@ -153,43 +204,27 @@ static void kk__gemm_core_f32(const float *restrict A, int64_t a_rs, int64_t a_k
 			kk__epi_apply(Y, y_rs, M, N, ep);
 		return;
 	}
-	float ap[KK_MC * KK_KC], bp[KK_KC * KK_NR];
 	/* Packing A pays off when each packed block meets many B panels; for a
 	 * narrow product (attention's 64- or 128-column MatMuls) the micro-
 	 * kernel reads row-major A in place. */
 	int pack_a = a_ks != 1 || N > 16 * KK_NR;
-	for (int64_t k0 = 0; k0 < K; k0 += KK_KC) {
-		int64_t kc = kk__min(KK_KC, K - k0);
-		for (int64_t i0 = 0; i0 < M; i0 += KK_MC) {
-			int64_t mc = kk__min(KK_MC, M - i0);
-			if (pack_a)
-				kk__pack_a_f32(ap, A, a_rs, a_ks, i0, mc, k0, kc);
-			for (int64_t j0 = 0; j0 < N; j0 += KK_NR) {
-				int64_t nr = kk__min(KK_NR, N - j0);
-				const float *panel = bp;
-				if (bpk)
-					panel = bpk + j0 * K + k0 * KK_NR;
-				else
-					kk__pack_b_f32(bp, B, b_ks, b_ns, k0, kc, j0, nr);
-				for (int64_t s = 0; s * KK_MR < mc; s++) {
-					int64_t r = i0 + s * KK_MR;
-					kk__epi e, *pe = NULL;
-					if (ep && k0 + kc == K) {
-						e = *ep;
-						e.bias = ep->bias ? ep->bias + r : NULL;
-						e.cbias = ep->cbias ? ep->cbias + j0 : NULL;
-						e.res = ep->res ? ep->res + r * ep->res_rs + j0 : NULL;
-						pe = &e;
-					}
-					/* one call site: the micro-kernel is large inlined */
-					kk__micro_s_f32(kc, pack_a ? ap + s * kc * KK_MR : A + r * a_rs + k0,
-						pack_a ? 1 : a_rs, pack_a ? KK_MR : 1, panel, KK_NR,
-						Y + r * y_rs + j0, y_rs, kk__min(KK_MR, mc - s * KK_MR), nr,
-						k0 > 0, pe);
-				}
-			}
-		}
+	kk__gemm_args g = {A, a_rs, a_ks, B, b_ks, b_ns, bpk, Y, y_rs, N, K, ep, pack_a};
+	float ap[KK_MC * KK_KC], bp[KK_KC * KK_NR];
+	if (bpk) {
+		/* B packed already: each row block runs through all of K while its
+		 * rows of Y stay in cache, instead of a pass over Y per K slice */
+		for (int64_t i0 = 0; i0 < M; i0 += KK_MC)
+			for (int64_t k0 = 0; k0 < K; k0 += KK_KC)
+				kk__gemm_block(&g, ap, bp, i0, kk__min(KK_MC, M - i0), k0,
+					kk__min(KK_KC, K - k0));
+		return;
 	}
+	/* B packed here, one panel at a time: each K slice of a panel serves
+	 * every row block while it is in L2 */
+	for (int64_t k0 = 0; k0 < K; k0 += KK_KC)
+		for (int64_t i0 = 0; i0 < M; i0 += KK_MC)
+			kk__gemm_block(&g, ap, bp, i0, kk__min(KK_MC, M - i0), k0,
+				kk__min(KK_KC, K - k0));
 }
 
 
