@@ -28,8 +28,8 @@ case "${1:-}" in
 "") ;;
 *) echo "usage: bench/run.sh [--quick]" >&2; exit 2 ;;
 esac
-if [ $QUICK = 1 ]; then RUNS_BIG=5 RUNS_SMALL=50 RUNS_MC=3 RUNS_COLD=1
-else RUNS_BIG=30 RUNS_SMALL=300 RUNS_MC=10 RUNS_COLD=3; fi
+if [ $QUICK = 1 ]; then RUNS_BIG=5 RUNS_SMALL=50 RUNS_MC=3 RUNS_ORT_MC=1 RUNS_COLD=1
+else RUNS_BIG=30 RUNS_SMALL=300 RUNS_MC=10 RUNS_ORT_MC=3 RUNS_COLD=3; fi
 
 # problem MSG: recorded in a file, since callers often run in $(...) subshells.
 problem() { echo "- $*" >>"$WORK/problems"; echo "bench: $*" >&2; }
@@ -233,7 +233,7 @@ mc_row() {
 	elif [ -f "$so" ]; then
 		problem "\`kiln run\` on the MC build of $label failed: $(tail -n 1 "$WORK/err")"
 	fi
-	if j=$(node "$ROOT/bench/ort_mc.js" "$onnx" "$input" $MC_T disabled 2>"$WORK/err"); then
+	if j=$(node "$ROOT/bench/ort_mc.js" "$onnx" "$input" $MC_T disabled $RUNS_ORT_MC 2>"$WORK/err"); then
 		o=$(fmt_ms "$(jget ms "$j")"); differ=$(jget samples_differ "$j")
 	else
 		o="-"; differ="-"; problem "ort_mc.js on $label failed: $(tail -n 1 "$WORK/err")"
@@ -245,7 +245,7 @@ mc() {
 	echo "## MC-dropout, T = $MC_T samples, 1 thread"
 	echo
 	echo "kiln: \`kiln compile MODEL_train.onnx --mc-dropout=$MC_T\` (one call gives mean and variance; median of $RUNS_MC \`kiln bench\` runs)."
-	echo "ORT: the training export run $MC_T times with graph optimisation disabled (\`bench/ort_mc.js\`; with 'all' the Dropouts are removed and the samples are identical)."
+	echo "ORT: the training export run $MC_T times with graph optimisation disabled (\`bench/ort_mc.js\`, median of $RUNS_ORT_MC passes of $MC_T runs; with 'all' the Dropouts are removed and the samples are identical)."
 	echo
 	echo "| model | kiln MC compile s | kiln ms (T=$MC_T) | kiln variance > 0 | ORT ms ($MC_T runs) | ORT samples differ | ORT/kiln |"
 	echo "|---|---:|---:|---|---:|---|---:|"
