@@ -415,7 +415,7 @@ static void kk__conv_dw_f32(const float *restrict x, const float *restrict w,
 /* Depthwise through a zero-padded copy of the plane: every output row is
  * whole 8-wide vectors with no bounds tests (the last vector of a row goes
  * through a small buffer). 3x3 kernels, the common case, have their taps
- * unrolled and held in registers. 0 when the padded plane would not fit
+ * unrolled and four output vectors in flight. 0 when the padded plane would not fit
  * the stack buffer (the caller then uses kk__conv_dw_f32). */
 #define KK__DW_BUF 32768
 static int kk__conv_dw_pad_f32(const float *restrict x, const float *restrict w,
@@ -442,24 +442,53 @@ static int kk__conv_dw_pad_f32(const float *restrict x, const float *restrict w,
 		for (int64_t c = hi > lo ? hi : lo; c < PW; c++)
 			br[c] = 0;
 	}
-	int k33 = g->KH == 3 && g->KW == 3;
+	if (g->KH == 3 && g->KW == 3) {
+		/* 3x3: the plane's output vectors (nv per row) four at a time, so
+		 * four independent chains of nine FMAs are in flight, whatever the
+		 * width (7-wide planes included) */
+		int64_t nv = ow8 / 8, nvec = g->OH * nv;
+		for (int64_t i = 0; i < nvec; i += 4) {
+			const float *b[4];
+			float *yv[4];
+			int64_t wv[4];
+			for (int v = 0; v < 4; v++) {
+				int64_t p = kk__min(i + v, nvec - 1), oy = p / nv, ox = p % nv * 8;
+				b[v] = buf + oy * g->sh * PW + ox * g->sw;
+				yv[v] = y + oy * g->OW + ox;
+				wv[v] = kk__min(8, g->OW - ox);
+			}
+			kk_v8f acc[4] = {{0}, {0}, {0}, {0}};
+			for (int ky = 0; ky < 3; ky++)
+				for (int kx = 0; kx < 3; kx++) {
+					float t = w[ky * 3 + kx];
+					int64_t o = ky * g->dh * PW + kx * g->dw;
+					for (int v = 0; v < 4; v++)
+						acc[v] += t * kk__ld8s(b[v] + o, g->sw);
+				}
+			for (int v = 0; v < 4 && i + v < nvec; v++) {
+				if (wv[v] == 8) {
+					kk__st8(yv[v], &acc[v]);
+					continue;
+				}
+				float t[8];
+				kk__st8(t, &acc[v]);
+				for (int64_t c = 0; c < wv[v]; c++)
+					yv[v][c] = t[c];
+			}
+		}
+		return 1;
+	}
 	for (int64_t oy = 0; oy < g->OH; oy++) {
 		float *restrict yr = y + oy * g->OW;
 		const float *b0 = buf + oy * g->sh * PW;
-		for (int64_t ox = 0; ox < g->OW; ox += 8) {
+		int64_t ox = 0;
+		for (; ox < g->OW; ox += 8) {
 			const float *b = b0 + ox * g->sw;
 			kk_v8f acc = {0};
-			if (k33) {
-				for (int ky = 0; ky < 3; ky++)
-					for (int kx = 0; kx < 3; kx++)
-						acc += w[ky * 3 + kx] *
-							kk__ld8s(b + ky * g->dh * PW + kx * g->dw, g->sw);
-			} else {
-				for (int64_t ky = 0; ky < g->KH; ky++)
-					for (int64_t kx = 0; kx < g->KW; kx++)
-						acc += w[ky * g->KW + kx] *
-							kk__ld8s(b + ky * g->dh * PW + kx * g->dw, g->sw);
-			}
+			for (int64_t ky = 0; ky < g->KH; ky++)
+				for (int64_t kx = 0; kx < g->KW; kx++)
+					acc += w[ky * g->KW + kx] *
+						kk__ld8s(b + ky * g->dh * PW + kx * g->dw, g->sw);
 			if (ox + 8 <= g->OW) {
 				kk__st8(yr + ox, &acc);
 			} else {

@@ -7,6 +7,7 @@
 #ifndef KK_NN_MICRO_H
 #define KK_NN_MICRO_H
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -141,15 +142,27 @@ static inline void kk__store_row_epi(float *restrict y, kk_v8f *cp0, kk_v8f *cp1
 static inline void kk__epi_apply(float *Y, int64_t y_rs, int64_t M, int64_t N,
 	const kk__epi *e)
 {
-	for (int64_t i = 0; i < M; i++)
+	/* one term per loop, the tests outside: each loop vectorises (same
+	 * additions in the same order as the micro-kernel's) */
+	for (int64_t i = 0; i < M; i++) {
+		float *restrict y = Y + i * y_rs, b = e->bias ? e->bias[i] : 0.0f;
+		float alpha = e->alpha, cs = e->cscale, lo = e->lo, hi = e->hi;
 		for (int64_t j = 0; j < N; j++) {
-			float v = e->alpha * Y[i * y_rs + j];
-			v += e->bias ? e->bias[i] : 0.0f;
-			v += e->cbias ? e->cscale * e->cbias[j] : 0.0f;
-			v += e->res ? e->res[i * e->res_rs + j] : 0.0f;
-			v = v < e->lo ? e->lo : v;
-			Y[i * y_rs + j] = v > e->hi ? e->hi : v;
+			float v = alpha * y[j];   /* two statements: no fused multiply-add */
+			y[j] = v + b;
 		}
+		if (e->cbias)
+			for (int64_t j = 0; j < N; j++)
+				y[j] += cs * e->cbias[j];
+		if (e->res)
+			for (int64_t j = 0; j < N; j++)
+				y[j] += e->res[i * e->res_rs + j];
+		if (lo != -INFINITY || hi != INFINITY)
+			for (int64_t j = 0; j < N; j++) {
+				float v = y[j] < lo ? lo : y[j];
+				y[j] = v > hi ? hi : v;
+			}
+	}
 }
 
 #define KK__ROW(r) \
