@@ -172,11 +172,28 @@ static void test_conv_large(void **state)
 	run_case(&p, 0);
 }
 
+/* Depthwise 3x3 (the padded-plane path, four output vectors at a time)
+ * on widths around the vector size, strides 1 and 2, dilation 2. */
+static void test_conv_dw33(void **state)
+{
+	static const int64_t w[] = {7, 8, 14, 28, 33};
+	for (int i = 0; i < 5; i++)
+		for (int64_t s = 1; s <= 2; s++)
+			for (int64_t d = 1; d <= 2; d++) {
+				conv_case c = {1, 3, 3, 3, {1, 5 + i, w[i]}, {1, 3, 3}, {1, s, s},
+					{1, d, d}, {0, 1, 1}, {0, 1, 1}, {1, 0, 0}};
+				for (int a = 1; a < 3; a++)
+					c.out[a] = (c.in[a] + 2 - 2 * d - 1) / s + 1;
+				run_case(&c, (int)(s + d) & 1);
+			}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conv_random),
 		cmocka_unit_test(test_conv_large),
+		cmocka_unit_test(test_conv_dw33),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
