@@ -437,8 +437,16 @@ static int kk__conv_dw_pad_f32(const float *restrict x, const float *restrict w,
 		}
 		for (int64_t c = 0; c < lo && c < PW; c++)
 			br[c] = 0;
-		for (int64_t c = lo; c < hi; c++)
-			br[c] = x[iy * g->W + c - g->pw] + 0.0f;
+		/* the row: vectors of 8, then at most 7 floats one by one (a plain
+		 * loop would be vectorised by 32 and leave up to 31) */
+		const float *xr = x + iy * g->W - g->pw;
+		int64_t c = lo;
+		for (; c + 8 <= hi; c += 8) {
+			kk_v8f v = kk__ld8(xr + c);
+			kk__st8(br + c, &v);
+		}
+		for (; c < hi; c++)
+			br[c] = xr[c];
 		for (int64_t c = hi > lo ? hi : lo; c < PW; c++)
 			br[c] = 0;
 	}
