@@ -23,19 +23,6 @@ static int static_shape(cg_ctx *cg, const ir_value *v)
 
 /* ---- ConvTranspose ---------------------------------------------------- */
 
-/* Begin pad of one spatial axis (explicit pads, or derived from the output
- * size for output_shape / auto_pad SAME_*), floor division throughout. */
-static int64_t convt_pad(const char *ap, int have_os, int64_t pad, int64_t in, int64_t out,
-			 int64_t k, int64_t s, int64_t d, int64_t op)
-{
-	int upper = !strcmp(ap, "SAME_UPPER"), lower = !strcmp(ap, "SAME_LOWER");
-	if (!have_os && !upper && !lower)
-		return pad;
-	int64_t total = s * (in - 1) + op + (k - 1) * d + 1 - out;
-	int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);
-	return upper ? half : total - half;
-}
-
 int cg_lower_convtranspose(cg_ctx *cg, const ir_node *n)
 {
 	const ir_value *X = n->in[0], *W = n->in[1], *B = n->nin > 2 ? n->in[2] : NULL;
@@ -47,14 +34,8 @@ int cg_lower_convtranspose(cg_ctx *cg, const ir_node *n)
 	if (static_shape(cg, W))
 		return -1;
 	int sr = X->shape.rank - 2;
-	const int64_t *os = NULL;
-	int64_t s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, op[3] = {0}, p[6] = {0};
-	ir_attr_ints_into(n, "strides", s, sr);
-	ir_attr_ints_into(n, "dilations", d, sr);
-	ir_attr_ints_into(n, "output_padding", op, sr);
-	ir_attr_ints_into(n, "pads", p, 2 * sr);
-	int have_os = ir_attr_ints(n, "output_shape", &os) >= sr;
-	const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
+	ir_convt c;
+	ir_convt_read(n, sr, &c);
 	/* 3-D form: axis i of 3 maps to spatial axis j = i - (3 - sr). */
 	int64_t in3[3], out3[3], k3[3], s3[3], d3[3], p3[3];
 	for (int i = 0; i < 3; i++) {
@@ -69,9 +50,9 @@ int cg_lower_convtranspose(cg_ctx *cg, const ir_node *n)
 		in3[i] = X->shape.d[2 + j].c;
 		out3[i] = Y->shape.d[2 + j].c;
 		k3[i] = W->shape.d[2 + j].c;
-		s3[i] = s[j];
-		d3[i] = d[j];
-		p3[i] = convt_pad(ap, have_os, p[j], in3[i], out3[i], k3[i], s[j], d[j], op[j]);
+		s3[i] = c.s[j];
+		d3[i] = c.d[j];
+		p3[i] = ir_convt_pad(&c, j, in3[i], out3[i], k3[i]);
 	}
 	LLVMValueRef a[28], *q = a;
 	*q++ = cg->a_ctx;

@@ -171,7 +171,7 @@ static int prelu_legacy(ir_node *n, ir_status *st)
 int infer_binary(ir_graph *g, ir_node *n, ir_status *st)
 {
 	ir_shape o;
-	ir_dtype t;
+	ir_dtype t = IR_UNDEF;   /* set by binary_shape on success */
 	if (n->op == IR_OP_PRelu && n->opset < 7)
 		return prelu_legacy(n, st);
 	if (binary_shape(n, n->op != IR_OP_Pow, &o, &t, st))
@@ -202,7 +202,7 @@ int infer_binary(ir_graph *g, ir_node *n, ir_status *st)
 int infer_compare(ir_graph *g, ir_node *n, ir_status *st)
 {
 	ir_shape o;
-	ir_dtype t;
+	ir_dtype t = IR_UNDEF;
 	if (binary_shape(n, 1, &o, &t, st))
 		return -1;
 	int logical = n->op == IR_OP_And || n->op == IR_OP_Or || n->op == IR_OP_Xor;

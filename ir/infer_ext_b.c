@@ -21,6 +21,40 @@ static int declared_out(ir_node *n, int rank, ir_status *st)
 
 /* ---- ConvTranspose ---------------------------------------------------- */
 
+void ir_convt_read(const ir_node *n, int sr, ir_convt *c)
+{
+	*c = (ir_convt){sr, {1, 1, 1}, {1, 1, 1}, {0}, {0}, NULL, 0, 0};
+	ir_attr_ints_into(n, "strides", c->s, sr);
+	ir_attr_ints_into(n, "dilations", c->d, sr);
+	ir_attr_ints_into(n, "output_padding", c->op, sr);
+	ir_attr_ints_into(n, "pads", c->p, 2 * sr);
+	const int64_t *os;
+	int nos = ir_attr_ints(n, "output_shape", &os);
+	if (nos >= sr)
+		c->os = os + nos - sr;
+	const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
+	c->upper = !strcmp(ap, "SAME_UPPER");
+	c->lower = !strcmp(ap, "SAME_LOWER");
+}
+
+int64_t ir_convt_out(const ir_convt *c, int i, int64_t in, int64_t k)
+{
+	if (c->os)
+		return c->os[i];
+	if (c->upper || c->lower)
+		return in * c->s[i];
+	return c->s[i] * (in - 1) + c->op[i] + (k - 1) * c->d[i] + 1 - c->p[i] - c->p[c->sr + i];
+}
+
+int64_t ir_convt_pad(const ir_convt *c, int i, int64_t in, int64_t out, int64_t k)
+{
+	if (!c->os && !c->upper && !c->lower)
+		return c->p[i];
+	int64_t total = c->s[i] * (in - 1) + c->op[i] + (k - 1) * c->d[i] + 1 - out;
+	int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);
+	return c->upper ? half : total - half;
+}
+
 int infer_convtranspose(ir_graph *g, ir_node *n, ir_status *st)
 {
 	(void)g;
@@ -41,30 +75,14 @@ int infer_convtranspose(ir_graph *g, ir_node *n, ir_status *st)
 	o.d[0] = x->shape.d[0];
 	if (infer_dim_mul(n, w->shape.d[1], ir_dim_const(group), &o.d[1], st))
 		return -1;
-	const int64_t *os = NULL;
-	int64_t s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, op[3] = {0}, p[6] = {0}, k[3];
-	ir_attr_ints_into(n, "strides", s, sr);
-	ir_attr_ints_into(n, "dilations", d, sr);
-	ir_attr_ints_into(n, "output_padding", op, sr);
-	ir_attr_ints_into(n, "pads", p, 2 * sr);
-	int nos = ir_attr_ints(n, "output_shape", &os);
-	if (nos >= sr)
-		os += nos - sr;
-	const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
-	int same = !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER");
+	ir_convt c;
+	ir_convt_read(n, sr, &c);
 	for (int i = 0; i < sr; i++) {
 		ir_dim xi = x->shape.d[2 + i], ki = w->shape.d[2 + i];
 		if (!ir_dim_is_const(xi) || !ir_dim_is_const(ki))
 			return ir_fail(st, "%s: symbolic spatial dims are not supported",
 				       ir_node_label(n));
-		k[i] = ki.c;
-		int64_t od;
-		if (nos >= sr)
-			od = os[i];
-		else if (same)
-			od = xi.c * s[i];
-		else
-			od = s[i] * (xi.c - 1) + op[i] + (k[i] - 1) * d[i] + 1 - p[i] - p[sr + i];
+		int64_t od = ir_convt_out(&c, i, xi.c, ki.c);
 		if (od < 0)
 			return ir_fail(st, "%s: negative output size", ir_node_label(n));
 		o.d[2 + i] = ir_dim_const(od);

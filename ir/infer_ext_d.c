@@ -311,7 +311,7 @@ int infer_window(ir_graph *g, ir_node *n, ir_status *st)
 {
 	(void)g;
 	int64_t size;
-	ir_dtype t;
+	ir_dtype t = IR_UNDEF;   /* set by out_datatype on success */
 	if (infer_arity(n, 1, 1, 1, 1, st) || out_datatype(n, &t, st) ||
 	    const_size(n, 0, "size", &size, st))
 		return -1;
@@ -324,7 +324,7 @@ int infer_mel_weight_matrix(ir_graph *g, ir_node *n, ir_status *st)
 {
 	(void)g;
 	int64_t nmel, L;
-	ir_dtype t;
+	ir_dtype t = IR_UNDEF;
 	if (infer_arity(n, 5, 5, 1, 1, st) || out_datatype(n, &t, st) ||
 	    const_size(n, 0, "num_mel_bins", &nmel, st) ||
 	    const_size(n, 1, "dft_length", &L, st))

@@ -209,6 +209,23 @@ int ir_value_uses(const ir_graph *g, const ir_value *v);
  * cycle or a use of an undefined value. */
 int ir_graph_toposort(ir_graph *g, ir_status *st);
 
+/* ---- ConvTranspose geometry (ir/infer_ext_b.c) ------------------------ */
+
+/* The attributes of a ConvTranspose with sr spatial axes (defaults filled
+ * in), shared by shape inference and code generation. */
+typedef struct {
+	int sr;
+	int64_t s[3], d[3], op[3], p[6];  /* strides, dilations, output_padding, pads */
+	const int64_t *os;                /* output_shape's last sr entries, or NULL */
+	int upper, lower;                 /* auto_pad SAME_UPPER / SAME_LOWER */
+} ir_convt;
+void ir_convt_read(const ir_node *n, int sr, ir_convt *c);
+/* Output size of spatial axis i for input size in and kernel size k. */
+int64_t ir_convt_out(const ir_convt *c, int i, int64_t in, int64_t k);
+/* Begin pad of spatial axis i once the output size out is known (explicit
+ * pads, or derived from out for output_shape / SAME_*), floor division. */
+int64_t ir_convt_pad(const ir_convt *c, int i, int64_t in, int64_t out, int64_t k);
+
 /* ---- ir/matmul_view.c ------------------------------------------------ */
 
 /* A MatMul as a strided batched product over the stored tensors: its
