@@ -37,7 +37,7 @@ static int hoist(ir_graph *g, ir_node *n)
 			return moved;
 		/* w -> V -> x -> n -> y   becomes   w -> n -> w2 -> V -> y */
 		ir_value *w = v->in[0], *y = n->out[0];
-		ir_value *w2 = ir_value_new(g, w->name, IR_F32);
+		ir_value *w2 = pass_new_value(g, w, "scaled", IR_F32);
 		if (!w2)
 			return -1;
 		w2->shape = w->shape;

@@ -22,6 +22,9 @@ int pass_make_const(ir_graph *g, ir_value *v, const void *data, size_t nbytes);
 /* The one live node that reads v, when v has exactly one use and is not a
  * graph output; NULL otherwise. */
 ir_node *pass_sole_user(const ir_graph *g, const ir_value *v);
+/* A new value of type t named after base ("<base>_<suffix>", made unique),
+ * untyped shape; NULL when out of memory. */
+ir_value *pass_new_value(ir_graph *g, const ir_value *base, const char *suffix, ir_dtype t);
 /* The other input of a two-input node n one of whose inputs is v (NULL if
  * v is not an input of n or n has another arity). */
 ir_value *pass_other_input(const ir_node *n, const ir_value *v);

@@ -64,13 +64,6 @@ static ir_node *new_node(mc_ctx *c, const char *op, int nin, int nout)
 	return n;
 }
 
-static ir_value *new_val(mc_ctx *c, const ir_value *base, const char *suffix, ir_dtype t)
-{
-	char name[300];
-	snprintf(name, sizeof name, "%.250s_%s", base->name, suffix);
-	return ir_value_new(c->g, name, t);
-}
-
 static ir_value *const_i64s(mc_ctx *c, const char *name, int n, const int64_t *v)
 {
 	ir_shape s = {1, {{n, -1}}};
@@ -194,7 +187,7 @@ static ir_value *shape_const(mc_ctx *c, const ir_dim *d, int r)
 static ir_value *reshape(mc_ctx *c, ir_value *x, const ir_dim *d, int r, ir_value *into)
 {
 	ir_value *s = shape_const(c, d, r);
-	ir_value *y = into ? into : new_val(c, x, "mc", x->dtype);
+	ir_value *y = into ? into : pass_new_value(c->g, x, "mc", x->dtype);
 	ir_node *n = s && y ? new_node(c, "Reshape", 2, 1) : NULL;
 	if (!n) {
 		if (s)
@@ -214,7 +207,7 @@ static ir_value *align_rank(mc_ctx *c, ir_value *x, int r, int want)
 {
 	int64_t axes[IR_MAX_RANK];
 	int k = want - r;
-	ir_value *y = new_val(c, x, "mc_aligned", x->dtype);
+	ir_value *y = pass_new_value(c->g, x, "mc_aligned", x->dtype);
 	ir_node *n = y ? new_node(c, "Unsqueeze", 2, 1) : NULL;
 	if (!n) {
 		oom(c);
@@ -238,7 +231,7 @@ static ir_value *expand_samples(mc_ctx *c, ir_value *x, int r)
 	for (int i = 1; i <= r; i++)
 		s[i] = 1;
 	ir_value *sv = const_i64s(c, "mc_expand", r + 1, s);
-	ir_value *y = sv ? new_val(c, x, "mc_expanded", x->dtype) : NULL;
+	ir_value *y = sv ? pass_new_value(c->g, x, "mc_expanded", x->dtype) : NULL;
 	ir_node *n = y ? new_node(c, "Expand", 2, 1) : NULL;
 	if (!n) {
 		oom(c);
@@ -287,7 +280,7 @@ static int rw_batch_wrap(mc_ctx *c, ir_node *n)
 		d[i] = x->shape.d[i];
 	if (!(n->in[0] = reshape(c, x, d, x->shape.rank, NULL)))
 		return -1;
-	ir_value *ym = new_val(c, y, "mc_flat", y->dtype);
+	ir_value *ym = pass_new_value(c->g, y, "mc_flat", y->dtype);
 	if (!ym)
 		return oom(c);
 	ir_node_set_out(n, 0, ym);
@@ -305,7 +298,7 @@ static int rw_gemm(mc_ctx *c, ir_node *n)
 	ir_dim d[2] = {a->shape.d[0], a->shape.d[1]};
 	if (ir_attr_int(n, "transA", 0)) {
 		/* A'[T,K,M] -> Transpose -> [T,M,K] */
-		ir_value *t = new_val(c, a, "mc_t", a->dtype);
+		ir_value *t = pass_new_value(c->g, a, "mc_t", a->dtype);
 		ir_node *tn = t ? new_node(c, "Transpose", 1, 1) : NULL;
 		ir_attr *p = tn ? ir_node_add_attr(c->g, tn, "perm", IR_ATTR_INTS) : NULL;
 		if (!p || !(p->ints = ir_alloc(c->g->arena, 3 * sizeof(int64_t))))
@@ -321,7 +314,7 @@ static int rw_gemm(mc_ctx *c, ir_node *n)
 	d[0].c *= c->T;
 	if (!(n->in[0] = reshape(c, a, d, 2, NULL)))
 		return -1;
-	ir_value *y = n->out[0], *ym = new_val(c, y, "mc_flat", y->dtype);
+	ir_value *y = n->out[0], *ym = pass_new_value(c->g, y, "mc_flat", y->dtype);
 	if (!ym)
 		return oom(c);
 	ir_node_set_out(n, 0, ym);
@@ -615,7 +608,7 @@ static ir_value *binop(mc_ctx *c, const char *op, ir_value *a, ir_value *b, ir_v
 
 static ir_value *named(mc_ctx *c, const ir_value *y, const char *suffix)
 {
-	ir_value *v = new_val(c, y, suffix, y->dtype);
+	ir_value *v = pass_new_value(c->g, y, suffix, y->dtype);
 	if (v)
 		v->is_output = 1;
 	else
@@ -638,9 +631,9 @@ static int stats_sampled(mc_ctx *c, ir_value *y, ir_value **mean, ir_value **var
 {
 	ir_value *d, *sq, *sum, *inv;
 	if (!(*mean = named(c, y, "mean")) || !reduce0(c, "ReduceMean", y, *mean) ||
-	    !(d = new_val(c, y, "mc_dev", y->dtype)) || !binop(c, "Sub", y, *mean, d) ||
-	    !(sq = new_val(c, y, "mc_sq", y->dtype)) || !binop(c, "Mul", d, d, sq) ||
-	    !(sum = new_val(c, y, "mc_sumsq", y->dtype)) || !reduce0(c, "ReduceSum", sq, sum) ||
+	    !(d = pass_new_value(c->g, y, "mc_dev", y->dtype)) || !binop(c, "Sub", y, *mean, d) ||
+	    !(sq = pass_new_value(c->g, y, "mc_sq", y->dtype)) || !binop(c, "Mul", d, d, sq) ||
+	    !(sum = pass_new_value(c->g, y, "mc_sumsq", y->dtype)) || !reduce0(c, "ReduceSum", sq, sum) ||
 	    !(inv = scalar(c, y->dtype, 1.0 / (c->T - 1))) ||
 	    !(*var = named(c, y, "var")) || !binop(c, "Mul", sum, inv, *var))
 		return c->st->msg[0] ? -1 : oom(c);
@@ -656,7 +649,7 @@ static int stats_fixed(mc_ctx *c, ir_value *y, ir_value **mean, ir_value **var)
 		return oom(c);
 	id->in[0] = y;
 	ir_node_set_out(id, 0, *mean);
-	if (!(s = new_val(c, y, "mc_shape", IR_I64)) || !(sh = new_node(c, "Shape", 1, 1)) ||
+	if (!(s = pass_new_value(c->g, y, "mc_shape", IR_I64)) || !(sh = new_node(c, "Shape", 1, 1)) ||
 	    !(z = scalar(c, y->dtype, 0)) || !(*var = named(c, y, "var")))
 		return oom(c);
 	sh->in[0] = y;

@@ -48,9 +48,7 @@ static int last_axis_range(const ir_node *sl, const ir_value *z, int64_t n, int6
 
 static ir_value *new_value(ir_graph *g, const ir_value *like, const char *suffix, int64_t n)
 {
-	char name[300];
-	snprintf(name, sizeof name, "%.250s_%s", like->name, suffix);
-	ir_value *v = ir_value_new(g, name, like->dtype);
+	ir_value *v = pass_new_value(g, like, suffix, like->dtype);
 	if (v) {
 		v->has_shape = 1;
 		v->shape = like->shape;

@@ -113,6 +113,13 @@ void pass_warn(const pass_options *o, const char *fmt, ...)
 	o->warn(o->warn_ud, buf);
 }
 
+ir_value *pass_new_value(ir_graph *g, const ir_value *base, const char *suffix, ir_dtype t)
+{
+	char name[300];
+	snprintf(name, sizeof name, "%.250s_%s", base->name, suffix);
+	return ir_value_new(g, name, t);
+}
+
 ir_node *pass_sole_user(const ir_graph *g, const ir_value *v)
 {
 	if (!v || v->is_output || ir_value_uses(g, v) != 1)
