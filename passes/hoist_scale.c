@@ -32,11 +32,13 @@ static int hoist(ir_graph *g, ir_node *n)
 		double s;
 		ir_node *v = x->producer;
 		if (!pass_const_scalar(c, &s) || c->dtype != IR_F32 || x->dtype != IR_F32 ||
-		    c->shape.rank > x->shape.rank || !v || v->dead || !is_move(v) ||
-		    pass_sole_user(g, x) != n)
+		    !v || v->dead || !is_move(v) || pass_sole_user(g, x) != n)
 			return moved;
-		/* w -> V -> x -> n -> y   becomes   w -> n -> w2 -> V -> y */
+		/* w -> V -> x -> n -> y   becomes   w -> n -> w2 -> V -> y; the
+		 * scalar must not broadcast w to a higher rank */
 		ir_value *w = v->in[0], *y = n->out[0];
+		if (c->shape.rank > w->shape.rank)
+			return moved;
 		ir_value *w2 = pass_new_value(g, w, "scaled", IR_F32);
 		if (!w2)
 			return -1;

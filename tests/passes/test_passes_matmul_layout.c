@@ -3,7 +3,8 @@
  * reads and writes the permuted views in place, kk_matmul_strided_f32);
  * Transposes with other readers, or whose view is not one strided batched
  * product, stay. Last, attention's query scale: passes/hoist_scale.c moves
- * it up to the projection, where fuse_epilogue folds it (kiln_alpha). Every
+ * it up to the projection, where fuse_epilogue folds it (kiln_alpha), but
+ * never across a Reshape that would let the scalar broadcast. Every
  * graph runs through the JIT against a double reference computed here from
  * the graph as written. */
 #include <math.h>
@@ -372,6 +373,68 @@ static void test_query_scale(void **state)
 	scores_scaled(0, 0.3f);       /* Mul by a reciprocal */
 }
 
+/* A one-element scale of higher rank than the tensor above a Reshape would
+ * broadcast it: the Div stays below the Reshape (and the numbers right). */
+static void test_scale_rank_kept(void **state)
+{
+	(void)state;
+	static float W[5 * 4];
+	for (int i = 0; i < 20; i++)
+		W[i] = B[i];
+	ir_graph *g = tb_graph(13);
+	ir_value *x = tb_input(g, "a", IR_F32, "6,5");
+	ir_shape ws = tb_shape(g, "5,4"), cs = tb_shape(g, "1,1,1");
+	float cv = 4.0f;
+	ir_value *in[2] = {x, ir_const_new(g, "w", IR_F32, &ws, W)};
+	ir_value *p = tb_value(g, "p", IR_F32, NULL), *r = tb_value(g, "r", IR_F32, NULL);
+	ir_value *y = tb_value(g, "y", IR_F32, NULL);
+	tb_node(g, "MatMul", "mm", 13, 2, in, 1, &p);
+	int64_t shp[3] = {2, 3, 4};
+	in[0] = p;
+	in[1] = tb_i64s(g, "shape", 3, shp);
+	tb_node(g, "Reshape", "rs", 13, 2, in, 1, &r);
+	in[0] = r;
+	in[1] = ir_const_new(g, "c", IR_F32, &cs, &cv);
+	tb_node(g, "Div", "div", 13, 2, in, 1, &y);
+	tb_output(g, y);
+	pass_options o = {0};
+	ir_status st;
+	kiln_status ks;
+	cg_options co = {0};
+	memset(&st, 0, sizeof st);
+	o.verify = 1;
+	if (pass_run_pipeline(g, &o, &st))
+		fail_msg("pipeline: %s", st.msg);
+	const ir_node *d = tb_find(g, IR_OP_Div);
+	assert_non_null(d);
+	assert_int_equal(d->out[0]->shape.rank, 3);
+	kiln_model *mdl = cg_jit(g, &co, &st);
+	if (!mdl)
+		fail_msg("cg_jit: %s", st.msg);
+	ir_graph_free(g);
+	kiln_session *ses = kiln_session_create(mdl, NULL, &ks);
+	assert_non_null(ses);
+	kiln_tensor tin = {"a", KILN_FLOAT, 2, {6, 5}, A}, out;
+	memset(&out, 0, sizeof out);
+	if (kiln_session_run(ses, &tin, 1, &out, 1, &ks))
+		fail_msg("run: %s", ks.msg);
+	static double ref[24], mag[24];
+	for (int i = 0; i < 6; i++)
+		for (int j = 0; j < 4; j++) {
+			double acc = 0, m = 0;
+			for (int k = 0; k < 5; k++) {
+				acc += (double)A[i * 5 + k] * W[k * 4 + j];
+				m += fabs((double)A[i * 5 + k] * W[k * 4 + j]);
+			}
+			ref[i * 4 + j] = acc / 4.0;
+			mag[i * 4 + j] = m / 4.0 + 1e-6;
+		}
+	int64_t od[3] = {2, 3, 4};
+	compare("y", &out, 3, od, ref, mag);
+	kiln_session_free(ses);
+	kiln_model_free(mdl);
+}
+
 int main(void)
 {
 	init_data();
@@ -380,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_context),
 		cmocka_unit_test(test_kept),
 		cmocka_unit_test(test_query_scale),
+		cmocka_unit_test(test_scale_rank_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
