@@ -220,10 +220,12 @@ static void kk__gemm_core_f32(const float *restrict A, int64_t a_rs, int64_t a_k
 		return;
 	}
 	/* B packed here, one panel at a time: each K slice of a panel serves
-	 * every row block while it is in L2 */
+	 * every row block while it is in L2; with A read in place and small, one
+	 * block of all its rows packs each panel once */
+	int64_t mb = !pack_a && M <= 4 * KK_MC ? M : KK_MC;
 	for (int64_t k0 = 0; k0 < K; k0 += KK_KC)
-		for (int64_t i0 = 0; i0 < M; i0 += KK_MC)
-			kk__gemm_block(&g, ap, bp, i0, kk__min(KK_MC, M - i0), k0,
+		for (int64_t i0 = 0; i0 < M; i0 += mb)
+			kk__gemm_block(&g, ap, bp, i0, kk__min(mb, M - i0), k0,
 				kk__min(KK_KC, K - k0));
 }
 
