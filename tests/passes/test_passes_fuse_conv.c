@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "build.h"
-#include "codegen.h"
+#include "jit.h"
 #include "passes.h"
 
 /* x [N, C, H, H] -> 3x3 Conv, pads 1 -> y [N, M, H, H] */
@@ -168,17 +168,6 @@ static ir_graph *conv_graph(const cs *s)
 	return g;
 }
 
-static void pipeline(ir_graph *g, int mc)
-{
-	pass_options o = {0};
-	ir_status st;
-	memset(&st, 0, sizeof st);
-	o.verify = 1;
-	o.mc_samples = mc;
-	if (pass_run_pipeline(g, &o, &st))
-		fail_msg("pipeline: %s", st.msg);
-}
-
 static float act_lo(const cs *s)
 {
 	return s->act == ACT_RELU ? 0.0f : s->lo;
@@ -311,18 +300,11 @@ static void run_case(const cs *s, int want_res, int want_act)
 	x[NAN_AT] = NAN;
 
 	ir_graph *g = conv_graph(s);
-	ir_status st;
 	kiln_status ks;
-	cg_options co = {0};
-	memset(&st, 0, sizeof st);
-	pipeline(g, 0);
+	tj_pipeline(g, 0);
 	check_graph(g, s, want_res, want_act);
-	kiln_model *mdl = cg_jit(g, &co, &st);
-	if (!mdl)
-		fail_msg("cg_jit: %s", st.msg);
-	ir_graph_free(g);
-	kiln_session *ses = kiln_session_create(mdl, NULL, &ks);
-	assert_non_null(ses);
+	kiln_model *mdl;
+	kiln_session *ses = tj_session(g, 0, NULL, &mdl);
 
 	int f64 = s->dt == IR_F64, kt = f64 ? KILN_DOUBLE : KILN_FLOAT;
 	double xd[NX], rd[NY], bd[2] = {s->lo, s->hi};
@@ -576,11 +558,8 @@ static void test_mc_build(void **state)
 		B2[i] = rnd(&sd, 0.5f);
 
 	ir_graph *g = mc_graph();
-	ir_status st;
 	kiln_status ks;
-	cg_options co = {0};
-	memset(&st, 0, sizeof st);
-	pipeline(g, T_MC);
+	tj_pipeline(g, T_MC);
 	assert_int_equal(g->noutputs, 2);
 	ir_node *c1 = NULL;
 	for (int i = 0; i < g->nnodes; i++)
@@ -589,14 +568,9 @@ static void test_mc_build(void **state)
 	print_message("MC build: conv1 %s, %d live Relu, %d live Conv\n",
 		      c1 && ir_attr_find(c1, "kiln_clip_min") ? "fused with its Relu" : "not fused",
 		      tb_count(g, IR_OP_Relu), tb_count(g, IR_OP_Conv));
-	co.mc_samples = T_MC;
-	kiln_model *mdl = cg_jit(g, &co, &st);
-	if (!mdl)
-		fail_msg("cg_jit: %s", st.msg);
-	ir_graph_free(g);
 	kiln_options ko = {1, 7, 1};
-	kiln_session *ses = kiln_session_create(mdl, &ko, &ks);
-	assert_non_null(ses);
+	kiln_model *mdl;
+	kiln_session *ses = tj_session(g, T_MC, &ko, &mdl);
 	kiln_tensor in[2] = {{"x", KILN_FLOAT, 4, {N, C, H, H}, X},
 			     {"r", KILN_FLOAT, 4, {N, M, H, H}, R}}, out[2];
 	memset(out, 0, sizeof out);

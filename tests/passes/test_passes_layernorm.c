@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "build.h"
-#include "codegen.h"
+#include "jit.h"
 #include "passes.h"
 
 #define D 8                   /* normalised (last) axis */
@@ -128,16 +128,6 @@ static ir_graph *ln_graph(const ln_spec *sp, ir_value **iv)
 	return g;
 }
 
-static void pipeline(ir_graph *g)
-{
-	pass_options o = {0};
-	ir_status st;
-	memset(&st, 0, sizeof st);
-	o.verify = 1;
-	if (pass_run_pipeline(g, &o, &st))
-		fail_msg("pipeline: %s", st.msg);
-}
-
 /* Exactly one live LayerNormalization computing y = outputs[0] from x,
  * gamma[, beta] with axis -1 and the graph's eps; returns it. */
 static ir_node *check_fused(ir_graph *g, const ln_spec *sp, int with_beta)
@@ -163,7 +153,7 @@ static ir_node *check_fused(ir_graph *g, const ln_spec *sp, int with_beta)
 static void fused_after_pipeline(const ln_spec *sp)
 {
 	ir_graph *g = ln_graph(sp, NULL);
-	pipeline(g);
+	tj_pipeline(g, 0);
 	check_fused(g, sp, sp->beta);
 	/* the nine pattern nodes are gone, nothing else is left */
 	assert_int_equal(tb_count(g, IR_OP_COUNT), 1);
@@ -219,7 +209,7 @@ static void test_pass_alone(void **state)
 static void not_fused(const ln_spec *sp, const char *why)
 {
 	ir_graph *g = ln_graph(sp, NULL);
-	pipeline(g);
+	tj_pipeline(g, 0);
 	if (tb_count(g, IR_OP_LayerNormalization) != 0)
 		fail_msg("fused although %s", why);
 	assert_int_equal(tb_count(g, IR_OP_ReduceMean), 2);
@@ -250,7 +240,7 @@ static void test_scaled_is_output(void **state)
 	(void)state;
 	sp.outputs = 1u << I_SCALED;
 	ir_graph *g = ln_graph(&sp, NULL);
-	pipeline(g);
+	tj_pipeline(g, 0);
 	assert_int_equal(tb_count(g, IR_OP_LayerNormalization), 1);
 	ir_node *ln = tb_find(g, IR_OP_LayerNormalization);
 	assert_int_equal(ln->nin, 2);
@@ -274,7 +264,7 @@ static void test_fused_output_consumed(void **state)
 	y->is_output = 0;
 	g->outputs[0] = r;
 	r->is_output = 1;
-	pipeline(g);
+	tj_pipeline(g, 0);
 	assert_int_equal(tb_count(g, IR_OP_LayerNormalization), 1);
 	ir_node *ln = tb_find(g, IR_OP_LayerNormalization);
 	assert_ptr_equal(ln->out[0], y);
@@ -342,18 +332,11 @@ static void reference(const float *x, int rows, int beta, double eps, double *y)
 static void run_jit(const ln_spec *sp, int want_fused)
 {
 	ir_graph *g = ln_graph(sp, NULL);
-	ir_status st;
 	kiln_status ks;
-	cg_options co = {0};
-	memset(&st, 0, sizeof st);
-	pipeline(g);
+	tj_pipeline(g, 0);
 	assert_int_equal(tb_count(g, IR_OP_LayerNormalization), want_fused);
-	kiln_model *m = cg_jit(g, &co, &st);
-	if (!m)
-		fail_msg("cg_jit: %s", st.msg);
-	ir_graph_free(g);
-	kiln_session *s = kiln_session_create(m, NULL, &ks);
-	assert_non_null(s);
+	kiln_model *m;
+	kiln_session *s = tj_session(g, 0, NULL, &m);
 	kiln_tensor in = {"x", KILN_FLOAT, 3, {2, 3, D}, X}, out[1 + I_COUNT];
 	int nout = kiln_model_num_outputs(m);
 	assert_true(nout >= 1 && nout <= 1 + I_COUNT);

@@ -17,8 +17,7 @@
 #include <cmocka.h>
 
 #include "build.h"
-#include "cg.h"
-#include "codegen.h"
+#include "jit.h"
 #include "passes.h"
 
 #define MAXR 5
@@ -189,22 +188,12 @@ static void compare(const char *what, const kiln_tensor *t, int r, const int64_t
 static void run_case(const spec *s)
 {
 	ir_graph *g = build(s);
-	pass_options o = {0};
-	ir_status st;
 	kiln_status ks;
-	cg_options co = {0};
-	memset(&st, 0, sizeof st);
-	o.verify = 1;
-	if (pass_run_pipeline(g, &o, &st))
-		fail_msg("pipeline: %s", st.msg);
+	tj_pipeline(g, 0);
 	assert_int_equal(tb_count(g, IR_OP_Transpose), s->want_t);
 	assert_int_equal(tb_count(g, IR_OP_MatMul), 1);
-	kiln_model *mdl = cg_jit(g, &co, &st);
-	if (!mdl)
-		fail_msg("cg_jit: %s", st.msg);
-	ir_graph_free(g);
-	kiln_session *ses = kiln_session_create(mdl, NULL, &ks);
-	assert_non_null(ses);
+	kiln_model *mdl;
+	kiln_session *ses = tj_session(g, 0, NULL, &mdl);
 	kiln_tensor in[2] = {{"a", KILN_FLOAT, s->a.r, {0}, A}, {"b", KILN_FLOAT, s->b.r, {0}, B}};
 	memcpy(in[0].dims, s->a.d, sizeof(int64_t) * (size_t)s->a.r);
 	memcpy(in[1].dims, s->b.d, sizeof(int64_t) * (size_t)s->b.r);
@@ -310,14 +299,8 @@ static void scores_scaled(int op_div, float c)
 	tb_node(g, "MatMul", "scores", 13, 2, in, 1, &y);
 	tb_output(g, y);
 
-	pass_options o = {0};
-	ir_status st;
 	kiln_status ks;
-	cg_options co = {0};
-	memset(&st, 0, sizeof st);
-	o.verify = 1;
-	if (pass_run_pipeline(g, &o, &st))
-		fail_msg("pipeline: %s", st.msg);
+	tj_pipeline(g, 0);
 	assert_int_equal(tb_count(g, IR_OP_Transpose), 0);
 	assert_int_equal(tb_count(g, IR_OP_Div) + tb_count(g, IR_OP_Mul), 0);
 	float want = op_div ? 1.0f / c : c, got = 0;
@@ -326,12 +309,8 @@ static void scores_scaled(int op_div, float c)
 		    ir_attr_find(g->nodes[i], "kiln_alpha"))
 			got = ir_attr_float(g->nodes[i], "kiln_alpha", 0);
 	assert_true(got == want);
-	kiln_model *mdl = cg_jit(g, &co, &st);
-	if (!mdl)
-		fail_msg("cg_jit: %s", st.msg);
-	ir_graph_free(g);
-	kiln_session *ses = kiln_session_create(mdl, NULL, &ks);
-	assert_non_null(ses);
+	kiln_model *mdl;
+	kiln_session *ses = tj_session(g, 0, NULL, &mdl);
 	kiln_tensor tin[2] = {{"a", KILN_FLOAT, 3, {2, 5, 12}, A}, {"b", KILN_FLOAT, 4, {2, 5, 3, 4}, B}};
 	kiln_tensor out;
 	memset(&out, 0, sizeof out);
@@ -397,23 +376,13 @@ static void test_scale_rank_kept(void **state)
 	in[1] = ir_const_new(g, "c", IR_F32, &cs, &cv);
 	tb_node(g, "Div", "div", 13, 2, in, 1, &y);
 	tb_output(g, y);
-	pass_options o = {0};
-	ir_status st;
 	kiln_status ks;
-	cg_options co = {0};
-	memset(&st, 0, sizeof st);
-	o.verify = 1;
-	if (pass_run_pipeline(g, &o, &st))
-		fail_msg("pipeline: %s", st.msg);
+	tj_pipeline(g, 0);
 	const ir_node *d = tb_find(g, IR_OP_Div);
 	assert_non_null(d);
 	assert_int_equal(d->out[0]->shape.rank, 3);
-	kiln_model *mdl = cg_jit(g, &co, &st);
-	if (!mdl)
-		fail_msg("cg_jit: %s", st.msg);
-	ir_graph_free(g);
-	kiln_session *ses = kiln_session_create(mdl, NULL, &ks);
-	assert_non_null(ses);
+	kiln_model *mdl;
+	kiln_session *ses = tj_session(g, 0, NULL, &mdl);
 	kiln_tensor tin = {"a", KILN_FLOAT, 2, {6, 5}, A}, out;
 	memset(&out, 0, sizeof out);
 	if (kiln_session_run(ses, &tin, 1, &out, 1, &ks))

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "build.h"
-#include "codegen.h"
+#include "jit.h"
 #include "passes.h"
 
 #define NI 5
@@ -241,17 +241,11 @@ static void run_mc(uint64_t seed, float *mean, float *var)
 	ir_graph *g = mlp("2,5", 1);
 	ir_status st;
 	kiln_status ks;
-	cg_options co = {0};
 	assert_int_equal(run_pipeline(g, T_E2E, 0, &st), 0);
-	co.mc_samples = T_E2E;
-	kiln_model *m = cg_jit(g, &co, &st);
-	if (!m)
-		fail_msg("cg_jit: %s", st.msg);
-	ir_graph_free(g);
-	assert_int_equal(kiln_model_mc_samples(m), T_E2E);
 	kiln_options ko = {1, seed, 1};
-	kiln_session *s = kiln_session_create(m, &ko, &ks);
-	assert_non_null(s);
+	kiln_model *m;
+	kiln_session *s = tj_session(g, T_E2E, &ko, &m);
+	assert_int_equal(kiln_model_mc_samples(m), T_E2E);
 	kiln_tensor in = {"x", KILN_FLOAT, 2, {2, NI}, (void *)X}, out[2];
 	memset(out, 0, sizeof out);
 	if (kiln_session_run(s, &in, 1, out, 2, &ks))

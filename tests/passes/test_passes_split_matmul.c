@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "build.h"
+#include "jit.h"
 #include "cg.h"
 #include "codegen.h"
 #include "passes.h"
@@ -158,16 +159,6 @@ static ir_graph *build(const spec *s)
 	if (s->y_out)
 		tb_output(g, y);
 	return g;
-}
-
-static void pipeline(ir_graph *g)
-{
-	pass_options o = {0};
-	ir_status st;
-	memset(&st, 0, sizeof st);
-	o.verify = 1;
-	if (pass_run_pipeline(g, &o, &st))
-		fail_msg("pipeline: %s", st.msg);
 }
 
 static ir_value *find(ir_graph *g, const char *fmt, int i)
@@ -335,21 +326,14 @@ static void compare(const char *what, const kiln_tensor *t, const ref_t *ref)
 static void run_case(const spec *s, int want_split)
 {
 	ir_graph *g = build(s);
-	ir_status st;
 	kiln_status ks;
-	cg_options co = {0};
-	memset(&st, 0, sizeof st);
-	pipeline(g);
+	tj_pipeline(g, 0);
 	if (want_split)
 		check_split(g, s);
 	else
 		check_kept(g, s);
-	kiln_model *mdl = cg_jit(g, &co, &st);
-	if (!mdl)
-		fail_msg("cg_jit: %s", st.msg);
-	ir_graph_free(g);
-	kiln_session *ses = kiln_session_create(mdl, NULL, &ks);
-	assert_non_null(ses);
+	kiln_model *mdl;
+	kiln_session *ses = tj_session(g, 0, NULL, &mdl);
 
 	kiln_tensor in[2] = {{"a", KILN_FLOAT, 0, {0}, A}, {"w", KILN_FLOAT, 2, {KD, ND}, W}};
 	in[0].rank = a_dims(s, in[0].dims);
@@ -606,10 +590,9 @@ static void test_transpose_view_numbers(void **state)
 	ir_graph *g = tr_graph();
 	ir_status st;
 	kiln_status ks;
-	cg_options co = {0};
 	cg_plan p;
 	memset(&st, 0, sizeof st);
-	pipeline(g);
+	tj_pipeline(g, 0);
 	assert_int_equal(tb_count(g, IR_OP_Transpose), NTR);
 	/* the graph the JIT gets has the views this test is about */
 	if (cg_plan_build(g, &p, &st))
@@ -622,12 +605,8 @@ static void test_transpose_view_numbers(void **state)
 	}
 	free(p.loc);
 	free(p.scratch);
-	kiln_model *mdl = cg_jit(g, &co, &st);
-	if (!mdl)
-		fail_msg("cg_jit: %s", st.msg);
-	ir_graph_free(g);
-	kiln_session *ses = kiln_session_create(mdl, NULL, &ks);
-	assert_non_null(ses);
+	kiln_model *mdl;
+	kiln_session *ses = tj_session(g, 0, NULL, &mdl);
 
 	static float x[NTR][24], c[NTR][24];
 	kiln_tensor in[2 * NTR], out[NTR];
