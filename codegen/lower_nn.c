@@ -127,8 +127,7 @@ static int lower_matmul_view(cg_ctx *cg, const ir_node *n)
 int cg_lower_matmul(cg_ctx *cg, const ir_node *n)
 {
 	const ir_value *A = n->in[0], *B = n->in[1], *Y = n->out[0];
-	if (ir_attr_find(n, "kiln_perm_a") || ir_attr_find(n, "kiln_perm_b") ||
-	    ir_attr_find(n, "kiln_perm_y"))
+	if (ir_matmul_has_perm(n))
 		return lower_matmul_view(cg, n);
 	const char *k = matmul_kernel(A->dtype);
 	if (!k || B->dtype != A->dtype)
@@ -288,8 +287,9 @@ static LLVMValueRef *win_tail(cg_ctx *cg, const win3 *w, LLVMValueRef *p)
 static LLVMValueRef packed_w(cg_ctx *cg, const ir_value *W, int64_t group)
 {
 	ir_dim nd;
-	if (W->dtype != IR_F32 || !W->data || !ir_shape_is_static(&W->shape) || W->shape.rank < 3 || group < 1 ||
-	    !ir_shape_numel(&W->shape, &nd) || (size_t)nd.c * sizeof(float) > W->nbytes)
+	if (W->dtype != IR_F32 || !W->data || !ir_shape_is_static(&W->shape) ||
+	    W->shape.rank < 3 || group < 1 || !ir_shape_numel(&W->shape, &nd) ||
+	    (size_t)nd.c * sizeof(float) > W->nbytes)
 		return NULL;
 	int64_t M = W->shape.d[0].c, Mg = M / group, Kg = M ? nd.c / M : 0;
 	if (M % group || Mg <= 1 || W->shape.d[1].c <= 1 || Kg < 1)

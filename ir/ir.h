@@ -243,6 +243,8 @@ typedef struct {
  * batch dims (no broadcasting) whose batch collapses to two dims, B has a
  * unit stride along k or n, and Y's columns are dense; 0 otherwise. */
 int ir_matmul_view_of(const ir_node *n, ir_matmul_view *mv);
+/* 1 when n carries any of the kiln_perm_* attributes. */
+int ir_matmul_has_perm(const ir_node *n);
 
 /* ---- ir/ops.c --------------------------------------------------------- */
 

@@ -51,6 +51,12 @@ static int view(const ir_node *n, const ir_value *v, const char *attr, int inver
 	return 1;
 }
 
+int ir_matmul_has_perm(const ir_node *n)
+{
+	return ir_attr_find(n, "kiln_perm_a") || ir_attr_find(n, "kiln_perm_b") ||
+	       ir_attr_find(n, "kiln_perm_y");
+}
+
 int ir_matmul_view_of(const ir_node *n, ir_matmul_view *mv)
 {
 	if (n->op != IR_OP_MatMul || n->nin != 2 || n->nout != 1 || !n->in[0] || !n->in[1] ||

@@ -44,17 +44,14 @@ static int absorb(ir_graph *g, ir_node *n)
 {
 	ir_matmul_view mv;
 	if (n->op != IR_OP_MatMul || n->nin != 2 || n->nout != 1 || !n->out[0] ||
-	    n->out[0]->dtype != IR_F32 || ir_attr_find(n, "kiln_perm_a") ||
-	    ir_attr_find(n, "kiln_perm_b") || ir_attr_find(n, "kiln_perm_y") ||
-	    !ir_matmul_view_of(n, &mv))
+	    n->out[0]->dtype != IR_F32 || ir_matmul_has_perm(n) || !ir_matmul_view_of(n, &mv))
 		return 0;
 	static const char *const names[2] = {"kiln_perm_a", "kiln_perm_b"};
 	int done = 0;
 	for (int i = 0; i < 2; i++) {
 		ir_node *t = n->in[i]->producer;
-		if (!is_transpose_of_f32(t) || pass_sole_user(g, t->out[0]) != n ||
-		    n->in[1 - i] == t->out[0])
-			continue;
+		if (!is_transpose_of_f32(t) || pass_sole_user(g, t->out[0]) != n)
+			continue;   /* one Transpose feeding both operands has two uses */
 		ir_value *old = n->in[i];
 		if (set_perm(g, n, names[i], t))
 			return -1;
@@ -73,15 +70,15 @@ static int absorb(ir_graph *g, ir_node *n)
 		if (set_perm(g, n, "kiln_perm_y", t))
 			return -1;
 		n->out[0] = z;   /* for the check only: producer links below */
-		if (ir_matmul_view_of(n, &mv)) {
-			n->out[0] = y;
+		int fits = ir_matmul_view_of(n, &mv);
+		n->out[0] = y;
+		if (fits) {
 			pass_drop_output(n, 0);
 			pass_drop_output(t, 0);
 			ir_node_set_out(n, 0, z);
 			t->dead = 1;
 			done = 1;
 		} else {
-			n->out[0] = y;
 			undo_perm(n);
 		}
 	}

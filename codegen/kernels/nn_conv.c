@@ -415,8 +415,8 @@ static void kk__conv_dw_f32(const float *restrict x, const float *restrict w,
 /* Depthwise through a zero-padded copy of the plane: every output row is
  * whole 8-wide vectors with no bounds tests (the last vector of a row goes
  * through a small buffer). 3x3 kernels, the common case, have their taps
- * unrolled and four output vectors in flight. 0 when the padded plane would not fit
- * the stack buffer (the caller then uses kk__conv_dw_f32). */
+ * unrolled and four output vectors in flight. 0 when the padded plane would
+ * not fit the stack buffer (the caller then uses kk__conv_dw_f32). */
 #define KK__DW_BUF 32768
 static int kk__conv_dw_pad_f32(const float *restrict x, const float *restrict w,
 	float *restrict y, const kk__conv_geom *g)
@@ -473,38 +473,22 @@ static int kk__conv_dw_pad_f32(const float *restrict x, const float *restrict w,
 					for (int v = 0; v < 4; v++)
 						acc[v] += t * kk__ld8s(b[v] + o, g->sw);
 				}
-			for (int v = 0; v < 4 && i + v < nvec; v++) {
-				if (wv[v] == 8) {
-					kk__st8(yv[v], &acc[v]);
-					continue;
-				}
-				float t[8];
-				kk__st8(t, &acc[v]);
-				for (int64_t c = 0; c < wv[v]; c++)
-					yv[v][c] = t[c];
-			}
+			for (int v = 0; v < 4 && i + v < nvec; v++)
+				kk__st8n(yv[v], &acc[v], wv[v]);
 		}
 		return 1;
 	}
 	for (int64_t oy = 0; oy < g->OH; oy++) {
 		float *restrict yr = y + oy * g->OW;
 		const float *b0 = buf + oy * g->sh * PW;
-		int64_t ox = 0;
-		for (; ox < g->OW; ox += 8) {
+		for (int64_t ox = 0; ox < g->OW; ox += 8) {
 			const float *b = b0 + ox * g->sw;
 			kk_v8f acc = {0};
 			for (int64_t ky = 0; ky < g->KH; ky++)
 				for (int64_t kx = 0; kx < g->KW; kx++)
 					acc += w[ky * g->KW + kx] *
 						kk__ld8s(b + ky * g->dh * PW + kx * g->dw, g->sw);
-			if (ox + 8 <= g->OW) {
-				kk__st8(yr + ox, &acc);
-			} else {
-				float t[8];
-				kk__st8(t, &acc);
-				for (int64_t c = 0; c < g->OW - ox; c++)
-					yr[ox + c] = t[c];
-			}
+			kk__st8n(yr + ox, &acc, kk__min(8, g->OW - ox));
 		}
 	}
 	return 1;

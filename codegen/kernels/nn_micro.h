@@ -34,6 +34,19 @@ static inline void kk__st8(float *p, const kk_v8f *v)
 	memcpy(p, v, sizeof *v);
 }
 
+/* The first n (<= 8) lanes of *v to p. */
+static inline void kk__st8n(float *p, const kk_v8f *v, int64_t n)
+{
+	if (n == 8) {
+		kk__st8(p, v);
+		return;
+	}
+	float t[8];
+	kk__st8(t, v);
+	for (int64_t c = 0; c < n; c++)
+		p[c] = t[c];
+}
+
 static inline int64_t kk__min(int64_t a, int64_t b)
 {
 	return a < b ? a : b;
@@ -173,8 +186,8 @@ static inline void kk__epi_apply(float *Y, int64_t y_rs, int64_t M, int64_t N,
  * floats per row), Y(r,c) = y[r*y_rs + c]. 1 <= mr <= KK_MR,
  * 1 <= nr <= KK_NR. Rows past mr repeat row mr-1 (computed, not stored) so
  * every load stays in bounds. */
-static inline __attribute__((always_inline)) void kk__micro_s_f32(int64_t kc, const float *restrict a,
-	int64_t a_rs, int64_t a_ks, const float *restrict bp, int64_t b_ks,
+static inline __attribute__((always_inline)) void kk__micro_s_f32(int64_t kc,
+	const float *restrict a, int64_t a_rs, int64_t a_ks, const float *restrict bp, int64_t b_ks,
 	float *restrict y, int64_t y_rs, int64_t mr, int64_t nr, int add, const kk__epi *e)
 {
 	const float *a0 = a;
