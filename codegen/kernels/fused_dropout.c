@@ -8,7 +8,6 @@
 #include "kk_fused.h"
 #include "kk_philox8.h"
 
-
 #define GROUP 16   /* Philox blocks per chunk (kk__philox_words64); 4 elements each */
 
 #define ACT_DROPOUT(T, NAME, EXP, TANH) \

@@ -20,6 +20,12 @@
 #define KK__UNROLL
 #endif
 
+/* Philox-4x32 round multipliers and key increments (Weyl constants). */
+#define KK_PHILOX_M0 0xD2511F53u
+#define KK_PHILOX_M1 0xCD9E8D57u
+#define KK_PHILOX_W0 0x9E3779B9u   /* golden ratio */
+#define KK_PHILOX_W1 0xBB67AE85u   /* sqrt(3) - 1 */
+
 typedef uint32_t kk_v8u __attribute__((vector_size(32)));
 typedef uint64_t kk_v4q __attribute__((vector_size(32)));
 
@@ -42,15 +48,15 @@ KK__UNROLL
 	for (int r = 0; r < 10; r++) {
 		for (int s = 0; s < 2; s++) {
 			kk_v8u hi0, lo0, hi1, lo1;
-			kk__mulhilo8(c[s][0], 0xD2511F53u, &hi0, &lo0);
-			kk__mulhilo8(c[s][2], 0xCD9E8D57u, &hi1, &lo1);
+			kk__mulhilo8(c[s][0], KK_PHILOX_M0, &hi0, &lo0);
+			kk__mulhilo8(c[s][2], KK_PHILOX_M1, &hi1, &lo1);
 			c[s][0] = hi1 ^ c[s][1] ^ k0;
 			c[s][1] = lo1;
 			c[s][2] = hi0 ^ c[s][3] ^ k1;
 			c[s][3] = lo0;
 		}
-		k0 += 0x9E3779B9u;
-		k1 += 0xBB67AE85u;
+		k0 += KK_PHILOX_W0;
+		k1 += KK_PHILOX_W1;
 	}
 }
 

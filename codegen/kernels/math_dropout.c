@@ -5,14 +5,9 @@
 #include "math_internal.h"
 #include "kk_philox8.h"
 
-#define PHILOX_M0 0xD2511F53u
-#define PHILOX_M1 0xCD9E8D57u
-#define PHILOX_W0 0x9E3779B9u   /* golden ratio */
-#define PHILOX_W1 0xBB67AE85u   /* sqrt(3) - 1 */
-
 static inline void philox_round(uint32_t c[4], uint32_t k0, uint32_t k1)
 {
-	uint64_t p0 = (uint64_t)PHILOX_M0 * c[0], p1 = (uint64_t)PHILOX_M1 * c[2];
+	uint64_t p0 = (uint64_t)KK_PHILOX_M0 * c[0], p1 = (uint64_t)KK_PHILOX_M1 * c[2];
 	uint32_t hi0 = (uint32_t)(p0 >> 32), lo0 = (uint32_t)p0;
 	uint32_t hi1 = (uint32_t)(p1 >> 32), lo1 = (uint32_t)p1;
 	c[0] = hi1 ^ c[1] ^ k0;
@@ -26,8 +21,8 @@ void kk_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out
 	uint32_t c[4] = {ctr[0], ctr[1], ctr[2], ctr[3]}, k0 = key[0], k1 = key[1];
 	philox_round(c, k0, k1);
 	for (int r = 1; r < 10; r++) {
-		k0 += PHILOX_W0;
-		k1 += PHILOX_W1;
+		k0 += KK_PHILOX_W0;
+		k1 += KK_PHILOX_W1;
 		philox_round(c, k0, k1);
 	}
 	for (int i = 0; i < 4; i++) out[i] = c[i];
