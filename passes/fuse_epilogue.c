@@ -68,6 +68,15 @@ static int takes_epilogue(const ir_node *n)
 	}
 }
 
+/* Appends u to the chain being fused; cur becomes its output, and the
+ * result is the next node in line (that output's sole reader, or NULL). */
+static ir_node *take(const ir_graph *g, ir_node **chain, int *nc, ir_node *u, ir_value **cur)
+{
+	chain[(*nc)++] = u;
+	*cur = u->out[0];
+	return pass_sole_user(g, *cur);
+}
+
 static int fuse_at(ir_graph *g, ir_node *p)
 {
 	if (!takes_epilogue(p))
@@ -81,9 +90,7 @@ static int fuse_at(ir_graph *g, ir_node *p)
 		ir_value *o = pass_other_input(u, cur);
 		if (o && o != cur && pass_const_row(o, y) && same_type(u->out[0], y)) {
 			bias = o;
-			chain[nc++] = u;
-			cur = u->out[0];
-			u = pass_sole_user(g, cur);
+			u = take(g, chain, &nc, u, &cur);
 		}
 	}
 	/* MatMul [+ bias] then * or / a constant scalar (hoist_scale puts it here) */
@@ -96,18 +103,14 @@ static int fuse_at(ir_graph *g, ir_node *p)
 		    o->dtype == IR_F32 && pass_const_scalar(o, &sc) && sc != 0) {
 			sc = u->op == IR_OP_Div ? 1.0 / sc : sc;
 			scaled = 1;
-			chain[nc++] = u;
-			cur = u->out[0];
-			u = pass_sole_user(g, cur);
+			u = take(g, chain, &nc, u, &cur);
 		}
 	}
 	if (u && u->op == IR_OP_Add) {
 		ir_value *o = pass_other_input(u, cur);
 		if (o && o != cur && same_type(o, y) && same_type(u->out[0], y)) {
 			res = o;
-			chain[nc++] = u;
-			cur = u->out[0];
-			u = pass_sole_user(g, cur);
+			u = take(g, chain, &nc, u, &cur);
 		}
 	}
 	float lo = -INFINITY, hi = INFINITY;
