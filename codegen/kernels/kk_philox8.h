@@ -46,6 +46,7 @@ static inline void kk__philox16(kk_v8u c[2][4], uint64_t seed)
 	uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
 KK__UNROLL
 	for (int r = 0; r < 10; r++) {
+KK__UNROLL
 		for (int s = 0; s < 2; s++) {
 			kk_v8u hi0, lo0, hi1, lo1;
 			kk__mulhilo8(c[s][0], KK_PHILOX_M0, &hi0, &lo0);
