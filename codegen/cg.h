@@ -42,6 +42,11 @@ typedef struct {
  * lifetimes do not overlap, valid for every value of the symbolic dims.
  * loc and scratch are malloc'd (also when it fails): free both. */
 int cg_plan_build(const ir_graph *g, cg_plan *plan, ir_status *st);
+/* The same for a graph whose nodes [loop_a, loop_b] run in a loop (the MC
+ * sample loop): what the loop reads lives to its end, what it leaves for
+ * later lives from its start. */
+int cg_plan_build_loop(const ir_graph *g, cg_plan *plan, int loop_a, int loop_b,
+		       ir_status *st);
 /* Scratch bytes node n needs while it runs (lower.c); 0 when none. */
 int cg_node_scratch(const ir_node *n, cg_lin *bytes);
 /* Byte size of v as a linear form (fails when not linear in one symbol). */
@@ -65,6 +70,9 @@ typedef struct cg_ctx {
 	LLVMBasicBlockRef entry;  /* allocas go here */
 	const ir_node *node;      /* node being lowered, for messages */
 	LLVMValueRef scratch;     /* its scratch space (cg_node_scratch), or NULL */
+	LLVMValueRef mc_base;     /* i64 first sample of the chunk in the MC sample
+				   * loop (ir_mc_region), NULL outside it */
+	int64_t mc_chunk;         /* samples per chunk when the build has a loop */
 } cg_ctx;
 
 /* Builds the whole module (kernels linked in, entry function, meta). */

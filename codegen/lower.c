@@ -60,6 +60,7 @@ static const cg_lower_fn table[IR_OP_COUNT] = {
 	[IR_OP_LayerNormalization] = cg_lower_layernorm,
 	[IR_OP_LRN] = cg_lower_lrn,
 	[IR_OP_Dropout] = cg_lower_dropout,
+	[IR_OP_KilnMcCollect] = cg_lower_mc_collect,
 	/* ops wave A (lower_ext_a.c) */
 	[IR_OP_NegativeLogLikelihoodLoss] = cg_lower_nll_loss,
 	[IR_OP_SoftmaxCrossEntropyLoss] = cg_lower_sce_loss,

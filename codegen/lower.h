@@ -44,6 +44,7 @@ int cg_lower_binary(cg_ctx *cg, const ir_node *n);
 int cg_lower_variadic(cg_ctx *cg, const ir_node *n);
 int cg_lower_where(cg_ctx *cg, const ir_node *n);
 int cg_lower_dropout(cg_ctx *cg, const ir_node *n);
+int cg_lower_mc_collect(cg_ctx *cg, const ir_node *n);
 
 /* ---- lower_reduce.c ---- */
 int cg_lower_reduce(cg_ctx *cg, const ir_node *n);

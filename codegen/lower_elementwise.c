@@ -310,16 +310,19 @@ static int dropout_mc(cg_ctx *cg, const ir_node *n, int64_t T, int ratio_const, 
 	LLVMPositionBuilderAtEnd(cg->B, head);
 	LLVMValueRef s = LLVMBuildPhi(cg->B, cg->t_i64, "sample");
 	LLVMValueRef off = LLVMBuildMul(cg->B, s, cnt, "");
+	/* the sample's index among all T: in the sample loop, after the
+	 * chunks before this one */
+	LLVMValueRef si = cg->mc_base ? LLVMBuildAdd(cg->B, cg->mc_base, s, "") : s;
 	LLVMValueRef xs = sx ? cg_offset(cg, px, off, es) : px, ys = cg_offset(cg, py, off, es);
 	LLVMValueRef ms = mask ? cg_offset(cg, pm, off, ir_dtype_size(mask->dtype)) : pm;
 	if (ratio_const) {
 		LLVMValueRef a[10] = {cg->a_ctx, cg_i32(cg, x->dtype), xs, ys, ms, cnt,
-				      cg_f32(cg, ratio), seed, cg_i32(cg, n->id), s};
+				      cg_f32(cg, ratio), seed, cg_i32(cg, n->id), si};
 		cg_call_checked(cg, "kk_dropout", a, 10);
 	} else {
 		LLVMValueRef a[13] = {cg->a_ctx, cg_i32(cg, x->dtype), xs, ys, ms, cnt, pr,
 				      cg_i32(cg, ratio_v ? ratio_v->dtype : IR_F32), train,
-				      cg_f32(cg, ratio), seed, cg_i32(cg, n->id), s};
+				      cg_f32(cg, ratio), seed, cg_i32(cg, n->id), si};
 		cg_call_checked(cg, "kk_dropout_rt", a, 13);
 	}
 	LLVMValueRef next = LLVMBuildAdd(cg->B, s, cg_i64(cg, 1), "");
@@ -329,6 +332,27 @@ static int dropout_mc(cg_ctx *cg, const ir_node *n, int64_t T, int ratio_const, 
 	LLVMBasicBlockRef ib[2] = {pre, end};
 	LLVMAddIncoming(s, iv, ib, 2);
 	LLVMPositionBuilderAtEnd(cg->B, done);
+	return 0;
+}
+
+/* KilnMcCollect (passes/mc.c): chunk c's samples X[S, ...] into rows
+ * c*S .. of Y[T, ...], as many as are below T (the last chunk may run past
+ * T; its extra samples are dropped). */
+int cg_lower_mc_collect(cg_ctx *cg, const ir_node *n)
+{
+	const ir_value *x = n->in[0], *y = n->out[0];
+	int64_t T = ir_attr_int(n, "samples", 0);
+	if (!cg->mc_base)
+		return cg_fail(cg, "internal error: outside the MC sample loop");
+	LLVMValueRef es = cg_i64(cg, (int64_t)ir_dtype_size(x->dtype));
+	LLVMValueRef slice = LLVMBuildMul(cg->B, cg_span(cg, &x->shape, 1, x->shape.rank), es, "");
+	LLVMValueRef left = LLVMBuildSub(cg->B, cg_i64(cg, T), cg->mc_base, "");
+	LLVMValueRef S = cg_dim(cg, x->shape.d[0]);
+	LLVMValueRef cnt = LLVMBuildSelect(cg->B, LLVMBuildICmp(cg->B, LLVMIntSLT, left, S, ""),
+					   left, S, "");
+	LLVMValueRef off = LLVMBuildMul(cg->B, cg->mc_base, slice, "");
+	LLVMValueRef dst = LLVMBuildInBoundsGEP2(cg->B, cg->t_i8, cg_ptr(cg, y), &off, 1, "");
+	cg_memcpy(cg, dst, cg_ptr(cg, x), LLVMBuildMul(cg->B, cnt, slice, ""));
 	return 0;
 }
 

@@ -311,31 +311,98 @@ static void add_arena_size_fn(cg_ctx *cg)
 	LLVMBuildRet(cg->B, lin_value(cg, &cg->plan.arena_size));
 }
 
-static int lower_nodes(cg_ctx *cg)
+/* Node k's kernel calls (with its scratch space). */
+static int lower_node(cg_ctx *cg, int k, const ir_node *n)
 {
+	cg->node = n;
+	cg_lin sb;
+	cg->scratch = NULL;
+	if (cg_node_scratch(n, &sb)) {
+		LLVMValueRef off = lin_value(cg, &cg->plan.scratch[k]);
+		cg->scratch = LLVMBuildInBoundsGEP2(cg->B, cg->t_i8, cg->a_arena, &off, 1, "");
+	}
+	cg_lower_fn fn = cg_lowering(n->op);
+	if (!fn)
+		return cg_fail(cg, "operator %s is not supported by kiln's code generator",
+			       n->op_type);
+	return fn(cg, n);
+}
+
+/* The MC sample loop (ir_mc_region): nodes [*a, *b] run once per chunk of
+ * cg->mc_chunk samples, ceil(T / chunk) times; *a = -1 when the build has
+ * no loop (one chunk). */
+static int find_loop(cg_ctx *cg, int *a, int *b, int64_t *chunks)
+{
+	const ir_graph *g = cg->g;
+	uint8_t *in = calloc((size_t)g->nnodes + 1, 1);
+	int64_t T = 0;
+	*a = *b = -1;
+	if (!in || ir_mc_region(g, in) < 0) {
+		free(in);
+		return ir_fail(cg->st, "out of memory");
+	}
+	for (int k = 0; k < g->nnodes; k++) {
+		const ir_node *n = g->nodes[k];
+		if (!in[k] || n->dead)
+			continue;
+		if (*a < 0)
+			*a = k;
+		*b = k;
+		if (n->op == IR_OP_KilnMcCollect) {
+			T = ir_attr_int(n, "samples", 0);
+			cg->mc_chunk = ir_attr_int(n, "chunk", 0);
+		}
+	}
+	int ok = 1;
+	for (int k = *a; T > 0 && k >= 0 && k <= *b; k++)
+		ok &= in[k] || g->nodes[k]->dead;
+	free(in);
+	if (T <= 0 || cg->mc_chunk <= 0) {
+		*a = *b = -1;
+		cg->mc_chunk = 0;
+		return 0;
+	}
+	if (!ok)
+		return ir_fail(cg->st, "internal error: the MC sample loop's nodes are not "
+			       "contiguous (passes/mc.c schedules them)");
+	*chunks = (T + cg->mc_chunk - 1) / cg->mc_chunk;
+	return 0;
+}
+
+static int lower_nodes(cg_ctx *cg, int loop_a, int loop_b, int64_t chunks)
+{
+	LLVMBasicBlockRef head = NULL;
+	LLVMValueRef chunk = NULL;
 	for (int k = 0; k < cg->g->nnodes; k++) {
 		const ir_node *n = cg->g->nodes[k];
-		if (n->dead)
-			continue;
-		cg->node = n;
-		cg_lin sb;
-		cg->scratch = NULL;
-		if (cg_node_scratch(n, &sb)) {
-			LLVMValueRef off = lin_value(cg, &cg->plan.scratch[k]);
-			cg->scratch = LLVMBuildInBoundsGEP2(cg->B, cg->t_i8, cg->a_arena, &off, 1, "");
+		if (k == loop_a) {
+			LLVMBasicBlockRef pre = LLVMGetInsertBlock(cg->B);
+			head = LLVMAppendBasicBlockInContext(cg->C, cg->fn, "mc_chunk");
+			LLVMBuildBr(cg->B, head);
+			LLVMPositionBuilderAtEnd(cg->B, head);
+			chunk = LLVMBuildPhi(cg->B, cg->t_i64, "chunk");
+			LLVMValueRef zero = cg_i64(cg, 0);
+			LLVMAddIncoming(chunk, &zero, &pre, 1);
+			cg->mc_base = LLVMBuildMul(cg->B, chunk, cg_i64(cg, cg->mc_chunk), "base");
 		}
-		cg_lower_fn fn = cg_lowering(n->op);
-		if (!fn)
-			return cg_fail(cg, "operator %s is not supported by kiln's code generator",
-				       n->op_type);
-		if (fn(cg, n))
+		if (!n->dead && lower_node(cg, k, n))
 			return -1;
+		if (k == loop_b) {
+			LLVMValueRef next = LLVMBuildAdd(cg->B, chunk, cg_i64(cg, 1), "");
+			LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->B);
+			LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->C, cg->fn, "mc_done");
+			LLVMBuildCondBr(cg->B, LLVMBuildICmp(cg->B, LLVMIntSLT, next,
+							     cg_i64(cg, chunks), ""), head, done);
+			LLVMAddIncoming(chunk, &next, &latch, 1);
+			LLVMPositionBuilderAtEnd(cg->B, done);
+			cg->mc_base = NULL;
+		}
 	}
 	cg->node = NULL;
 	return 0;
 }
 
-static int add_run_fn(cg_ctx *cg)
+static int add_run_fn(cg_ctx *cg, int loop_a, int loop_b, int64_t chunks)
 {
 	char name[128];
 	snprintf(name, sizeof name, "%s_run", cg_prefix(cg->o));
@@ -351,7 +418,7 @@ static int add_run_fn(cg_ctx *cg)
 	LLVMPositionBuilderAtEnd(cg->B, cg->entry);
 	load_syms(cg, cg->a_syms);
 	bind_locations(cg);
-	if (lower_nodes(cg))
+	if (lower_nodes(cg, loop_a, loop_b, chunks))
 		return -1;
 	copy_outputs(cg);
 	LLVMBuildRet(cg->B, cg_i32(cg, KILN_RUN_OK));
@@ -405,10 +472,13 @@ int cg_build_module(cg_ctx *cg, ir_graph *g, const cg_options *o, LLVMContextRef
 	cg->t_ptr = LLVMPointerTypeInContext(C, 0);
 	cg->B = LLVMCreateBuilderInContext(C);
 	cg->ptr = calloc(g->nvalues + 1, sizeof *cg->ptr);
-	int rc = -1;
+	int rc = -1, loop_a, loop_b;
+	int64_t chunks = 1;
 	if (!cg->ptr)
 		ir_fail(st, "out of memory");
-	else if (cg_plan_build(g, &cg->plan, st) == 0 && add_run_fn(cg) == 0 && add_meta(cg) == 0) {
+	else if (find_loop(cg, &loop_a, &loop_b, &chunks) == 0 &&
+		 cg_plan_build_loop(g, &cg->plan, loop_a, loop_b, st) == 0 &&
+		 add_run_fn(cg, loop_a, loop_b, chunks) == 0 && add_meta(cg) == 0) {
 		add_arena_size_fn(cg);
 		rc = 0;
 	}

@@ -248,7 +248,28 @@ static int build_spans(const ir_graph *g, cg_loc *loc, span *sp, ir_status *st)
 	return 0;
 }
 
+/* Lifetimes around the loop over nodes [a, b]: a value the loop reads but
+ * an earlier node makes is read again by the next iteration, and a value
+ * made in the loop and read after it is written by every iteration. */
+static void span_loop(span *sp, int total, int a, int b)
+{
+	for (int i = 0; i < total; i++) {
+		if (sp[i].first < 0)
+			continue;
+		if (sp[i].first < a && sp[i].last >= a && sp[i].last < b)
+			sp[i].last = b;
+		if (sp[i].first >= a && sp[i].first <= b && sp[i].last > b)
+			sp[i].first = a;
+	}
+}
+
 int cg_plan_build(const ir_graph *g, cg_plan *plan, ir_status *st)
+{
+	return cg_plan_build_loop(g, plan, -1, -1, st);
+}
+
+int cg_plan_build_loop(const ir_graph *g, cg_plan *plan, int loop_a, int loop_b,
+		       ir_status *st)
 {
 	memset(plan, 0, sizeof *plan);
 	int total = g->nvalues + g->nnodes;
@@ -264,6 +285,8 @@ int cg_plan_build(const ir_graph *g, cg_plan *plan, ir_status *st)
 		free(sp);
 		return -1;
 	}
+	if (loop_a >= 0)
+		span_loop(sp, total, loop_a, loop_b);
 	if (all_static(sp, total))
 		place_best(sp, total);
 	else

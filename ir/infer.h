@@ -18,6 +18,7 @@ HOOK(infer_gather_elements) HOOK(infer_slice) HOOK(infer_unsqueeze)
 HOOK(infer_squeeze) HOOK(infer_reshape) HOOK(infer_flatten)
 HOOK(infer_transpose) HOOK(infer_concat) HOOK(infer_split) HOOK(infer_expand)
 HOOK(infer_tile) HOOK(infer_constant_of_shape) HOOK(infer_range) HOOK(infer_pad)
+HOOK(infer_mc_collect)
 /* nn */
 HOOK(infer_gemm) HOOK(infer_matmul) HOOK(infer_conv) HOOK(infer_pool)
 HOOK(infer_global_pool) HOOK(infer_batchnorm) HOOK(infer_layernorm)

@@ -765,3 +765,20 @@ int infer_pad(ir_graph *g, ir_node *n, ir_status *st)
 	infer_set(n, 0, x->dtype, &o);
 	return 0;
 }
+
+/* KilnMcCollect (passes/mc.c): the samples of one chunk, X[S, ...], written
+ * into the slice of Y[samples, ...] the chunk computes; Y has X's shape with
+ * the sample axis at its full length. */
+int infer_mc_collect(ir_graph *g, ir_node *n, ir_status *st)
+{
+	ir_value *x = infer_in(n, 0, st);
+	int64_t t = ir_attr_int(n, "samples", 0);
+	if (!x || infer_arity(n, 1, 1, 1, 1, st))
+		return -1;
+	if (x->shape.rank < 1 || t < 1)
+		return ir_fail(st, "%s: needs a sample axis and samples >= 1", ir_node_label(n));
+	ir_shape s = x->shape;
+	s.d[0] = ir_dim_const(t);
+	infer_set(n, 0, x->dtype, &s);
+	return 0;
+}

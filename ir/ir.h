@@ -209,6 +209,16 @@ int ir_value_uses(const ir_graph *g, const ir_value *v);
  * cycle or a use of an undefined value. */
 int ir_graph_toposort(ir_graph *g, ir_status *st);
 
+/* ---- MC-dropout sample loop (ir/mc_region.c) -------------------------- */
+
+/* node[k] = 1 for each node g->nodes[k] of the region that runs once per
+ * chunk of samples (a Dropout with kiln_mc_samples and what depends on it,
+ * up to KilnMcCollect); returns how many, -1 when out of memory. */
+int ir_mc_region(const ir_graph *g, uint8_t *node);
+/* Orders the (topologically sorted) nodes as: nodes that run once, the
+ * region, nodes that read KilnMcCollect's output. */
+int ir_mc_schedule(ir_graph *g, ir_status *st);
+
 /* ---- ConvTranspose geometry (ir/infer_ext_b.c) ------------------------ */
 
 /* The attributes of a ConvTranspose with sr spatial axes (defaults filled

@@ -12,12 +12,13 @@ const ir_op_info ir_ops[IR_OP_COUNT] = {
 #undef OP
 };
 
-/* IR_OP_UNKNOWN for NULL or names not in ops.def. Linear: ~110 entries. */
+/* IR_OP_UNKNOWN for NULL, names not in ops.def and kiln's own ops (from
+ * IR_OP_KilnMcCollect on). Linear: ~110 entries. */
 ir_op ir_op_lookup(const char *op_type)
 {
 	if (!op_type)
 		return IR_OP_UNKNOWN;
-	for (int i = 0; i < IR_OP_COUNT; i++)
+	for (int i = 0; i < IR_OP_KilnMcCollect; i++)
 		if (strcmp(ir_ops[i].name, op_type) == 0)
 			return (ir_op)i;
 	return IR_OP_UNKNOWN;

@@ -21,6 +21,7 @@ typedef struct {
 	void (*warn)(void *ud, const char *msg);
 	void *warn_ud;
 	int mc_keep_samples;     /* MC: also output the stacked samples Y_samples */
+	int mc_chunk;            /* MC: samples per run of the sample loop; 0: chosen */
 } pass_options;
 
 /* ---- passes/pipeline.c ---- */
@@ -80,13 +81,19 @@ int pass_dce(ir_graph *g, const pass_options *o, ir_status *st);
 
 /* ---- passes/mc.c ---- */
 /* MC-dropout (o->mc_samples = T > 0; no-op otherwise): every value downstream
- * of a stochastic Dropout gets a leading sample axis [T, ...] and the ops
+ * of a stochastic Dropout gets a leading sample axis [S, ...], S samples of a
+ * chunk (S = T, or fewer so a chunk's values stay in cache), and the ops
  * using it are rewritten for it (nodes not depending on a Dropout run once);
- * stochastic Dropouts get the INT attributes kiln_mc_samples = T and
- * kiln_mc_sampled_input; other rewritten nodes kiln_mc_sampled = 1. Graph
- * outputs Y become Y_mean, Y_var (unbiased) [, Y_samples]. Fails when T < 2,
- * the graph has no stochastic Dropout, or an op cannot take the sample axis. */
+ * stochastic Dropouts get the INT attributes kiln_mc_samples = S and
+ * kiln_mc_sampled_input; other rewritten nodes kiln_mc_sampled = 1. With
+ * S < T, KilnMcCollect (samples = T, chunk = S) gathers each chunk of an
+ * output into [T, ...], and codegen runs the region ceil(T/S) times
+ * (ir_mc_region). Graph outputs Y become Y_mean, Y_var (unbiased) [,
+ * Y_samples]. Fails when T < 2, the graph has no stochastic Dropout, or an
+ * op cannot take the sample axis. */
 int pass_mc(ir_graph *g, const pass_options *o, ir_status *st);
+/* Orders an MC build's nodes for the sample loop (ir_mc_schedule). */
+int pass_mc_schedule(ir_graph *g, const pass_options *o, ir_status *st);
 
 /* ---- passes/bind.c ---- */
 /* Supplies the value of graph input `name` (index = its position among the

@@ -34,6 +34,7 @@ int tool_run_passes(const tool_opts *o, void *graph)
 	po.mode = o->has_mode ? (pass_mode)o->mode : PASS_MODE_AUTO;
 	po.mc_samples = o->mc_samples;
 	po.mc_keep_samples = o->mc_keep_samples;
+	po.mc_chunk = o->mc_chunk;
 	po.warn = warn_cb;
 	if (strcmp(o->cmd, "run") != 0)
 		pass_bind_inputs(graph, count_lookup, &shape_inputs, NULL);

@@ -37,9 +37,13 @@ static const char usage_compile[] =
 	"                          form; training: every Dropout becomes mask-and-scale.\n"
 	"                          Default: follow the graph (warns on training-form graphs)\n"
 	"  --mc-dropout=T          Monte-Carlo dropout: Dropout stays stochastic, the rest in\n"
-	"                          inference form; T >= 2 samples run as one batch and each\n"
-	"                          output Y becomes Y_mean and Y_var (unbiased variance)\n"
+	"                          inference form; the nodes after a Dropout run on T >= 2\n"
+	"                          samples batched (in chunks, see --mc-chunk), the others\n"
+	"                          once; each output Y becomes Y_mean and Y_var (unbiased)\n"
 	"  --mc-keep-samples       with --mc-dropout, also output Y_samples [T, ...]\n"
+	"  --mc-chunk=S            with --mc-dropout, samples per batch: the sampled nodes\n"
+	"                          run ceil(T/S) times on S samples (default: as many as\n"
+	"                          keep the largest sampled tensor near 4 MiB, in cache)\n"
 	"  --target=TRIPLE         target triple (default: host)\n"
 	"  --cpu=NAME              target CPU (default: host CPU and its features)\n"
 	"  -O0 .. -O3              LLVM optimisation level (default -O3)\n"
@@ -65,18 +69,19 @@ static const char usage_run[] =
 	"  --seed=S                session seed for stochastic Dropout (default 0)\n"
 	"  --threads=N             worker threads (default 1)\n"
 	"  .onnx models also take compile's --mode, --mc-dropout, --mc-keep-samples,\n"
-	"  --target, --cpu, -O.\n";
+	"  --mc-chunk, --target, --cpu, -O.\n";
 
 static const char usage_inspect[] =
 	"usage: kiln inspect MODEL.onnx [--after-passes] [--mode=inference|training]\n"
-	"                    [--mc-dropout=T [--mc-keep-samples]] [--dot]\n"
+	"                    [--mc-dropout=T [--mc-keep-samples] [--mc-chunk=S]] [--dot]\n"
 	"\n"
 	"Prints the graph as loaded, in kiln's IR text form.\n"
 	"  --after-passes          print the graph after the pass pipeline instead\n"
 	"  --mode=...              pipeline mode (implies --after-passes)\n"
 	"  --mc-dropout=T          MC-dropout pipeline (implies --after-passes): nodes\n"
-	"                          marked [sampled] run on all T samples as one batch,\n"
-	"                          [stochastic] Dropouts draw the samples, others run once\n"
+	"                          marked [sampled] run on a chunk of samples at a time,\n"
+	"                          [stochastic] Dropouts draw the samples, others run once;\n"
+	"                          KilnMcCollect gathers each chunk's samples of an output\n"
 	"  --dot                   Graphviz dot instead of text\n";
 
 static const char usage_bench[] =

@@ -114,6 +114,13 @@ static int parse_build(tool_opts *o, unsigned flags, const char *arg)
 		o->has_build_flags = 1;
 		return 0;
 	}
+	if ((v = value_of(arg, "--mc-chunk"))) {
+		if (parse_i64(v, 1, 100000, &n))
+			return bad_value(o, arg, "a sample count from 1 to 100000");
+		o->mc_chunk = (int)n;
+		o->has_build_flags = 1;
+		return 0;
+	}
 	if (!(flags & OPT_BUILD))
 		return 1;
 	int had = o->has_build_flags;
@@ -237,9 +244,10 @@ int tool_parse(const char *cmd, unsigned flags, int argc, char **argv, tool_opts
 		tool_opts_free(o);
 		return tool_error(TOOL_USAGE, "%s: missing MODEL (see kiln help %s)", cmd, cmd);
 	}
-	if (o->mc_keep_samples && !o->mc_samples) {
+	if ((o->mc_keep_samples || o->mc_chunk) && !o->mc_samples) {
 		tool_opts_free(o);
-		return tool_error(TOOL_USAGE, "%s: --mc-keep-samples needs --mc-dropout=T", cmd);
+		return tool_error(TOOL_USAGE, "%s: %s needs --mc-dropout=T", cmd,
+				  o->mc_chunk ? "--mc-chunk" : "--mc-keep-samples");
 	}
 	return TOOL_OK;
 }

@@ -44,13 +44,13 @@ int tool_error(int status, const char *fmt, ...) __attribute__((format(printf, 2
 enum {
 	OPT_OUT = 1 << 0,        /* -o PATH */
 	OPT_EMIT = 1 << 1,       /* --emit= */
-	OPT_BUILD = 1 << 2,      /* --mode= --mc-dropout= --mc-keep-samples --target= --cpu= -O */
+	OPT_BUILD = 1 << 2,      /* --mode= --mc-dropout= --mc-keep-samples --mc-chunk= --target= --cpu= -O */
 	OPT_SEED = 1 << 3,       /* --seed= */
 	OPT_INPUT = 1 << 4,      /* -i FILE / -i NAME=FILE */
 	OPT_THREADS = 1 << 5,    /* --threads= */
 	OPT_BENCH = 1 << 6,      /* --runs= --batch= */
 	OPT_INSPECT = 1 << 7,    /* --after-passes --dot */
-	OPT_MODE = 1 << 8        /* --mode=, --mc-dropout= and --mc-keep-samples (inspect) */
+	OPT_MODE = 1 << 8        /* --mode=, --mc-dropout=, --mc-keep-samples, --mc-chunk= (inspect) */
 };
 
 typedef struct {
@@ -62,6 +62,7 @@ typedef struct {
 	int has_mode;
 	int mc_samples;               /* 0 unless --mc-dropout */
 	int mc_keep_samples;          /* --mc-keep-samples */
+	int mc_chunk;                 /* --mc-chunk=S (0: chosen by passes/mc.c) */
 	uint64_t seed;
 	int has_seed;
 	const char *target, *cpu;

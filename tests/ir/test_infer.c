@@ -50,7 +50,9 @@ static void ir_infer_every_op_has_hook(void **state)
 		assert_non_null(ir_ops[i].name);
 		if (!ir_ops[i].infer)
 			fail_msg("op %s has no inference hook", ir_ops[i].name);
-		assert_int_equal(ir_op_lookup(ir_ops[i].name), i);
+		/* kiln's own ops (passes make them) cannot be named by a model */
+		assert_int_equal(ir_op_lookup(ir_ops[i].name),
+				 i < IR_OP_KilnMcCollect ? i : IR_OP_UNKNOWN);
 	}
 }
 
