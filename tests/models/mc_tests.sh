@@ -33,6 +33,25 @@ mc_keep_inspect)
 	grep -q 'Dropout\[stochastic\](.*kiln_mc_samples=16' "$WORK/i.txt" || die "no stochastic MC Dropout"
 	grep -q 'Gemm\[sampled\]' "$WORK/i.txt" || die "Gemm not marked [sampled]"
 	;;
+mc_chunks)
+	# the sampled nodes run in chunks of samples (--mc-chunk): chunks of 7 of
+	# T = 16 (the last one runs past T) give the very samples of one batch
+	run_ok "$KILN" run "$M/mc_cnn.onnx" --mc-dropout=16 --mc-chunk=16 --mc-keep-samples \
+		-i "$M/mc_cnn.in.npy" -o "$WORK/one" >/dev/null
+	run_ok "$KILN" compile "$M/mc_cnn.onnx" --mc-dropout=16 --mc-chunk=7 --mc-keep-samples \
+		-o "$WORK/c7.so"
+	run_ok "$KILN" run "$WORK/c7.so" -i "$M/mc_cnn.in.npy" -o "$WORK/c7" >/dev/null
+	for k in 0 1 2; do
+		cmp "$WORK/one/output_$k.npy" "$WORK/c7/output_$k.npy" ||
+			die "output $k differs between one batch and chunks of 7"
+	done
+	run_ok "$KILN" inspect "$M/mc_cnn.onnx" --mc-dropout=16 --mc-chunk=5 >"$WORK/i.txt"
+	grep -q 'KilnMcCollect(.*chunk=5, samples=16' "$WORK/i.txt" || die "no KilnMcCollect chunk=5"
+	grep -q 'Dropout\[stochastic\](.*kiln_mc_samples=5' "$WORK/i.txt" || die "Dropout not per chunk"
+	"$KILN" compile "$M/mc_cnn.onnx" --mc-chunk=5 -o "$WORK/x.so" 2>"$WORK/err.txt" &&
+		die "--mc-chunk without --mc-dropout accepted"
+	grep -q -- "--mc-chunk needs --mc-dropout" "$WORK/err.txt" || die "no usage message"
+	;;
 mc_no_dropout)
 	# a model exported in eval mode has no Dropout: one-line error, non-zero exit
 	"$KILN" run "$M/seednet_eval.onnx" --mc-dropout=10 -i "$M/seednet_eval.in.npy" -o "$WORK/n" \
