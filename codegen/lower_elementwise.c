@@ -352,7 +352,9 @@ int cg_lower_mc_collect(cg_ctx *cg, const ir_node *n)
 					   left, S, "");
 	LLVMValueRef off = LLVMBuildMul(cg->B, cg->mc_base, slice, "");
 	LLVMValueRef dst = LLVMBuildInBoundsGEP2(cg->B, cg->t_i8, cg_ptr(cg, y), &off, 1, "");
-	cg_memcpy(cg, dst, cg_ptr(cg, x), LLVMBuildMul(cg->B, cnt, slice, ""));
+	/* dst is only element-aligned (a slice can be 24 bytes): not cg_memcpy */
+	LLVMBuildMemCpy(cg->B, dst, (unsigned)ir_dtype_size(x->dtype), cg_ptr(cg, x), 16,
+			LLVMBuildMul(cg->B, cnt, slice, ""));
 	return 0;
 }
 

@@ -45,6 +45,13 @@ mc_chunks)
 		cmp "$WORK/one/output_$k.npy" "$WORK/c7/output_$k.npy" ||
 			die "output $k differs between one batch and chunks of 7"
 	done
+	# one sample per chunk: each chunk's slice of the output (2x3 floats)
+	# starts at a 24-byte offset
+	run_ok "$KILN" run "$M/mc_cnn.onnx" --mc-dropout=3 --mc-chunk=1 --mc-keep-samples \
+		-i "$M/mc_cnn.in.npy" -o "$WORK/s1" >/dev/null
+	run_ok "$KILN" run "$M/mc_cnn.onnx" --mc-dropout=3 --mc-keep-samples \
+		-i "$M/mc_cnn.in.npy" -o "$WORK/s3" >/dev/null
+	cmp "$WORK/s1/output_2.npy" "$WORK/s3/output_2.npy" || die "chunks of 1 give other samples"
 	run_ok "$KILN" inspect "$M/mc_cnn.onnx" --mc-dropout=16 --mc-chunk=5 >"$WORK/i.txt"
 	grep -q 'KilnMcCollect(.*chunk=5, samples=16' "$WORK/i.txt" || die "no KilnMcCollect chunk=5"
 	grep -q 'Dropout\[stochastic\](.*kiln_mc_samples=5' "$WORK/i.txt" || die "Dropout not per chunk"
