@@ -10,11 +10,5 @@ foreach(kk_nn_t gemm conv pool move)
   target_include_directories(test_kk_nn_${kk_nn_t} PRIVATE
     ${KK_NN_KERNELS} ${KK_NN_ROOT}/runtime ${CMOCKA_INCLUDE})
   target_link_libraries(test_kk_nn_${kk_nn_t} ${CMOCKA_LIB} m)
-  # GCC notes the (irrelevant: static, never exported) vector-return ABI of
-  # the split parts of the 8-lane helpers at link-time code generation, which
-  # the pragma in nn_micro.h does not reach
-  if(CMAKE_C_COMPILER_ID STREQUAL "GNU")
-    target_compile_options(test_kk_nn_${kk_nn_t} PRIVATE -Wno-psabi)
-  endif()
   add_test(NAME kk_nn_${kk_nn_t} COMMAND test_kk_nn_${kk_nn_t})
 endforeach()
