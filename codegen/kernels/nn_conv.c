@@ -222,6 +222,18 @@ static void kk__pack_plan_f32(float *restrict bp, const float *restrict x,
 				kk__copy_run(dd, src, n);
 				continue;
 			}
+			if (sw == 2 && n >= 8 && n <= KK_NR && pl->src[r] + 2 * n <= S) {
+				/* the even floats of two vectors; the last 8 overlap
+				 * the first (reads src[2n-1], still in the plane) */
+				kk_v8f a = kk__ld8(src), b = kk__ld8(src + 8);
+				kk_v8f v = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+				kk__st8(dd, &v);
+				a = kk__ld8(src + 2 * n - 16);
+				b = kk__ld8(src + 2 * n - 8);
+				v = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+				kk__st8(dd + n - 8, &v);
+				continue;
+			}
 			for (int64_t j = 0; j < n; j++)
 				dd[j] = src[j * sw] + 0.0f;
 		}
