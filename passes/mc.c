@@ -1,11 +1,12 @@
-/* mc.c — Monte-Carlo dropout build (--mc-dropout=T): the T samples run as
- * one batched computation.
+/* mc.c — Monte-Carlo dropout build (--mc-dropout=T): the T samples run
+ * batched, S at a time (a chunk; S = T or fewer, chunk_samples).
  *   v sampled  := v depends (transitively) on a stochastic Dropout
- *   sampled v: X[...] -> X[T, ...]       (a new leading sample axis)
+ *   sampled v: X[...] -> X[S, ...]       (a new leading sample axis)
  *   Y = op(X...) with a sampled input -> the same op rewritten for the sample
- *     axis (axes shifted, or Reshape [T,N,...] -> [T*N,...], op, Reshape back)
- *   graph output Y -> Y_mean = mean over axis 0, Y_var = unbiased variance
- *     (and Y_samples with o->mc_keep_samples)
+ *     axis (axes shifted, or Reshape [S,N,...] -> [S*N,...], op, Reshape back)
+ *   graph output Y -> Ys = KilnMcCollect(Y) [T, ...] (when S < T: codegen
+ *     loops over the chunks, ir_mc_region), Y_mean = mean of Ys over axis 0,
+ *     Y_var = unbiased variance (and Y_samples = Ys with o->mc_keep_samples)
  * Nodes that depend on no stochastic Dropout are unchanged and run once.
  * Precondition: pass_dropout ran in MC mode (stochastic Dropouts marked,
  * BatchNorm in inference form). Shapes are re-inferred afterwards. */
