@@ -155,6 +155,61 @@ static void test_avgpool_ceil_clip(void **state)
 	assert_true(fabs(Y[1] - (3 + 4 + 7 + 8 + 11 + 12) / 6.0) < 1e-6);
 }
 
+/* f32 max pooling without Indices on planes wide enough for the 8-wide
+ * path (stride 1 and 2, dilation, padding, ceil mode), some inputs NaN:
+ * against the reference window, NaN ignored as the comparison does. */
+static void test_maxpool_f32_wide(void **state)
+{
+	for (int it = 0; it < 120; it++) {
+		pool_case c;
+		int ceil_mode = it % 2;
+		c.N = 1;
+		c.C = 2;
+		c.in[0] = 1;
+		c.in[1] = irand(1, 9);
+		c.in[2] = irand(5, 70);
+		c.k[0] = c.s[0] = c.d[0] = 1;
+		c.k[1] = irand(1, 3);
+		c.k[2] = irand(1, 3);
+		c.s[1] = irand(1, 2);
+		c.s[2] = 1 + it / 2 % 2;
+		c.d[1] = 1;
+		c.d[2] = it % 5 == 0 ? 2 : 1;
+		c.pb[0] = c.pe[0] = 0;
+		int ok = 1;
+		for (int a = 1; a < 3; a++) {
+			c.pb[a] = irand(0, c.k[a] - 1 < 1 ? c.k[a] - 1 : 1);
+			c.pe[a] = irand(0, c.k[a] - 1 < 1 ? c.k[a] - 1 : 1);
+			int64_t n = c.in[a] + c.pb[a] + c.pe[a] - ((c.k[a] - 1) * c.d[a] + 1);
+			ok &= n >= 0;
+			c.out[a] = (ceil_mode ? (n + c.s[a] - 1) / c.s[a] : n / c.s[a]) + 1;
+			if (ceil_mode && (c.out[a] - 1) * c.s[a] >= c.in[a] + c.pb[a])
+				c.out[a]--;
+		}
+		c.out[0] = 1;
+		if (!ok)
+			continue;
+		int64_t nc = 2, xs = total(c.in, nc), ys = total(c.out, nc);
+		float *X = malloc(sizeof(float) * xs), *Y = malloc(sizeof(float) * ys);
+		for (int64_t i = 0; i < xs; i++)
+			X[i] = i % 37 == 5 ? NAN : (float)urand();
+		kk_maxpool_f32(NULL, X, Y, NULL, POOL_ARGS(c), 0);
+		int64_t e = 0, o[3] = {0};
+		for (int64_t p = 0; p < nc; p++)
+			for (o[1] = 0; o[1] < c.out[1]; o[1]++)
+				for (o[2] = 0; o[2] < c.out[2]; o[2]++, e++) {
+					double mx, sum;
+					int64_t mi, ci, cp;
+					ref_window(&c, X, p, o, 0, &mx, &mi, &sum, &ci, &cp);
+					if (Y[e] != (float)mx)
+						fail_msg("case %d output %lld: %g, want %g", it,
+							 (long long)e, Y[e], mx);
+				}
+		free(X);
+		free(Y);
+	}
+}
+
 static void test_maxpool_u8(void **state)
 {
 	uint8_t X[5 * 7], Y[3 * 4];
@@ -205,6 +260,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pool_random),
 		cmocka_unit_test(test_avgpool_ceil_clip),
+		cmocka_unit_test(test_maxpool_f32_wide),
 		cmocka_unit_test(test_maxpool_u8),
 		cmocka_unit_test(test_global_pool),
 	};
