@@ -23,7 +23,9 @@ typedef enum {
 	CG_LOC_OUTPUT,    /* outputs[index] */
 	CG_LOC_CONST,     /* a constant global */
 	CG_LOC_ARENA,     /* arena + offset */
-	CG_LOC_ALIAS      /* the bytes of value index (a view: Reshape & co.) */
+	CG_LOC_ALIAS      /* the bytes of value index from byte offset.c[0] on
+			   * (a view: Reshape & co., at 0; a Concat input
+			   * written in place: its slice of the output) */
 } cg_loc_kind;
 
 typedef struct {

@@ -220,6 +220,7 @@ static int pieces(cg_ctx *cg, const ir_node *n, const ir_value *big, const ir_va
 	if (check_dtype(cg, big) || cg_norm_axis(cg, ir_attr_int(n, "axis", 0), r, &axis))
 		return -1;
 	LLVMValueRef bs[IR_MAX_RANK], off = cg_i64(cg, 0);
+	int64_t at_bytes = 0;      /* static byte offset of part i in big */
 	cg_dense_strides(cg, &big->shape, bs);
 	for (int i = 0; i < np; i++) {
 		const ir_value *p = parts[i];
@@ -227,6 +228,16 @@ static int pieces(cg_ctx *cg, const ir_node *n, const ir_value *big, const ir_va
 			continue;
 		LLVMValueRef dims[IR_MAX_RANK], ps[IR_MAX_RANK];
 		cg_dims(cg, &p->shape, dims);
+		const cg_loc *l = &cg->plan.loc[p->id];
+		int in_place = into_big && l->kind == CG_LOC_ALIAS && l->index == big->id &&
+			       l->offset.c[0] == at_bytes;
+		ir_dim e;
+		at_bytes = ir_shape_numel(&p->shape, &e) && e.sym < 0
+			   ? at_bytes + e.c * (int64_t)ir_dtype_size(p->dtype) : -1;
+		if (in_place) {   /* its producer wrote it there (plan.c) */
+			off = LLVMBuildAdd(cg->B, off, dims[axis], "");
+			continue;
+		}
 		cg_dense_strides(cg, &p->shape, ps);
 		LLVMValueRef at = cg_offset(cg, cg_ptr(cg, big), LLVMBuildMul(cg->B, off, bs[axis], ""),
 					    ir_dtype_size(big->dtype));

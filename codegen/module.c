@@ -210,6 +210,14 @@ static void bind_locations(cg_ctx *cg)
 		default: break;
 		}
 	}
+	/* slices of a Concat's output (plan.c), and views of them */
+	for (int i = 0; i < g->nvalues; i++) {
+		const cg_loc *l = &cg->plan.loc[i];
+		if (l->kind != CG_LOC_ALIAS || !l->offset.c[0])
+			continue;
+		LLVMValueRef off = cg_i64(cg, l->offset.c[0]);
+		cg->ptr[i] = LLVMBuildInBoundsGEP2(cg->B, cg->t_i8, cg->ptr[l->index], &off, 1, "");
+	}
 }
 
 /* Graph outputs not written by their producer's kernel (inputs, constants,

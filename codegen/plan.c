@@ -213,6 +213,62 @@ static int root_of(const cg_loc *loc, int id)
 	return loc[id].kind == CG_LOC_ALIAS ? loc[id].index : id;
 }
 
+/* Byte offset of v's bytes within its root's (0 unless v is a slice of a
+ * Concat's output, or a view of one). */
+static int64_t root_off(const cg_loc *loc, int id)
+{
+	return loc[id].kind == CG_LOC_ALIAS ? loc[id].offset.c[0] : 0;
+}
+
+/* An input of Concat n that its producer can write straight into its slice
+ * of the output: made by a (non-view, non-Concat) node, read by nothing else,
+ * not a graph output, not placed yet. */
+static int slice_ok(const ir_graph *g, const cg_loc *loc, const ir_node *n, const ir_value *x)
+{
+	const ir_node *p = x ? x->producer : NULL;
+	return p && !p->dead && !x->data && !x->is_output && !x->is_input &&
+	       p->op != IR_OP_Concat && !is_view(p) && x->dtype == n->out[0]->dtype &&
+	       loc[x->id].kind == CG_LOC_NONE && ir_value_uses(g, x) == 1 &&
+	       x->has_shape && ir_shape_is_static(&x->shape);
+}
+
+/* Concat along an axis with only size-1 axes before it (batch 1 along
+ * channels): each input is a contiguous block of the output, so an input
+ * that slice_ok allows becomes an alias of its block and the Concat copies
+ * only the others. */
+static void concat_slices(const ir_graph *g, cg_loc *loc)
+{
+	for (int k = 0; k < g->nnodes; k++) {
+		const ir_node *n = g->nodes[k];
+		const ir_value *y = n->nout == 1 ? n->out[0] : NULL;
+		if (n->dead || n->op != IR_OP_Concat || !y || loc[y->id].kind != CG_LOC_NONE ||
+		    !y->has_shape || !ir_shape_is_static(&y->shape))
+			continue;
+		int64_t axis = ir_attr_int(n, "axis", 0), r = y->shape.rank, off = 0;
+		if (axis < 0)
+			axis += r;
+		int outer = axis >= 0 && axis < r;
+		for (int i = 0; outer && i < axis; i++)
+			outer = y->shape.d[i].c == 1;
+		for (int i = 0; outer && i < n->nin; i++) {
+			const ir_value *x = n->in[i];
+			if (!x)
+				continue;
+			ir_dim e;
+			if (!x->has_shape || !ir_shape_numel(&x->shape, &e) || e.sym >= 0)
+				break;
+			int64_t b = e.c * (int64_t)ir_dtype_size(x->dtype);
+			if (slice_ok(g, loc, n, x)) {
+				loc[x->id].kind = CG_LOC_ALIAS;
+				loc[x->id].index = y->id;
+				memset(&loc[x->id].offset, 0, sizeof loc[x->id].offset);
+				loc[x->id].offset.c[0] = off;
+			}
+			off += b;
+		}
+	}
+}
+
 /* Lifetimes of the values left for the arena; views become aliases. */
 static int build_spans(const ir_graph *g, cg_loc *loc, span *sp, ir_status *st)
 {
@@ -223,17 +279,30 @@ static int build_spans(const ir_graph *g, cg_loc *loc, span *sp, ir_status *st)
 		if (n->dead)
 			continue;
 		if (is_view(n) && loc[n->out[0]->id].kind == CG_LOC_NONE) {
+			int x = n->in[0]->id;
 			loc[n->out[0]->id].kind = CG_LOC_ALIAS;
-			loc[n->out[0]->id].index = root_of(loc, n->in[0]->id);
+			loc[n->out[0]->id].index = root_of(loc, x);
+			memset(&loc[n->out[0]->id].offset, 0, sizeof(cg_lin));
+			loc[n->out[0]->id].offset.c[0] = root_off(loc, x);
 		}
 		for (int j = 0; j < n->nout; j++) {
 			const ir_value *v = n->out[j];
-			if (!v || loc[v->id].kind != CG_LOC_NONE)
+			int r = v ? root_of(loc, v->id) : -1;
+			if (v && loc[v->id].kind == CG_LOC_ALIAS && r != v->id &&
+			    (is_view(n) || sp[r].first >= 0))
 				continue;
-			if (cg_value_bytes(v, &sp[v->id].size))
+			if (!v || (loc[v->id].kind != CG_LOC_NONE && loc[v->id].kind != CG_LOC_ALIAS))
+				continue;
+			/* a Concat slice made before its Concat: the output's bytes
+			 * are taken from here on (r is the Concat's output) */
+			if (sp[r].first >= 0) {
+				sp[r].last = k;
+				continue;
+			}
+			if (cg_value_bytes(g->values[r], &sp[r].size))
 				return ir_fail(st, "%s: output '%s' has a shape kiln cannot plan "
 					       "(a product of symbolic dims)", ir_node_label(n), v->name);
-			sp[v->id].first = sp[v->id].last = k;
+			sp[r].first = sp[r].last = k;
 		}
 		for (int j = 0; j < n->nin; j++) {
 			int r = n->in[j] ? root_of(loc, n->in[j]->id) : -1;
@@ -281,6 +350,7 @@ int cg_plan_build_loop(const ir_graph *g, cg_plan *plan, int loop_a, int loop_b,
 		return ir_fail(st, "out of memory planning the arena");
 	}
 	assign_fixed(g, plan->loc);
+	concat_slices(g, plan->loc);
 	if (build_spans(g, plan->loc, sp, st)) {
 		free(sp);
 		return -1;
