@@ -231,9 +231,11 @@ static int pieces(cg_ctx *cg, const ir_node *n, const ir_value *big, const ir_va
 		const cg_loc *l = &cg->plan.loc[p->id];
 		int in_place = into_big && l->kind == CG_LOC_ALIAS && l->index == big->id &&
 			       l->offset.c[0] == at_bytes;
-		ir_dim e;
-		at_bytes = ir_shape_numel(&p->shape, &e) && e.sym < 0
-			   ? at_bytes + e.c * (int64_t)ir_dtype_size(p->dtype) : -1;
+		/* block bytes: the part's axes from axis on */
+		int64_t b = at_bytes < 0 ? -1 : (int64_t)ir_dtype_size(p->dtype);
+		for (int d = axis; d < p->shape.rank && b >= 0; d++)
+			b = ir_dim_is_const(p->shape.d[d]) ? b * p->shape.d[d].c : -1;
+		at_bytes = b < 0 ? -1 : at_bytes + b;
 		if (in_place) {   /* its producer wrote it there (plan.c) */
 			off = LLVMBuildAdd(cg->B, off, dims[axis], "");
 			continue;

@@ -228,37 +228,55 @@ static int slice_ok(const ir_graph *g, const cg_loc *loc, const ir_node *n, cons
 	const ir_node *p = x ? x->producer : NULL;
 	return p && !p->dead && !x->data && !x->is_output && !x->is_input &&
 	       p->op != IR_OP_Concat && !is_view(p) && x->dtype == n->out[0]->dtype &&
-	       loc[x->id].kind == CG_LOC_NONE && ir_value_uses(g, x) == 1 &&
-	       x->has_shape && ir_shape_is_static(&x->shape);
+	       loc[x->id].kind == CG_LOC_NONE && ir_value_uses(g, x) == 1 && x->has_shape;
+}
+
+/* Bytes of x from axis a on (a block of one index of the axes before a);
+ * -1 when not static. */
+static int64_t block_bytes(const ir_value *x, int64_t a)
+{
+	int64_t b = (int64_t)ir_dtype_size(x->dtype);
+	for (int64_t i = a; i < x->shape.rank; i++) {
+		if (!ir_dim_is_const(x->shape.d[i]))
+			return -1;
+		b *= x->shape.d[i].c;
+	}
+	return x->has_shape ? b : -1;
 }
 
 /* Concat along an axis with only size-1 axes before it (batch 1 along
  * channels): each input is a contiguous block of the output, so an input
  * that slice_ok allows becomes an alias of its block and the Concat copies
- * only the others. */
+ * only the others. Along channels (axis 1) of any batch, an f32 Conv's
+ * output can be placed too: the Conv writes each image into its block of
+ * the output's image (kk_conv_ys_f32). The offset is the block's within an
+ * image. */
 static void concat_slices(const ir_graph *g, cg_loc *loc)
 {
 	for (int k = 0; k < g->nnodes; k++) {
 		const ir_node *n = g->nodes[k];
 		const ir_value *y = n->nout == 1 ? n->out[0] : NULL;
 		if (n->dead || n->op != IR_OP_Concat || !y || loc[y->id].kind != CG_LOC_NONE ||
-		    !y->has_shape || !ir_shape_is_static(&y->shape))
+		    !y->has_shape)
 			continue;
 		int64_t axis = ir_attr_int(n, "axis", 0), r = y->shape.rank, off = 0;
 		if (axis < 0)
 			axis += r;
-		int outer = axis >= 0 && axis < r;
+		int outer = axis >= 0 && axis < r && block_bytes(y, axis) >= 0;
 		for (int i = 0; outer && i < axis; i++)
-			outer = y->shape.d[i].c == 1;
-		for (int i = 0; outer && i < n->nin; i++) {
+			outer = ir_dim_is_const(y->shape.d[i]) && y->shape.d[i].c == 1;
+		int channels = axis == 1 && r >= 3 && block_bytes(y, 1) >= 0;
+		for (int i = 0; (outer || channels) && i < n->nin; i++) {
 			const ir_value *x = n->in[i];
 			if (!x)
 				continue;
-			ir_dim e;
-			if (!x->has_shape || !ir_shape_numel(&x->shape, &e) || e.sym >= 0)
+			int64_t b = block_bytes(x, axis);
+			if (b < 0)
 				break;
-			int64_t b = e.c * (int64_t)ir_dtype_size(x->dtype);
-			if (slice_ok(g, loc, n, x)) {
+			const ir_node *p = x->producer;
+			int conv = p && p->op == IR_OP_Conv && x->dtype == IR_F32 &&
+				   p->nin > 0 && p->in[0] && p->in[0]->dtype == IR_F32;
+			if ((outer || conv) && slice_ok(g, loc, n, x)) {
 				loc[x->id].kind = CG_LOC_ALIAS;
 				loc[x->id].index = y->id;
 				memset(&loc[x->id].offset, 0, sizeof loc[x->id].offset);

@@ -536,6 +536,7 @@ typedef struct {
 	int64_t N, nb;               /* nb: channel blocks per group */
 	float lo, hi;
 	int64_t npix;                /* > 0: split by pixel blocks of KK__CONV_Q */
+	int64_t y_ns;                /* floats from one image's output to the next */
 } kk__conv_job_f32;
 
 /* Pre-packed weights (kk_pack.h slivers, each group packed on its own) from
@@ -558,7 +559,7 @@ static void kk__conv_piece_f32(const kk__conv_job_f32 *j, int64_t n, int64_t gi,
 	int64_t c0 = gi * Mg + m0;   /* first output channel of the piece */
 	const float *x = j->X + (n * g->C + gi * Cg) * S;
 	const float *w = j->W ? j->W + c0 * Kg : NULL;   /* NULL: Wp given */
-	float *y = j->Y + (n * g->M + c0) * P;
+	float *y = j->Y + n * j->y_ns + c0 * P;
 	const float *r = j->R ? j->R + (n * g->M + c0) * P : NULL;
 	if (Cg == 1 || Mg == 1) {
 		for (int64_t m = 0; m < m1 - m0; m++) {
@@ -604,11 +605,24 @@ void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *
 	int64_t pd, int64_t ph, int64_t pw, int64_t group,
 	const float *R, float lo, float hi)
 {
+	kk_conv_ys_f32(ctx, X, W, Wp, B, Y, N, C, D, H, Wd, M, OD, OH, OW, KD, KH, KW,
+		sd, sh, sw, dd, dh, dw, pd, ph, pw, group, R, lo, hi, M * OD * OH * OW);
+}
+
+void kk_conv_ys_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *Wp,
+	const float *B,
+	float *Y, int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,
+	int64_t M, int64_t OD, int64_t OH, int64_t OW,
+	int64_t KD, int64_t KH, int64_t KW,
+	int64_t sd, int64_t sh, int64_t sw, int64_t dd, int64_t dh, int64_t dw,
+	int64_t pd, int64_t ph, int64_t pw, int64_t group,
+	const float *R, float lo, float hi, int64_t y_ns)
+{
 	kk__conv_geom g = {C, D, H, Wd, M, OD, OH, OW, KD, KH, KW,
 		sd, sh, sw, dd, dh, dw, pd, ph, pw, group};
 	int64_t Mg = M / group, P = OD * OH * OW;
 	int64_t Kg = C / group * KD * KH * KW, nb = (Mg + KK_MR - 1) / KK_MR;
-	kk__conv_job_f32 j = {X, W, Wp, B, R, Y, g, N, nb, lo, hi, 0};
+	kk__conv_job_f32 j = {X, W, Wp, B, R, Y, g, N, nb, lo, hi, 0, y_ns};
 	int64_t grain = kk_par_grain(KK_PAR_MIN_FLOPS, KK_MR * Kg * P);
 	int64_t tasks = kk_par_tasks(ctx, N * group * nb, grain, 1);
 	if (tasks > 1) {

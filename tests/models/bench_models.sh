@@ -41,5 +41,36 @@ for n in $NAMES; do
 		echo "FAIL $n: output differs from PyTorch"; failed="$failed $n"
 	fi
 done
+# Batch 3 through the symbolic-batch SqueezeNet: its Concats' inputs are
+# written in place by their Convs, each image into its block of the output's
+# image (codegen/plan.c, kk_conv_ys_f32); each image must give what it gives
+# on its own.
+case " $NAMES " in *" squeezenet1_1 "*)
+	echo "== squeezenet1_1, batch 3 against one image at a time"
+	d=$WORK/squeezenet1_1
+	if ! "$PY" -c 'import sys, numpy as np
+x = np.load(sys.argv[1]).astype(np.float32)
+rows = [x, np.random.default_rng(3).standard_normal(x.shape).astype(np.float32), 0.5 * x]
+for i, r in enumerate(rows):
+    np.save("%s/b1_%d.npy" % (sys.argv[2], i), r)
+np.save(sys.argv[2] + "/b3.npy", np.concatenate(rows))' "$MD/squeezenet1_1.in.npy" "$d"; then
+		echo "FAIL squeezenet1_1: cannot write the batch inputs"; failed="$failed squeezenet1_1/b3"
+	else
+		ok=1
+		"$KILN" run "$d/squeezenet1_1.so" -i "$d/b3.npy" -o "$d/b3" >/dev/null || ok=0
+		for i in 0 1 2; do
+			"$KILN" run "$d/squeezenet1_1.so" -i "$d/b1_$i.npy" -o "$d/b1_$i" >/dev/null || ok=0
+		done
+		[ $ok = 1 ] && "$PY" -c 'import sys, numpy as np
+y = np.load(sys.argv[1] + "/b3/output_0.npy")
+for i in range(3):
+    r = np.load("%s/b1_%d/output_0.npy" % (sys.argv[1], i))[0]
+    e = float(np.abs(y[i] - r).max() / np.abs(r).max())
+    print("image %d: max|batch - alone| / max = %.3g" % (i, e))
+    if y.shape[0] != 3 or e > 1e-6:
+        sys.exit(1)' "$d" || { echo "FAIL squeezenet1_1: batch 3 differs"; failed="$failed squeezenet1_1/b3"; }
+	fi
+	;;
+esac
 [ -z "$failed" ] || { echo "FAILED:$failed"; exit 1; }
 echo "PASS: $NAMES"
