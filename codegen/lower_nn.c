@@ -347,13 +347,11 @@ int cg_lower_conv(cg_ctx *cg, const ir_node *n)
 		*p++ = cg_f32(cg, ir_attr_float(n, "kiln_clip_min", -INFINITY));
 		*p++ = cg_f32(cg, ir_attr_float(n, "kiln_clip_max", INFINITY));
 		/* Y written in place into a Concat's output (plan.c): each image
-		 * a block of that output's image */
+		 * a block of that output's image; else dense (0) */
 		const cg_loc *l = &cg->plan.loc[Y->id];
 		const ir_value *big = l->kind == CG_LOC_ALIAS ? cg->g->values[l->index] : NULL;
-		if (big && big->producer && big->producer->op == IR_OP_Concat) {
-			*p++ = cg_span(cg, &big->shape, 1, big->shape.rank);
-			snprintf(k, sizeof k, "kk_conv_ys_f32");
-		}
+		*p++ = big && big->producer && big->producer->op == IR_OP_Concat
+		       ? cg_span(cg, &big->shape, 1, big->shape.rank) : cg_i64(cg, 0);
 	}
 	cg_call(cg, k, a, (int)(p - a));
 	return 0;

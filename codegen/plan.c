@@ -249,7 +249,7 @@ static int64_t block_bytes(const ir_value *x, int64_t a)
  * that slice_ok allows becomes an alias of its block and the Concat copies
  * only the others. Along channels (axis 1) of any batch, an f32 Conv's
  * output can be placed too: the Conv writes each image into its block of
- * the output's image (kk_conv_ys_f32). The offset is the block's within an
+ * the output's image (kk_conv_f32 with an image stride). The offset is the block's within an
  * image. */
 static void concat_slices(const ir_graph *g, cg_loc *loc)
 {

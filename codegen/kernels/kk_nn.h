@@ -92,18 +92,10 @@ void kk_matmul_i64(kiln_rt_ctx *ctx, const int64_t *A, const int64_t *B, int64_t
  * Its epilogue: Y = clamp(conv + B + R, lo, hi) where R (NULL or a tensor
  * shaped like Y: a fused residual Add) and the clamp (-INFINITY/INFINITY for
  * none, 0/INFINITY for a fused Relu, Clip's bounds) are applied as the
- * output is stored; NaN passes through the clamp. */
+ * output is stored; NaN passes through the clamp. Image n of Y starts at
+ * Y + n * y_ns (0: M*OD*OH*OW, dense; larger: Y is the block of a channel
+ * Concat's output that this Conv fills in place, codegen/plan.c). */
 void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *Wp,
-	const float *B,
-	float *Y, int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,
-	int64_t M, int64_t OD, int64_t OH, int64_t OW,
-	int64_t KD, int64_t KH, int64_t KW,
-	int64_t sd, int64_t sh, int64_t sw, int64_t dd, int64_t dh, int64_t dw,
-	int64_t pd, int64_t ph, int64_t pw, int64_t group,
-	const float *R, float lo, float hi);
-/* kk_conv_f32 with image n of Y at Y + n * y_ns (y_ns >= M*OD*OH*OW): Y is
- * the slice of a larger [N, M', ...] tensor a Concat along channels reads. */
-void kk_conv_ys_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *Wp,
 	const float *B,
 	float *Y, int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,
 	int64_t M, int64_t OD, int64_t OH, int64_t OW,

@@ -603,26 +603,13 @@ void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *
 	int64_t KD, int64_t KH, int64_t KW,
 	int64_t sd, int64_t sh, int64_t sw, int64_t dd, int64_t dh, int64_t dw,
 	int64_t pd, int64_t ph, int64_t pw, int64_t group,
-	const float *R, float lo, float hi)
-{
-	kk_conv_ys_f32(ctx, X, W, Wp, B, Y, N, C, D, H, Wd, M, OD, OH, OW, KD, KH, KW,
-		sd, sh, sw, dd, dh, dw, pd, ph, pw, group, R, lo, hi, M * OD * OH * OW);
-}
-
-void kk_conv_ys_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *Wp,
-	const float *B,
-	float *Y, int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,
-	int64_t M, int64_t OD, int64_t OH, int64_t OW,
-	int64_t KD, int64_t KH, int64_t KW,
-	int64_t sd, int64_t sh, int64_t sw, int64_t dd, int64_t dh, int64_t dw,
-	int64_t pd, int64_t ph, int64_t pw, int64_t group,
 	const float *R, float lo, float hi, int64_t y_ns)
 {
 	kk__conv_geom g = {C, D, H, Wd, M, OD, OH, OW, KD, KH, KW,
 		sd, sh, sw, dd, dh, dw, pd, ph, pw, group};
 	int64_t Mg = M / group, P = OD * OH * OW;
 	int64_t Kg = C / group * KD * KH * KW, nb = (Mg + KK_MR - 1) / KK_MR;
-	kk__conv_job_f32 j = {X, W, Wp, B, R, Y, g, N, nb, lo, hi, 0, y_ns};
+	kk__conv_job_f32 j = {X, W, Wp, B, R, Y, g, N, nb, lo, hi, 0, y_ns ? y_ns : M * P};
 	int64_t grain = kk_par_grain(KK_PAR_MIN_FLOPS, KK_MR * Kg * P);
 	int64_t tasks = kk_par_tasks(ctx, N * group * nb, grain, 1);
 	if (tasks > 1) {

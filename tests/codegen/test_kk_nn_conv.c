@@ -104,11 +104,31 @@ static void run_case(const conv_case *c, int with_bias)
 	kk_conv_f32(NULL, X, W, Wp, with_bias ? B : NULL, Yp, c->N, c->C, c->in[0], c->in[1],
 		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
 		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
-		c->pb[0], c->pb[1], c->pb[2], c->G, R, lo, hi);
+		c->pb[0], c->pb[1], c->pb[2], c->G, R, lo, hi, 0);
 	kk_conv_f32(NULL, X, W, NULL, with_bias ? B : NULL, Y, c->N, c->C, c->in[0], c->in[1],
 		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
 		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
-		c->pb[0], c->pb[1], c->pb[2], c->G, NULL, -INFINITY, INFINITY);
+		c->pb[0], c->pb[1], c->pb[2], c->G, NULL, -INFINITY, INFINITY, 0);
+	/* each image into a block of a wider image (a channel Concat's output
+	 * filled in place): the dense result, block by block, and nothing
+	 * written in the 3 channels' gap after each block */
+	int64_t P = c->out[0] * c->out[1] * c->out[2], yns = (c->M + 3) * P;
+	float *Ys = malloc(sizeof(float) * (size_t)(c->N * yns));
+	for (int64_t i = 0; i < c->N * yns; i++) Ys[i] = -7.0f;
+	kk_conv_f32(NULL, X, W, Wp, with_bias ? B : NULL, Ys, c->N, c->C, c->in[0], c->in[1],
+		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
+		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
+		c->pb[0], c->pb[1], c->pb[2], c->G, NULL, -INFINITY, INFINITY, yns);
+	for (int64_t n = 0; n < c->N; n++)
+		for (int64_t i = 0; i < yns; i++) {
+			float want = i < c->M * P ? Y[n * c->M * P + i] : -7.0f;
+			if (Ys[n * yns + i] != want) {
+				print_error("conv into a block of stride %ld: image %ld at %ld: %g, "
+					"want %g\n", (long)yns, (long)n, (long)i, Ys[n * yns + i], want);
+				fail();
+			}
+		}
+	free(Ys);
 	kk_conv_f64(NULL, Xd, Wd, with_bias ? Bd : NULL, Yd, c->N, c->C, c->in[0], c->in[1],
 		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
 		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],

@@ -120,7 +120,7 @@ static const ir_value *slice_of(const ir_graph *g, const cg_plan *p, const ir_va
 	int64_t axis = ir_attr_int(n, "axis", 0), off = 0;
 	if (axis < 0)
 		axis += y->shape.rank;
-	/* a Conv writes each image's block (kk_conv_ys_f32); anything else
+	/* a Conv writes each image's block (kk_conv_f32, image stride); anything else
 	 * needs the whole input to be one block */
 	if (!(v->producer->op == IR_OP_Conv && axis == 1))
 		for (int i = 0; i < axis; i++)

@@ -43,7 +43,7 @@ for n in $NAMES; do
 done
 # Batch 3 through the symbolic-batch SqueezeNet: its Concats' inputs are
 # written in place by their Convs, each image into its block of the output's
-# image (codegen/plan.c, kk_conv_ys_f32); each image must give what it gives
+# image (codegen/plan.c, kk_conv_f32 with an image stride); each image must give what it gives
 # on its own.
 case " $NAMES " in *" squeezenet1_1 "*)
 	echo "== squeezenet1_1, batch 3 against one image at a time"
