@@ -220,7 +220,6 @@ static int pieces(cg_ctx *cg, const ir_node *n, const ir_value *big, const ir_va
 	if (check_dtype(cg, big) || cg_norm_axis(cg, ir_attr_int(n, "axis", 0), r, &axis))
 		return -1;
 	LLVMValueRef bs[IR_MAX_RANK], off = cg_i64(cg, 0);
-	int64_t at_bytes = 0;      /* static byte offset of part i in big */
 	cg_dense_strides(cg, &big->shape, bs);
 	for (int i = 0; i < np; i++) {
 		const ir_value *p = parts[i];
@@ -228,15 +227,10 @@ static int pieces(cg_ctx *cg, const ir_node *n, const ir_value *big, const ir_va
 			continue;
 		LLVMValueRef dims[IR_MAX_RANK], ps[IR_MAX_RANK];
 		cg_dims(cg, &p->shape, dims);
+		/* a Concat input aliasing the output is its slice, which its
+		 * producer wrote in place (plan.c) */
 		const cg_loc *l = &cg->plan.loc[p->id];
-		int in_place = into_big && l->kind == CG_LOC_ALIAS && l->index == big->id &&
-			       l->offset.c[0] == at_bytes;
-		/* block bytes: the part's axes from axis on */
-		int64_t b = at_bytes < 0 ? -1 : (int64_t)ir_dtype_size(p->dtype);
-		for (int d = axis; d < p->shape.rank && b >= 0; d++)
-			b = ir_dim_is_const(p->shape.d[d]) ? b * p->shape.d[d].c : -1;
-		at_bytes = b < 0 ? -1 : at_bytes + b;
-		if (in_place) {   /* its producer wrote it there (plan.c) */
+		if (into_big && l->kind == CG_LOC_ALIAS && l->index == big->id) {
 			off = LLVMBuildAdd(cg->B, off, dims[axis], "");
 			continue;
 		}

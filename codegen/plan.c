@@ -236,12 +236,14 @@ static int slice_ok(const ir_graph *g, const cg_loc *loc, const ir_node *n, cons
 static int64_t block_bytes(const ir_value *x, int64_t a)
 {
 	int64_t b = (int64_t)ir_dtype_size(x->dtype);
+	if (!x->has_shape)
+		return -1;
 	for (int64_t i = a; i < x->shape.rank; i++) {
 		if (!ir_dim_is_const(x->shape.d[i]))
 			return -1;
 		b *= x->shape.d[i].c;
 	}
-	return x->has_shape ? b : -1;
+	return b;
 }
 
 /* Concat along an axis with only size-1 axes before it (batch 1 along
@@ -249,8 +251,8 @@ static int64_t block_bytes(const ir_value *x, int64_t a)
  * that slice_ok allows becomes an alias of its block and the Concat copies
  * only the others. Along channels (axis 1) of any batch, an f32 Conv's
  * output can be placed too: the Conv writes each image into its block of
- * the output's image (kk_conv_f32 with an image stride). The offset is the block's within an
- * image. */
+ * the output's image (kk_conv_f32 with an image stride). The offset is the
+ * block's within an image. */
 static void concat_slices(const ir_graph *g, cg_loc *loc)
 {
 	for (int k = 0; k < g->nnodes; k++) {
@@ -262,10 +264,11 @@ static void concat_slices(const ir_graph *g, cg_loc *loc)
 		int64_t axis = ir_attr_int(n, "axis", 0), r = y->shape.rank, off = 0;
 		if (axis < 0)
 			axis += r;
-		int outer = axis >= 0 && axis < r && block_bytes(y, axis) >= 0;
+		if (axis < 0 || axis >= r || block_bytes(y, axis) < 0)
+			continue;
+		int outer = 1, channels = axis == 1 && r >= 3;
 		for (int i = 0; outer && i < axis; i++)
 			outer = ir_dim_is_const(y->shape.d[i]) && y->shape.d[i].c == 1;
-		int channels = axis == 1 && r >= 3 && block_bytes(y, 1) >= 0;
 		for (int i = 0; (outer || channels) && i < n->nin; i++) {
 			const ir_value *x = n->in[i];
 			if (!x)
@@ -273,10 +276,9 @@ static void concat_slices(const ir_graph *g, cg_loc *loc)
 			int64_t b = block_bytes(x, axis);
 			if (b < 0)
 				break;
-			const ir_node *p = x->producer;
-			int conv = p && p->op == IR_OP_Conv && x->dtype == IR_F32 &&
-				   p->nin > 0 && p->in[0] && p->in[0]->dtype == IR_F32;
-			if ((outer || conv) && slice_ok(g, loc, n, x)) {
+			int conv = x->producer && x->producer->op == IR_OP_Conv &&
+				   x->dtype == IR_F32;   /* a Conv's output type is its input's */
+			if ((outer || (channels && conv)) && slice_ok(g, loc, n, x)) {
 				loc[x->id].kind = CG_LOC_ALIAS;
 				loc[x->id].index = y->id;
 				memset(&loc[x->id].offset, 0, sizeof loc[x->id].offset);
@@ -305,14 +307,14 @@ static int build_spans(const ir_graph *g, cg_loc *loc, span *sp, ir_status *st)
 		}
 		for (int j = 0; j < n->nout; j++) {
 			const ir_value *v = n->out[j];
-			int r = v ? root_of(loc, v->id) : -1;
-			if (v && loc[v->id].kind == CG_LOC_ALIAS && r != v->id &&
-			    (is_view(n) || sp[r].first >= 0))
+			cg_loc_kind kind = v ? loc[v->id].kind : CG_LOC_NONE;
+			/* inputs, outputs, constants and views need no span of their own */
+			if (!v || (kind != CG_LOC_NONE && kind != CG_LOC_ALIAS) ||
+			    (kind == CG_LOC_ALIAS && is_view(n)))
 				continue;
-			if (!v || (loc[v->id].kind != CG_LOC_NONE && loc[v->id].kind != CG_LOC_ALIAS))
-				continue;
-			/* a Concat slice made before its Concat: the output's bytes
-			 * are taken from here on (r is the Concat's output) */
+			/* v, or the Concat output v is a slice of: its bytes are taken
+			 * from the first of its slices' producers on */
+			int r = root_of(loc, v->id);
 			if (sp[r].first >= 0) {
 				sp[r].last = k;
 				continue;
