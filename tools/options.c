@@ -93,31 +93,34 @@ static int parse_mode(tool_opts *o, const char *arg, const char *v)
 	return 0;
 }
 
+/* A sample count v of flag arg, lo to 100000, into *out (a build flag). */
+static int sample_count(tool_opts *o, const char *arg, const char *v, int64_t lo, int *out)
+{
+	int64_t n;
+	if (parse_i64(v, lo, 100000, &n)) {
+		char want[48];
+		snprintf(want, sizeof want, "a sample count from %lld to 100000", (long long)lo);
+		return bad_value(o, arg, want);
+	}
+	*out = (int)n;
+	o->has_build_flags = 1;
+	return 0;
+}
+
 /* Build flags: --mode --mc-dropout --target --cpu -ON. 1 when arg is not one. */
 static int parse_build(tool_opts *o, unsigned flags, const char *arg)
 {
 	const char *v;
-	int64_t n;
 	if ((flags & (OPT_BUILD | OPT_MODE)) && (v = value_of(arg, "--mode")))
 		return parse_mode(o, arg, v);
 	if (!(flags & (OPT_BUILD | OPT_MODE)))
 		return 1;
-	if ((v = value_of(arg, "--mc-dropout"))) {
-		if (parse_i64(v, 2, 100000, &n))
-			return bad_value(o, arg, "a sample count from 2 to 100000");
-		o->mc_samples = (int)n;
-		o->has_build_flags = 1;
-		return 0;
-	}
+	if ((v = value_of(arg, "--mc-dropout")))
+		return sample_count(o, arg, v, 2, &o->mc_samples);
+	if ((v = value_of(arg, "--mc-chunk")))
+		return sample_count(o, arg, v, 1, &o->mc_chunk);
 	if (strcmp(arg, "--mc-keep-samples") == 0) {
 		o->mc_keep_samples = 1;
-		o->has_build_flags = 1;
-		return 0;
-	}
-	if ((v = value_of(arg, "--mc-chunk"))) {
-		if (parse_i64(v, 1, 100000, &n))
-			return bad_value(o, arg, "a sample count from 1 to 100000");
-		o->mc_chunk = (int)n;
 		o->has_build_flags = 1;
 		return 0;
 	}
