@@ -798,11 +798,9 @@ static int chunk_samples(const ir_graph *g, int T, int want)
 	if (want > 0)
 		return want < T ? want : T;
 	int64_t per = sampled_bytes(g);
-	int most = per > 0 && MC_CHUNK_BYTES / per < T ? (int)(MC_CHUNK_BYTES / per) : T;
-	if (most < 1)
-		most = 1;
-	if (most >= T)
+	if (per <= 0 || MC_CHUNK_BYTES / per >= T)
 		return T;
+	int most = MC_CHUNK_BYTES / per > 0 ? (int)(MC_CHUNK_BYTES / per) : 1;
 	for (int s = most; 2 * s >= most; s--)
 		if (T % s == 0)
 			return s;
