@@ -1,6 +1,8 @@
 /* lower.c — the lowering table: for each op of ir/ops.def, the function in
  * lower_<category>.c that emits its kernel calls, plus the stride helpers
  * the lowerings share. */
+#include <string.h>
+
 #include "lower.h"
 
 static const cg_lower_fn table[IR_OP_COUNT] = {
@@ -114,6 +116,12 @@ static const cg_lower_fn table[IR_OP_COUNT] = {
 cg_lower_fn cg_lowering(ir_op op)
 {
 	return op < IR_OP_COUNT ? table[op] : NULL;
+}
+
+int cg_node_scratch(const ir_node *n, cg_lin *bytes)
+{
+	memset(bytes, 0, sizeof *bytes);
+	return n->op == IR_OP_Conv ? cg_conv_scratch(n, bytes) : cg_reduce_scratch(n, bytes);
 }
 
 void cg_dense_strides(cg_ctx *cg, const ir_shape *s, LLVMValueRef *strides)

@@ -48,6 +48,8 @@ int cg_lower_mc_collect(cg_ctx *cg, const ir_node *n);
 
 /* ---- lower_reduce.c ---- */
 int cg_lower_reduce(cg_ctx *cg, const ir_node *n);
+/* Scratch of a Reduce* whose axes are not contiguous (a transposed copy). */
+int cg_reduce_scratch(const ir_node *n, cg_lin *bytes);
 int cg_lower_argreduce(cg_ctx *cg, const ir_node *n);
 int cg_lower_softmax(cg_ctx *cg, const ir_node *n);
 int cg_lower_batchnorm(cg_ctx *cg, const ir_node *n);
@@ -76,6 +78,8 @@ int cg_lower_pad(cg_ctx *cg, const ir_node *n);
 int cg_lower_gemm(cg_ctx *cg, const ir_node *n);
 int cg_lower_matmul(cg_ctx *cg, const ir_node *n);
 int cg_lower_conv(cg_ctx *cg, const ir_node *n);
+/* Scratch of a Conv run as the transposed product (kk_conv_t_f32). */
+int cg_conv_scratch(const ir_node *n, cg_lin *bytes);
 int cg_lower_pool(cg_ctx *cg, const ir_node *n);
 int cg_lower_global_pool(cg_ctx *cg, const ir_node *n);
 

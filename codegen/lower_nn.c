@@ -281,18 +281,28 @@ static LLVMValueRef *win_tail(cg_ctx *cg, const win3 *w, LLVMValueRef *p)
 	return p;
 }
 
-/* Constant f32 Conv weights W [M, C/group, k...] packed per group as the
- * A slivers of kk_pack.h; NULL when W is not constant or the kernel would
- * not use them (one input or output channel per group). */
-static LLVMValueRef packed_w(cg_ctx *cg, const ir_value *W, int64_t group)
+/* Whether Conv weights W [M, C/group, k...] are packed at compile time:
+ * constant f32 with more than one input and output channel per group (the
+ * kernel's paths that read packed weights); *Mg, *Kg set when so. */
+static int packs_w(const ir_value *W, int64_t group, int64_t *Mg, int64_t *Kg)
 {
 	ir_dim nd;
 	if (W->dtype != IR_F32 || !W->data || !ir_shape_is_static(&W->shape) ||
 	    W->shape.rank < 3 || group < 1 || !ir_shape_numel(&W->shape, &nd) ||
 	    (size_t)nd.c * sizeof(float) > W->nbytes)
-		return NULL;
-	int64_t M = W->shape.d[0].c, Mg = M / group, Kg = M ? nd.c / M : 0;
-	if (M % group || Mg <= 1 || W->shape.d[1].c <= 1 || Kg < 1)
+		return 0;
+	int64_t M = W->shape.d[0].c;
+	*Mg = M / group;
+	*Kg = M ? nd.c / M : 0;
+	return M % group == 0 && *Mg > 1 && W->shape.d[1].c > 1 && *Kg >= 1;
+}
+
+/* Constant f32 Conv weights packed per group as the A slivers of
+ * kk_pack.h; NULL unless packs_w. */
+static LLVMValueRef packed_w(cg_ctx *cg, const ir_value *W, int64_t group)
+{
+	int64_t Mg, Kg;
+	if (!packs_w(W, group, &Mg, &Kg))
 		return NULL;
 	int64_t per = kk_packed_a_floats(Mg, Kg);
 	size_t nb = (size_t)(per * group) * sizeof(float);
@@ -304,6 +314,85 @@ static LLVMValueRef packed_w(cg_ctx *cg, const ir_value *W, int64_t group)
 	LLVMValueRef g = cg_const_blob(cg, buf, nb);
 	free(buf);
 	return g;
+}
+
+/* Whether Conv n runs as the transposed product (kk_conv_t_f32): f32 2-D,
+ * group 1, constant weights, static shapes, and an image so small that its
+ * P pixels fill the GEMM's 6-row slivers much better than its 16-pixel
+ * blocks (7x7: 54 computed for 49, against 64). *K, *P, *M set when so. */
+static int conv_transposed(const ir_node *n, int64_t *K, int64_t *P, int64_t *M)
+{
+	const ir_value *X = n->in[0], *W = n->nin > 1 ? n->in[1] : NULL, *Y = n->out[0];
+	if (!X || !W || X->dtype != IR_F32 || X->shape.rank != 4 || W->shape.rank != 4 ||
+	    !ir_shape_is_static(&X->shape) || !Y->has_shape || !ir_shape_is_static(&Y->shape) ||
+	    ir_attr_int(n, "group", 1) != 1 || !packs_w(W, 1, M, K))
+		return 0;
+	*P = Y->shape.d[2].c * Y->shape.d[3].c;
+	int64_t blocks = (*P + KK_NR - 1) / KK_NR * KK_NR;
+	int64_t slivers = (*P + KK_MR - 1) / KK_MR * KK_MR;
+	return *M >= KK_NR && *P >= KK_MR && 100 * blocks > 115 * slivers &&
+	       (*K + *M) * *P < INT32_MAX;
+}
+
+int cg_conv_scratch(const ir_node *n, cg_lin *bytes)
+{
+	int64_t K, P, M;
+	if (!conv_transposed(n, &K, &P, &M))
+		return 0;
+	bytes->c[0] = (K * P + P * M) * (int64_t)sizeof(float);
+	return 1;
+}
+
+/* The fused epilogue's arguments (passes/fuse_epilogue.c: residual input 3,
+ * clamp) and Y's image stride: 0 (dense), or that of the Concat output Y
+ * is written into in place (plan.c). */
+static LLVMValueRef *conv_epi_args(cg_ctx *cg, const ir_node *n, LLVMValueRef *p)
+{
+	*p++ = cg_ptr(cg, n->nin > 3 ? n->in[3] : NULL);
+	*p++ = cg_f32(cg, ir_attr_float(n, "kiln_clip_min", -INFINITY));
+	*p++ = cg_f32(cg, ir_attr_float(n, "kiln_clip_max", INFINITY));
+	const cg_loc *l = &cg->plan.loc[n->out[0]->id];
+	const ir_value *big = l->kind == CG_LOC_ALIAS ? cg->g->values[l->index] : NULL;
+	*p++ = big && big->producer && big->producer->op == IR_OP_Concat
+	       ? cg_span(cg, &big->shape, 1, big->shape.rank) : cg_i64(cg, 0);
+	return p;
+}
+
+static int lower_conv_t(cg_ctx *cg, const ir_node *n, const win3 *w, int64_t K, int64_t M)
+{
+	const ir_value *X = n->in[0], *W = n->in[1];
+	size_t nb = (size_t)kk_packed_b_floats(K, M) * sizeof(float);
+	float *buf = malloc(nb);
+	if (!buf)
+		return cg_fail(cg, "out of memory packing Conv weights");
+	kk_pack_b_layout(buf, (const float *)W->data, K, M, 1);
+	LLVMValueRef bp = cg_const_blob(cg, buf, nb);
+	free(buf);
+	LLVMValueRef a[32], *p = a;
+	*p++ = cg->a_ctx;
+	*p++ = cg_ptr(cg, X);
+	*p++ = bp;
+	*p++ = cg_ptr(cg, n->nin > 2 ? n->in[2] : NULL);
+	*p++ = cg_ptr(cg, n->out[0]);
+	*p++ = cg_dim(cg, X->shape.d[0]);
+	*p++ = cg_dim(cg, X->shape.d[1]);
+	*p++ = w->in[1];
+	*p++ = w->in[2];
+	*p++ = cg_i64(cg, M);
+	*p++ = w->out[1];
+	*p++ = w->out[2];
+	for (int i = 1; i < 3; i++)
+		*p++ = cg_i64(cg, w->k[i]);
+	for (int i = 1; i < 3; i++)
+		*p++ = cg_i64(cg, w->s[i]);
+	for (int i = 1; i < 3; i++)
+		*p++ = cg_i64(cg, w->d[i]);
+	for (int i = 1; i < 3; i++)
+		*p++ = cg_i64(cg, w->pb[i]);
+	p = conv_epi_args(cg, n, p);
+	*p++ = cg->scratch;
+	cg_call(cg, "kk_conv_t_f32", a, (int)(p - a));
+	return 0;
 }
 
 int cg_lower_conv(cg_ctx *cg, const ir_node *n)
@@ -323,6 +412,9 @@ int cg_lower_conv(cg_ctx *cg, const ir_node *n)
 	win3 w;
 	if (window(cg, n, X, Y, kern, &w))
 		return -1;
+	int64_t tK, tP, tM;
+	if (cg->scratch && conv_transposed(n, &tK, &tP, &tM))
+		return lower_conv_t(cg, n, &w, tK, tM);
 	LLVMValueRef a[32], *p = a;
 	*p++ = cg->a_ctx;
 	*p++ = cg_ptr(cg, X);
@@ -342,16 +434,7 @@ int cg_lower_conv(cg_ctx *cg, const ir_node *n)
 	p = win_tail(cg, &w, p);
 	*p++ = cg_i64(cg, ir_attr_int(n, "group", 1));
 	if (X->dtype == IR_F32) {
-		/* epilogue fused by passes/fuse_epilogue.c: residual input 3, clamp */
-		*p++ = cg_ptr(cg, n->nin > 3 ? n->in[3] : NULL);
-		*p++ = cg_f32(cg, ir_attr_float(n, "kiln_clip_min", -INFINITY));
-		*p++ = cg_f32(cg, ir_attr_float(n, "kiln_clip_max", INFINITY));
-		/* Y written in place into a Concat's output (plan.c): each image
-		 * a block of that output's image; else dense (0) */
-		const cg_loc *l = &cg->plan.loc[Y->id];
-		const ir_value *big = l->kind == CG_LOC_ALIAS ? cg->g->values[l->index] : NULL;
-		*p++ = big && big->producer && big->producer->op == IR_OP_Concat
-		       ? cg_span(cg, &big->shape, 1, big->shape.rank) : cg_i64(cg, 0);
+		p = conv_epi_args(cg, n, p);
 	}
 	cg_call(cg, k, a, (int)(p - a));
 	return 0;

@@ -127,9 +127,8 @@ static void rows_body(cg_ctx *cg, LLVMValueRef b, LLVMValueRef e, LLVMValueRef *
 	cg_call(cg, p->kernel, a, 8);
 }
 
-int cg_node_scratch(const ir_node *n, cg_lin *bytes)
+int cg_reduce_scratch(const ir_node *n, cg_lin *bytes)
 {
-	memset(bytes, 0, sizeof *bytes);
 	if (red_op(n->op) < 0 || !n->in[0] || !n->in[0]->has_shape)
 		return 0;
 	int mask[IR_MAX_RANK], lo, hi;

@@ -103,6 +103,16 @@ void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *
 	int64_t sd, int64_t sh, int64_t sw, int64_t dd, int64_t dh, int64_t dw,
 	int64_t pd, int64_t ph, int64_t pw, int64_t group,
 	const float *R, float lo, float hi, int64_t y_ns);
+/* kk_conv_f32 for 2-D, group 1, as the product transposed: Y^T[P, M] =
+ * im2col(X)^T[P, K] * W^T[K, M] (P = OH*OW, K = C*KH*KW), then Y from Y^T
+ * with the same epilogue. For small images, where P leaves the GEMM's
+ * 16-pixel blocks partly empty (7x7: 49 of 64) and its 6-row slivers do not
+ * (49 of 54). Bp: W^T packed as B panels (kk_pack_b_layout of W, transB);
+ * S: scratch of K*P + P*M floats. */
+void kk_conv_t_f32(kiln_rt_ctx *ctx, const float *X, const float *Bp, const float *B,
+	float *Y, int64_t N, int64_t C, int64_t H, int64_t Wd, int64_t M, int64_t OH, int64_t OW,
+	int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t ph,
+	int64_t pw, const float *R, float lo, float hi, int64_t y_ns, float *S);
 void kk_conv_f64(kiln_rt_ctx *ctx, const double *X, const double *W, const double *B,
 	double *Y, int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,
 	int64_t M, int64_t OD, int64_t OH, int64_t OW,

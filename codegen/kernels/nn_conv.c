@@ -244,71 +244,65 @@ static void kk__pack_plan_f32(float *restrict bp, const float *restrict x,
 	}
 }
 
-/* Pixel blocks of KK_NR packed together per pass over the weights; the
- * pixel split of threads uses multiples of their span. */
-#define KK__CONV_NB 4
-#define KK__CONV_Q (KK__CONV_NB * KK_NR)
+/* Pixel blocks per unit of the threads' pixel split. */
+#define KK__CONV_Q (4 * KK_NR)
 
-/* One image n, group gi: Y[Mg, P] = W_g[Mg, Kg] * im2col(X_g)[Kg, P].
- * Loop order: K chunk, then KK__CONV_NB pixel blocks packed once, then
- * KK_MR-row blocks of W reused (from L1) across those pixel blocks. */
+/* One image n, group gi: Y[Mg, P] = W_g[Mg, Kg] * im2col(X_g)[Kg, P] for
+ * the pixels [qb, qe). Loop order (BLIS): block of KK_NR pixels, K slice,
+ * the block's im2col panel packed once (KK_KC x KK_NR, 16 KB: stays in L1)
+ * and swept by every KK_MR-row sliver of the weights (from L2). Weights not
+ * packed at compile time (wp NULL) are packed here a sliver at a time, so
+ * the micro-kernel always reads A with constant strides (with A's strides
+ * unknown, clang kept the six row offsets of the k loop on the stack). */
 static void kk__conv_gemm_f32(const float *restrict x, const float *restrict w,
 	const float *restrict wp, float *restrict y, const kk__conv_geom *g, const kk__epi *ep,
 	int64_t qb, int64_t qe)
 {
 	int64_t Cg = g->C / g->group, Mg = g->M / g->group;
 	int64_t Kg = Cg * g->KD * g->KH * g->KW, P = g->OD * g->OH * g->OW;
-	float bp[KK__CONV_NB][KK_KC * KK_NR];
-	kk__segs sg[KK__CONV_NB];
-	kk__plan pl[KK__CONV_NB];
-	int planned[KK__CONV_NB];
+	float bp[KK_KC * KK_NR], ap[KK_MR * KK_KC];
+	kk__segs sg;
+	kk__plan pl;
 	/* 1x1, stride 1, no padding: im2col(X) == X (Kg x P, row stride P),
 	 * read in place when few output channels share each packed panel
 	 * (packing is a copy that pays off from about 64 of them) */
 	int direct = Mg < 64 && g->KD * g->KH * g->KW == 1 && g->sd * g->sh * g->sw == 1
 		&& g->pd == 0 && g->ph == 0 && g->pw == 0 && P == g->D * g->H * g->W;
-	for (int64_t q0 = qb; q0 < qe; q0 += KK__CONV_Q) {
-		int64_t nb = kk__min(KK__CONV_NB, (qe - q0 + KK_NR - 1) / KK_NR);
-		for (int64_t b = 0; b < nb; b++) {
-			kk__make_segs(&sg[b], g, q0 + b * KK_NR, kk__min(KK_NR, P - q0 - b * KK_NR));
-			planned[b] = !direct && kk__make_plan(&pl[b], g, &sg[b]);
-		}
+	for (int64_t p0 = qb; p0 < qe; p0 += KK_NR) {
+		int64_t nr = kk__min(KK_NR, P - p0);
+		kk__make_segs(&sg, g, p0, nr);
+		int planned = !direct && kk__make_plan(&pl, g, &sg);
 		for (int64_t k0 = 0; k0 < Kg; k0 += KK_KC) {
 			int64_t kc = kk__min(KK_KC, Kg - k0);
-			const float *src[KK__CONV_NB];
-			int64_t src_ks[KK__CONV_NB];
-			for (int64_t b = 0; b < nb; b++) {
-				int64_t p0 = q0 + b * KK_NR;
-				src[b] = bp[b];
-				src_ks[b] = KK_NR;
-				if (direct && P - p0 >= KK_NR) {
-					/* pointwise: the panel is X itself */
-					src[b] = x + k0 * P + p0;
-					src_ks[b] = P;
-				} else if (planned[b]) {
-					kk__pack_plan_f32(bp[b], x, g, &pl[b], k0, kc);
-				} else {
-					kk__pack_im2col_f32(bp[b], x, g, &sg[b], k0, kc);
-				}
+			const float *src = bp;
+			int64_t src_ks = KK_NR;
+			if (direct && nr == KK_NR) {
+				src = x + k0 * P + p0;     /* pointwise: the panel is X itself */
+				src_ks = P;
+			} else if (planned) {
+				kk__pack_plan_f32(bp, x, g, &pl, k0, kc);
+			} else {
+				kk__pack_im2col_f32(bp, x, g, &sg, k0, kc);
 			}
-			for (int64_t i0 = 0; i0 < Mg; i0 += KK_MR)
-				for (int64_t b = 0; b < nb; b++) {
-					int64_t p0 = q0 + b * KK_NR;
-					kk__epi e, *pe = NULL;
-					if (ep && k0 + kc == Kg) {
-						e = *ep;
-						e.bias = ep->bias ? ep->bias + i0 : NULL;
-						e.res = ep->res ? ep->res + i0 * P + p0 : NULL;
-						e.res_rs = P;
-						pe = &e;
-					}
-					/* one call site (the micro-kernel is large once
-					 * inlined): weights pre-packed as slivers, or W */
-					kk__micro_s_f32(kc, wp ? wp + i0 * Kg + k0 * KK_MR : w + i0 * Kg + k0,
-						wp ? 1 : Kg, wp ? KK_MR : 1, src[b], src_ks[b],
-						y + i0 * P + p0, P, kk__min(KK_MR, Mg - i0),
-						kk__min(KK_NR, P - p0), k0 > 0, pe);
+			for (int64_t i0 = 0; i0 < Mg; i0 += KK_MR) {
+				int64_t mr = kk__min(KK_MR, Mg - i0);
+				const float *a = wp ? wp + i0 * Kg + k0 * KK_MR : ap;
+				if (!wp)
+					for (int64_t k = 0; k < kc; k++)
+						for (int64_t r = 0; r < KK_MR; r++)
+							ap[k * KK_MR + r] = w[(i0 + kk__min(r, mr - 1)) * Kg + k0 + k];
+				kk__epi e, *pe = NULL;
+				if (ep && k0 + kc == Kg) {
+					e = *ep;
+					e.bias = ep->bias ? ep->bias + i0 : NULL;
+					e.res = ep->res ? ep->res + i0 * P + p0 : NULL;
+					e.res_rs = P;
+					pe = &e;
 				}
+				/* one call site: the micro-kernel is large once inlined */
+				kk__micro_s_f32(kc, a, 1, KK_MR, src, src_ks, y + i0 * P + p0, P, mr, nr,
+					k0 > 0, pe);
+			}
 		}
 	}
 }
@@ -652,4 +646,67 @@ void kk_conv_f64(kiln_rt_ctx *ctx, const double *X, const double *W, const doubl
 			for (int64_t p = 0; B && p < P; p++)
 				y[p] += b;
 		}
+}
+
+/* ---- small images: the product transposed ------------------------------ */
+
+/* Rows [c0, c1) of channels of one image's im2col matrix s[K][P] (k = (ci,
+ * ky, kx), p = (oy, ox); padding taps 0), 2-D. */
+typedef struct {
+	float *s;
+	const float *x;
+	kk__conv_geom g;
+} kk__im2col_job;
+
+static void kk__im2col_items(void *vp, int64_t c0, int64_t c1)
+{
+	const kk__im2col_job *j = vp;
+	const kk__conv_geom *g = &j->g;
+	int64_t OW = g->OW, P = g->OH * OW;
+	for (int64_t ci = c0; ci < c1; ci++)
+		for (int64_t ky = 0; ky < g->KH; ky++)
+			for (int64_t kx = 0; kx < g->KW; kx++) {
+				float *restrict row = j->s + ((ci * g->KH + ky) * g->KW + kx) * P;
+				int64_t lo, hi;
+				kk__valid_range(OW, g->W, g->sw, kx * g->dw - g->pw, &lo, &hi);
+				for (int64_t oy = 0; oy < g->OH; oy++) {
+					float *restrict r = row + oy * OW;
+					int64_t iy = oy * g->sh - g->ph + ky * g->dh;
+					int64_t l = iy < 0 || iy >= g->H ? OW : lo, h = l == OW ? OW : hi;
+					const float *xr = j->x + (ci * g->H + iy) * g->W + kx * g->dw - g->pw;
+					for (int64_t ox = 0; ox < l; ox++)
+						r[ox] = 0.0f;
+					for (int64_t ox = l; ox < h; ox++)
+						r[ox] = xr[ox * g->sw];
+					for (int64_t ox = h; ox < OW; ox++)
+						r[ox] = 0.0f;
+				}
+			}
+}
+
+void kk_conv_t_f32(kiln_rt_ctx *ctx, const float *X, const float *Bp, const float *B,
+	float *Y, int64_t N, int64_t C, int64_t H, int64_t Wd, int64_t M, int64_t OH, int64_t OW,
+	int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t ph,
+	int64_t pw, const float *R, float lo, float hi, int64_t y_ns, float *S)
+{
+	kk__conv_geom g = {C, 1, H, Wd, M, 1, OH, OW, 1, KH, KW,
+		1, sh, sw, 1, dh, dw, 0, ph, pw, 1};
+	int64_t P = OH * OW, K = C * KH * KW;
+	float *yt = S + K * P;       /* the product, P x M */
+	kk__im2col_job ij = {S, NULL, g};
+	for (int64_t n = 0; n < N; n++) {
+		ij.x = X + n * C * H * Wd;
+		kk_par_for(ctx, C, kk_par_grain(KK_PAR_MIN_FLOPS, 4 * KH * KW * P),
+			kk__im2col_items, &ij);
+		kk_gemm_pb_f32(ctx, S, Bp, B, yt, P, M, K, 1, 1.0f, B ? 1.0f : 0.0f, 0, 1, NULL,
+			-INFINITY, INFINITY);
+		float *y = Y + n * (y_ns ? y_ns : M * P);
+		const float *r = R ? R + n * M * P : NULL;
+		for (int64_t m = 0; m < M; m++)
+			for (int64_t p = 0; p < P; p++) {
+				float v = yt[p * M + m] + (r ? r[m * P + p] : 0.0f);
+				v = v < lo ? lo : v;
+				y[m * P + p] = v > hi ? hi : v;
+			}
+	}
 }

@@ -109,6 +109,18 @@ static void run_case(const conv_case *c, int with_bias)
 		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
 		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
 		c->pb[0], c->pb[1], c->pb[2], c->G, NULL, -INFINITY, INFINITY, 0);
+	/* 2-D, group 1: the transposed product (kk_conv_t_f32) with the same
+	 * epilogue must match the packed path within rounding */
+	int64_t P2 = c->out[1] * c->out[2], Kt = ws / c->M;
+	int trans = c->G == 1 && c->in[0] == 1 && c->k[0] == 1 && c->out[0] == 1 && c->pb[0] == 0;
+	float *Bt = malloc(sizeof(float) * (size_t)kk_packed_b_floats(Kt, c->M));
+	float *St = malloc(sizeof(float) * (size_t)(Kt * P2 + P2 * c->M + 1));
+	float *Yt = malloc(sizeof(float) * ys);
+	kk_pack_b_layout(Bt, W, Kt, c->M, 1);
+	if (trans)
+		kk_conv_t_f32(NULL, X, Bt, with_bias ? B : NULL, Yt, c->N, c->C, c->in[1],
+			c->in[2], c->M, c->out[1], c->out[2], c->k[1], c->k[2], c->s[1], c->s[2],
+			c->d[1], c->d[2], c->pb[1], c->pb[2], R, lo, hi, 0, St);
 	/* each image into a block of a wider image (a channel Concat's output
 	 * filled in place): the dense result, block by block, and nothing
 	 * written in the 3 channels' gap after each block */
@@ -150,6 +162,12 @@ static void run_case(const conv_case *c, int with_bias)
 				(long)c->pb[1], (long)c->pb[2], (long)e, Y[e], Yd[e], r);
 			fail();
 		}
+		/* the clamp is 1-Lipschitz: Yt within the tolerance of Yp */
+		if (trans && !(fabs(Yt[e] - Yp[e]) <= 1e-5 * mag + 1e-30)) {
+			print_error("conv as the transposed product at %ld: %g, want %g\n",
+				(long)e, Yt[e], Yp[e]);
+			fail();
+		}
 	}
 	for (int64_t i = 0; i < ys; i++) {
 		float v = Y[i] + R[i];
@@ -161,7 +179,7 @@ static void run_case(const conv_case *c, int with_bias)
 		}
 	}
 	free(X); free(W); free(Wp); free(R); free(B); free(Y); free(Yp); free(Xd); free(Wd); free(Bd);
-	free(Yd);
+	free(Yd); free(Bt); free(St); free(Yt);
 }
 
 static void test_conv_random(void **state)
@@ -190,6 +208,13 @@ static void test_conv_large(void **state)
 	conv_case p = {1, 33, 70, 1, {1, 7, 9}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1},
 		{0, 0, 0}, {0, 0, 0}, {1, 7, 9}};
 	run_case(&p, 0);
+	/* 7x7 images (the transposed product's case), stride 2 and 1 */
+	conv_case t = {2, 24, 40, 1, {1, 14, 14}, {1, 3, 3}, {1, 2, 2}, {1, 1, 1},
+		{0, 1, 1}, {0, 1, 1}, {1, 7, 7}};
+	run_case(&t, 1);
+	conv_case u = {1, 300, 20, 1, {1, 7, 7}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1},
+		{0, 1, 1}, {0, 1, 1}, {1, 7, 7}};
+	run_case(&u, 0);
 }
 
 /* Depthwise 3x3 (the padded-plane path, four output vectors at a time)

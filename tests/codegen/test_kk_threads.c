@@ -152,6 +152,14 @@ static void c_conv_group(kiln_rt_ctx *ctx, void *out)
 	kk_conv_f32(ctx, g_a, g_b, NULL, g_c, out, 2, 16, 1, 40, 40, 40, 1, 20, 20,
 		1, 3, 3, 1, 2, 2, 1, 1, 1, 0, 1, 1, 2, NULL, -INFINITY, INFINITY, 0);
 }
+static void c_conv_t(kiln_rt_ctx *ctx, void *out)
+{
+	/* the transposed product (g_b read as packed W^T panels): N 2, C 64,
+	 * M 128, 14x14 -> 7x7, stride 2 */
+	static float S[64 * 9 * 49 + 49 * 128];
+	kk_conv_t_f32(ctx, g_a, g_b, g_c, out, 2, 64, 14, 14, 128, 7, 7, 3, 3, 2, 2, 1, 1,
+		1, 1, NULL, 0.0f, INFINITY, 0, S);
+}
 static void c_conv_depthwise(kiln_rt_ctx *ctx, void *out)
 {
 	kk_conv_f32(ctx, g_a, g_b, NULL, g_c, out, 1, 16, 1, 64, 64, 16, 1, 64, 64,
@@ -202,6 +210,7 @@ static void test_conv(void **s)
 	check_case("conv", c_conv, 32 * 32 * 32 * 4);
 	check_case("conv grouped", c_conv_group, 2 * 40 * 20 * 20 * 4);
 	check_case("conv depthwise", c_conv_depthwise, 16 * 64 * 64 * 4);
+	check_case("conv transposed", c_conv_t, 2 * 128 * 49 * 4);
 }
 
 static void test_pool_move(void **s)
