@@ -316,16 +316,27 @@ static LLVMValueRef packed_w(cg_ctx *cg, const ir_value *W, int64_t group)
 	return g;
 }
 
+/* Whether the dims after the batch of a rank-4 value are all static. */
+static int image_static(const ir_value *v)
+{
+	if (!v || !v->has_shape || v->shape.rank != 4)
+		return 0;
+	for (int i = 1; i < 4; i++)
+		if (!ir_dim_is_const(v->shape.d[i]))
+			return 0;
+	return 1;
+}
+
 /* Whether Conv n runs as the transposed product (kk_conv_t_f32): f32 2-D,
- * group 1, constant weights, static shapes, and an image so small that its
- * P pixels fill the GEMM's 6-row slivers much better than its 16-pixel
- * blocks (7x7: 54 computed for 49, against 64). *K, *P, *M set when so. */
+ * group 1, constant weights, static image dims (any batch), and an image so
+ * small that its P pixels fill the GEMM's 6-row slivers much better than
+ * its 16-pixel blocks (7x7: 54 computed for 49, against 64). *K, *P, *M set
+ * when so. */
 static int conv_transposed(const ir_node *n, int64_t *K, int64_t *P, int64_t *M)
 {
 	const ir_value *X = n->in[0], *W = n->nin > 1 ? n->in[1] : NULL, *Y = n->out[0];
-	if (!X || !W || X->dtype != IR_F32 || X->shape.rank != 4 || W->shape.rank != 4 ||
-	    !ir_shape_is_static(&X->shape) || !Y->has_shape || !ir_shape_is_static(&Y->shape) ||
-	    ir_attr_int(n, "group", 1) != 1 || !packs_w(W, 1, M, K))
+	if (!X || !W || X->dtype != IR_F32 || W->shape.rank != 4 || !image_static(X) ||
+	    !image_static(Y) || ir_attr_int(n, "group", 1) != 1 || !packs_w(W, 1, M, K))
 		return 0;
 	*P = Y->shape.d[2].c * Y->shape.d[3].c;
 	int64_t blocks = (*P + KK_NR - 1) / KK_NR * KK_NR;

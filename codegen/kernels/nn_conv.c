@@ -301,7 +301,7 @@ static void kk__conv_gemm_f32(const float *restrict x, const float *restrict w,
 				}
 				/* one call site: the micro-kernel is large once inlined */
 				kk__micro_s_f32(kc, a, 1, KK_MR, src, src_ks, y + i0 * P + p0, P, mr, nr,
-					k0 > 0, pe);
+					k0 > 0, pe, wp && i0 + KK_MR < Mg ? a + KK_MR * Kg : a, KK_MR);
 			}
 		}
 	}

@@ -146,6 +146,9 @@ static __attribute__((noinline)) void kk__gemm_block(const kk__gemm_args *g, flo
 			panel = g->bpk + j0 * K + k0 * KK_NR;
 		else
 			kk__pack_b_f32(bp, g->B, g->b_ks, g->b_ns, k0, kc, j0, nr);
+		/* a pre-packed panel comes from memory: while the first sliver
+		 * sweeps it, fetch the next one */
+		const float *pf = g->bpk && j0 + KK_NR < N ? panel + KK_NR * K : panel;
 		for (int64_t s = 0; s * KK_MR < mc; s++) {
 			int64_t r = i0 + s * KK_MR;
 			kk__epi e, *pe = NULL;
@@ -160,7 +163,8 @@ static __attribute__((noinline)) void kk__gemm_block(const kk__gemm_args *g, flo
 			kk__micro_s_f32(kc, g->pack_a ? ap + s * kc * KK_MR : A + r * a_rs + k0,
 				g->pack_a ? 1 : a_rs, g->pack_a ? KK_MR : 1, panel, KK_NR,
 				g->Y + r * y_rs + j0, y_rs, kk__min(KK_MR, mc - s * KK_MR), nr,
-				k0 > 0, pe);
+				k0 > 0, pe, pf, KK_NR);
+			pf = panel;     /* later slivers find the panel in cache */
 		}
 	}
 }

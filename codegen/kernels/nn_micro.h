@@ -185,10 +185,12 @@ static inline void kk__epi_apply(float *Y, int64_t y_rs, int64_t M, int64_t N,
  * A(r,k) = a[r*a_rs + k*a_ks], Bp(k,c) = bp[k*b_ks + c] (KK_NR readable
  * floats per row), Y(r,c) = y[r*y_rs + c]. 1 <= mr <= KK_MR,
  * 1 <= nr <= KK_NR. Rows past mr repeat row mr-1 (computed, not stored) so
- * every load stays in bounds. */
+ * every load stays in bounds. Step k also prefetches pf + k*pf_ks: the
+ * operand the caller reads next (the next B panel, the next A sliver). */
 static inline __attribute__((always_inline)) void kk__micro_s_f32(int64_t kc,
 	const float *restrict a, int64_t a_rs, int64_t a_ks, const float *restrict bp, int64_t b_ks,
-	float *restrict y, int64_t y_rs, int64_t mr, int64_t nr, int add, const kk__epi *e)
+	float *restrict y, int64_t y_rs, int64_t mr, int64_t nr, int add, const kk__epi *e,
+	const float *pf, int64_t pf_ks)
 {
 	const float *a0 = a;
 	const float *a1 = a + kk__min(1, mr - 1) * a_rs;
@@ -206,6 +208,7 @@ static inline __attribute__((always_inline)) void kk__micro_s_f32(int64_t kc,
 	kk_v8f c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
 	kk_v8f c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
 	for (int64_t k = 0; k < kc; k++) {
+		__builtin_prefetch(pf + k * pf_ks);
 		kk_v8f b0 = kk__ld8(bp + k * b_ks);
 		kk_v8f b1 = kk__ld8(bp + k * b_ks + 8);
 		float x;
