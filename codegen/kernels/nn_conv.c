@@ -436,47 +436,64 @@ static int kk__conv_dw_pad_f32(const float *restrict x, const float *restrict w,
 	int64_t PH = (g->OH - 1) * g->sh + (g->KH - 1) * g->dh + 1;
 	int64_t PW = (ow8 - 1) * g->sw + (g->KW - 1) * g->dw + 1 + (g->sw == 2 ? 1 : 0);
 	PW = (PW + 7) / 8 * 8;    /* rows whole vectors apart: filled by vectors */
-	if (g->sw > 2 || PH * PW > KK__DW_BUF)
+	/* + 8: the zeros after a row's last column may reach 7 floats past it */
+	if (g->sw > 2 || PH * PW + 8 > KK__DW_BUF)
 		return 0;
 	float buf[KK__DW_BUF];
 	const kk_v8f z = {0};
 	for (int64_t r = 0; r < PH; r++) {
 		float *restrict br = buf + r * PW;
 		int64_t iy = r - g->ph, lo = g->pw, hi = kk__min(PW, g->pw + g->W);
-		for (int64_t c = 0; c < PW; c += 8)
-			kk__st8(br + c, &z);
-		if (iy < 0 || iy >= g->H || hi <= lo)
+		if (iy < 0 || iy >= g->H || hi <= lo) {
+			for (int64_t c = 0; c < PW; c += 8)
+				kk__st8(br + c, &z);
 			continue;
-		/* the row over the zeros: vectors of 8, the last one ending at hi
-		 * (overlapping the one before); rows narrower than 8 lane by lane */
+		}
+		/* zeros before the row (one vector, written first), the row as
+		 * vectors of 8, the last one ending at hi (overlapping the one
+		 * before; rows narrower than 8 lane by lane), zeros from hi on
+		 * (the stores past PW land in the next row, written after) */
+		for (int64_t c = 0; c < lo; c += 8)
+			kk__st8(br + c, &z);
 		const float *xr = x + iy * g->W - g->pw;
 		if (hi - lo < 8) {
 			for (int j = 0; j < 8; j++)
 				if (lo + j < hi)
 					br[lo + j] = xr[lo + j];
-			continue;
+		} else {
+			for (int64_t c = lo; c + 8 <= hi; c += 8) {
+				kk_v8f v = kk__ld8(xr + c);
+				kk__st8(br + c, &v);
+			}
+			kk_v8f v = kk__ld8(xr + hi - 8);
+			kk__st8(br + hi - 8, &v);
 		}
-		for (int64_t c = lo; c + 8 <= hi; c += 8) {
-			kk_v8f v = kk__ld8(xr + c);
-			kk__st8(br + c, &v);
-		}
-		kk_v8f v = kk__ld8(xr + hi - 8);
-		kk__st8(br + hi - 8, &v);
+		for (int64_t c = hi; c < PW; c += 8)
+			kk__st8(br + c, &z);
 	}
 	if (g->KH == 3 && g->KW == 3) {
 		/* 3x3: the plane's output vectors (nv per row) four at a time, so
 		 * four independent chains of nine FMAs are in flight, whatever the
 		 * width (7-wide planes included) */
-		int64_t nv = ow8 / 8, nvec = g->OH * nv;
+		int64_t nvec = g->OH * (ow8 / 8), oy = 0, ox = 0;   /* next vector */
 		for (int64_t i = 0; i < nvec; i += 4) {
 			const float *b[4];
 			float *yv[4];
 			int64_t wv[4];
 			for (int v = 0; v < 4; v++) {
-				int64_t p = kk__min(i + v, nvec - 1), oy = p / nv, ox = p % nv * 8;
+				if (i + v >= nvec) {      /* past the end: repeat the last */
+					b[v] = b[v - 1];
+					yv[v] = yv[v - 1];
+					wv[v] = wv[v - 1];
+					continue;
+				}
 				b[v] = buf + oy * g->sh * PW + ox * g->sw;
 				yv[v] = y + oy * g->OW + ox;
 				wv[v] = kk__min(8, g->OW - ox);
+				if ((ox += 8) >= ow8) {
+					ox = 0;
+					oy++;
+				}
 			}
 			kk_v8f acc[4] = {{0}, {0}, {0}, {0}};
 			for (int ky = 0; ky < 3; ky++)
