@@ -139,6 +139,7 @@ typedef struct {
 	int64_t src[KK__PLAN_RUNS];
 	int16_t first[KK__PLAN_TAPS + 1];   /* runs of tap t: [first[t], first[t+1]) */
 	uint8_t full[KK__PLAN_TAPS];        /* runs cover all KK_NR columns */
+	int whole;                          /* every tap one run of KK_NR, stride 1 */
 } kk__plan;
 
 /* Builds the plan of the block described by s; 0 when it does not fit. */
@@ -172,6 +173,9 @@ static int kk__make_plan(kk__plan *pl, const kk__conv_geom *g, const kk__segs *s
 		pl->full[t] = covered == KK_NR;
 	}
 	pl->first[taps] = (int16_t)nr;
+	pl->whole = g->sw == 1 && nr == taps;
+	for (int64_t t = 0; t < taps && pl->whole; t++)
+		pl->whole = pl->full[t] && pl->len[t] == KK_NR;
 	return 1;
 }
 
@@ -206,6 +210,20 @@ static void kk__pack_plan_f32(float *restrict bp, const float *restrict x,
 {
 	int64_t taps = g->KD * g->KH * g->KW, S = g->D * g->H * g->W;
 	int64_t t = k0 % taps, ci = k0 / taps, sw = g->sw;
+	if (pl->whole) {
+		/* the common interior block: each row one copy of 16 floats */
+		for (int64_t k = 0; k < kc; k++) {
+			const float *src = x + ci * S + pl->src[t];
+			kk_v8f a = kk__ld8(src), b = kk__ld8(src + 8);
+			kk__st8(bp + k * KK_NR, &a);
+			kk__st8(bp + k * KK_NR + 8, &b);
+			if (++t == taps) {
+				t = 0;
+				ci++;
+			}
+		}
+		return;
+	}
 	for (int64_t k = 0; k < kc; k++) {
 		float *restrict d = bp + k * KK_NR;
 		const float *xc = x + ci * S;
