@@ -263,7 +263,7 @@ static void kk__pack_plan_f32(float *restrict bp, const float *restrict x,
 }
 
 /* Pixel blocks per unit of the threads' pixel split. */
-#define KK__CONV_Q (4 * KK_NR)
+#define KK__CONV_Q KK_NR
 
 /* One image n, group gi: Y[Mg, P] = W_g[Mg, Kg] * im2col(X_g)[Kg, P] for
  * the pixels [qb, qe). Loop order (BLIS): block of KK_NR pixels, K slice,
@@ -646,7 +646,7 @@ void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *
 		 * (each thread then packs only its own im2col panels), else the
 		 * output channels (each thread packs every panel). */
 		int64_t npix = (P + KK__CONV_Q - 1) / KK__CONV_Q;
-		if (C / group > 1 && Mg > 1 && npix >= 4 * ctx->threads) {
+		if (C / group > 1 && Mg > 1 && npix >= 8 * ctx->threads) {
 			j.npix = npix;
 			kk_par_for(ctx, N * group * npix,
 				kk_par_grain(KK_PAR_MIN_FLOPS, Mg * Kg * KK__CONV_Q),
