@@ -139,7 +139,6 @@ typedef struct {
 	int64_t src[KK__PLAN_RUNS];
 	int16_t first[KK__PLAN_TAPS + 1];   /* runs of tap t: [first[t], first[t+1]) */
 	uint8_t full[KK__PLAN_TAPS];        /* runs cover all KK_NR columns */
-	int whole;                          /* every tap one run of KK_NR, stride 1 */
 } kk__plan;
 
 /* Builds the plan of the block described by s; 0 when it does not fit. */
@@ -173,9 +172,6 @@ static int kk__make_plan(kk__plan *pl, const kk__conv_geom *g, const kk__segs *s
 		pl->full[t] = covered == KK_NR;
 	}
 	pl->first[taps] = (int16_t)nr;
-	pl->whole = g->sw == 1 && nr == taps;
-	for (int64_t t = 0; t < taps && pl->whole; t++)
-		pl->whole = pl->full[t] && pl->len[t] == KK_NR;
 	return 1;
 }
 
@@ -210,20 +206,6 @@ static void kk__pack_plan_f32(float *restrict bp, const float *restrict x,
 {
 	int64_t taps = g->KD * g->KH * g->KW, S = g->D * g->H * g->W;
 	int64_t t = k0 % taps, ci = k0 / taps, sw = g->sw;
-	if (pl->whole) {
-		/* the common interior block: each row one copy of 16 floats */
-		for (int64_t k = 0; k < kc; k++) {
-			const float *src = x + ci * S + pl->src[t];
-			kk_v8f a = kk__ld8(src), b = kk__ld8(src + 8);
-			kk__st8(bp + k * KK_NR, &a);
-			kk__st8(bp + k * KK_NR + 8, &b);
-			if (++t == taps) {
-				t = 0;
-				ci++;
-			}
-		}
-		return;
-	}
 	for (int64_t k = 0; k < kc; k++) {
 		float *restrict d = bp + k * KK_NR;
 		const float *xc = x + ci * S;
@@ -262,6 +244,35 @@ static void kk__pack_plan_f32(float *restrict bp, const float *restrict x,
 	}
 }
 
+/* Rows k0..k0+kc of the im2col panel of a block of KK_NR pixels in one
+ * output row whose taps all lie inside the input (stride 1 or 2): row k is
+ * 16 floats of x0 + ci * S + toff[t] at stride sw, one vector copy (two
+ * loads and a shuffle at stride 2), no plan. */
+static void kk__pack_interior_f32(float *restrict bp, const float *restrict x0,
+	const int64_t *toff, int64_t taps, int64_t S, int64_t sw, int64_t k0, int64_t kc)
+{
+	int64_t t = k0 % taps, ci = k0 / taps;
+	for (int64_t k = 0; k < kc; k++) {
+		const float *src = x0 + ci * S + toff[t];
+		kk_v8f a, b;
+		if (sw == 1) {
+			a = kk__ld8(src);
+			b = kk__ld8(src + 8);
+		} else {
+			a = __builtin_shufflevector(kk__ld8(src), kk__ld8(src + 8),
+				0, 2, 4, 6, 8, 10, 12, 14);
+			b = __builtin_shufflevector(kk__ld8(src + 16), kk__ld8(src + 24),
+				0, 2, 4, 6, 8, 10, 12, 14);
+		}
+		kk__st8(bp + k * KK_NR, &a);
+		kk__st8(bp + k * KK_NR + 8, &b);
+		if (++t == taps) {
+			t = 0;
+			ci++;
+		}
+	}
+}
+
 /* Pixel blocks per unit of the threads' pixel split. */
 #define KK__CONV_Q KK_NR
 
@@ -286,10 +297,30 @@ static void kk__conv_gemm_f32(const float *restrict x, const float *restrict w,
 	 * (packing is a copy that pays off from about 64 of them) */
 	int direct = Mg < 64 && g->KD * g->KH * g->KW == 1 && g->sd * g->sh * g->sw == 1
 		&& g->pd == 0 && g->ph == 0 && g->pw == 0 && P == g->D * g->H * g->W;
+	/* blocks in one output row with every tap inside the input are packed
+	 * from the taps' offsets alone (kk__pack_interior_f32): the offset of
+	 * each tap from the block's first input cell, and the input columns a
+	 * row's vector loads reach (two vectors per 16 floats at stride 2) */
+	int64_t taps = g->KD * g->KH * g->KW, toff[KK__PLAN_TAPS];
+	int64_t S = g->D * g->H * g->W, xreach = (g->KW - 1) * g->dw + (g->sw == 1 ? 16 : 32);
+	int fast = !direct && taps <= KK__PLAN_TAPS && (g->sw == 1 || g->sw == 2);
+	for (int64_t t = 0; fast && t < taps; t++)
+		toff[t] = ((t / (g->KW * g->KH) * g->dd * g->H) + t / g->KW % g->KH * g->dh) * g->W
+			+ t % g->KW * g->dw;
 	for (int64_t p0 = qb; p0 < qe; p0 += KK_NR) {
-		int64_t nr = kk__min(KK_NR, P - p0);
-		kk__make_segs(&sg, g, p0, nr);
-		int planned = !direct && kk__make_plan(&pl, g, &sg);
+		int64_t nr = kk__min(KK_NR, P - p0), ox = p0 % g->OW, r = p0 / g->OW;
+		int64_t ix = ox * g->sw - g->pw, iy = r % g->OH * g->sh - g->ph;
+		int64_t iz = r / g->OH * g->sd - g->pd;
+		const float *x0 = NULL;   /* the block's first input cell, when interior */
+		if (fast && nr == KK_NR && ox + KK_NR <= g->OW && ix >= 0 && ix + xreach <= g->W
+			&& iy >= 0 && iy + (g->KH - 1) * g->dh < g->H
+			&& iz >= 0 && iz + (g->KD - 1) * g->dd < g->D)
+			x0 = x + (iz * g->H + iy) * g->W + ix;
+		int planned = 0;
+		if (!x0) {
+			kk__make_segs(&sg, g, p0, nr);
+			planned = !direct && kk__make_plan(&pl, g, &sg);
+		}
 		for (int64_t k0 = 0; k0 < Kg; k0 += KK_KC) {
 			int64_t kc = kk__min(KK_KC, Kg - k0);
 			const float *src = bp;
@@ -297,6 +328,8 @@ static void kk__conv_gemm_f32(const float *restrict x, const float *restrict w,
 			if (direct && nr == KK_NR) {
 				src = x + k0 * P + p0;     /* pointwise: the panel is X itself */
 				src_ks = P;
+			} else if (x0) {
+				kk__pack_interior_f32(bp, x0, toff, taps, S, g->sw, k0, kc);
 			} else if (planned) {
 				kk__pack_plan_f32(bp, x, g, &pl, k0, kc);
 			} else {

@@ -209,10 +209,13 @@ static void test_conv_large(void **state)
 		{0, 0, 0}, {0, 0, 0}, {1, 7, 9}};
 	run_case(&p, 0);
 	/* rows wide enough for 16-pixel blocks with every tap inside the
-	 * image (packed by whole-row copies) */
+	 * image (packed from the taps' offsets alone) */
 	conv_case w = {1, 5, 7, 1, {1, 6, 40}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1},
 		{0, 1, 1}, {0, 1, 1}, {1, 6, 40}};
 	run_case(&w, 1);
+	conv_case w2 = {1, 3, 8, 1, {1, 5, 72}, {1, 3, 3}, {1, 2, 2}, {1, 1, 1},
+		{0, 1, 1}, {0, 1, 1}, {1, 3, 36}};
+	run_case(&w2, 0);       /* the same at stride 2 */
 	/* 7x7 images (the transposed product's case), stride 2 and 1 */
 	conv_case t = {2, 24, 40, 1, {1, 14, 14}, {1, 3, 3}, {1, 2, 2}, {1, 1, 1},
 		{0, 1, 1}, {0, 1, 1}, {1, 7, 7}};
