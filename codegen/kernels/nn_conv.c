@@ -481,7 +481,7 @@ static void kk__conv_dw_f32(const float *restrict x, const float *restrict w,
 __attribute__((no_builtin("memset", "memcpy")))
 #endif
 static int kk__conv_dw_pad_f32(const float *restrict x, const float *restrict w,
-	float *restrict y, const kk__conv_geom *g)
+	float *restrict y, const kk__conv_geom *g, float bias, float lo, float hi)
 {
 	int64_t ow8 = (g->OW + 7) / 8 * 8;
 	int64_t PH = (g->OH - 1) * g->sh + (g->KH - 1) * g->dh + 1;
@@ -554,8 +554,10 @@ static int kk__conv_dw_pad_f32(const float *restrict x, const float *restrict w,
 					for (int v = 0; v < 4; v++)
 						acc[v] += t * kk__ld8s(b[v] + o, g->sw);
 				}
-			for (int v = 0; v < 4 && i + v < nvec; v++)
+			for (int v = 0; v < 4 && i + v < nvec; v++) {
+				acc[v] = kk__clamp8(acc[v] + bias, lo, hi);
 				kk__st8n(yv[v], &acc[v], wv[v]);
+			}
 		}
 		return 1;
 	}
@@ -569,6 +571,7 @@ static int kk__conv_dw_pad_f32(const float *restrict x, const float *restrict w,
 				for (int64_t kx = 0; kx < g->KW; kx++)
 					acc += w[ky * g->KW + kx] *
 						kk__ld8s(b + ky * g->dh * PW + kx * g->dw, g->sw);
+			acc = kk__clamp8(acc + bias, lo, hi);
 			kk__st8n(yr + ox, &acc, kk__min(8, g->OW - ox));
 		}
 	}
@@ -576,16 +579,20 @@ static int kk__conv_dw_pad_f32(const float *restrict x, const float *restrict w,
 }
 
 /* f32 direct convolution: the depthwise path for one input channel in 2-D,
- * the generic row loops otherwise. */
-static void kk__conv_direct_f32(const float *restrict x, const float *restrict w,
-	float *restrict y, const kk__conv_geom *g, int64_t cg)
+ * the generic row loops otherwise. 1 when the output went through
+ * clamp(conv + bias, lo, hi) as it was stored (the padded depthwise path),
+ * 0 when it is the bare convolution. */
+static int kk__conv_direct_f32(const float *restrict x, const float *restrict w,
+	float *restrict y, const kk__conv_geom *g, int64_t cg, float bias, float lo, float hi)
 {
 	if (cg == 1 && g->KD == 1 && g->D == 1 && g->OD == 1 && g->pd == 0) {
-		if (!kk__conv_dw_pad_f32(x, w, y, g))
-			kk__conv_dw_f32(x, w, y, g);
+		if (kk__conv_dw_pad_f32(x, w, y, g, bias, lo, hi))
+			return 1;
+		kk__conv_dw_f32(x, w, y, g);
+		return 0;
 	}
-	else
-		kk__conv_direct_gen_f32(x, w, y, g, cg);
+	kk__conv_direct_gen_f32(x, w, y, g, cg);
+	return 0;
 }
 
 /* kk_conv_f32 split over (image, group, block of KK_MR output channels)
@@ -625,9 +632,14 @@ static void kk__conv_piece_f32(const kk__conv_job_f32 *j, int64_t n, int64_t gi,
 	const float *r = j->R ? j->R + (n * g->M + c0) * P : NULL;
 	if (Cg == 1 || Mg == 1) {
 		for (int64_t m = 0; m < m1 - m0; m++) {
+			/* bias and clamp in the depthwise stores when there is no
+			 * residual (which must come before the clamp), else after */
+			float b = j->B && !r ? j->B[c0 + m] : 0.0f;
+			if (kk__conv_direct_f32(x, w + m * Kg, y + m * P, g, Cg, b,
+					r ? -INFINITY : j->lo, r ? INFINITY : j->hi) && !r)
+				continue;
 			kk__epi e = {j->B ? j->B + c0 + m : NULL, r ? r + m * P : NULL, P,
 				j->lo, j->hi, NULL, 0.0f, 1.0f};
-			kk__conv_direct_f32(x, w + m * Kg, y + m * P, g, Cg);
 			kk__epi_apply(y + m * P, P, 1, P, &e);
 		}
 		return;
@@ -752,6 +764,28 @@ static void kk__im2col_items(void *vp, int64_t c0, int64_t c1)
 			}
 }
 
+/* Rows [m0, m1) of one image's Y from the product Y^T[P][M]: + R, clamp. */
+typedef struct {
+	const float *yt, *r;
+	float *y;
+	int64_t P, M;
+	float lo, hi;
+} kk__untranspose_job;
+
+static void kk__untranspose_items(void *vp, int64_t m0, int64_t m1)
+{
+	const kk__untranspose_job *j = vp;
+	for (int64_t m = m0; m < m1; m++)
+		for (int64_t p = 0; p < j->P; p++) {
+			float v = j->yt[p * j->M + m] + (j->r ? j->r[m * j->P + p] : 0.0f);
+			v = v < j->lo ? j->lo : v;
+			j->y[m * j->P + p] = v > j->hi ? j->hi : v;
+		}
+}
+
+/* Work of one float moved, in the flops kk_par_grain counts. */
+#define KK__MOVE_COST 32
+
 void kk_conv_t_f32(kiln_rt_ctx *ctx, const float *X, const float *Bp, const float *B,
 	float *Y, int64_t N, int64_t C, int64_t H, int64_t Wd, int64_t M, int64_t OH, int64_t OW,
 	int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t ph,
@@ -762,19 +796,16 @@ void kk_conv_t_f32(kiln_rt_ctx *ctx, const float *X, const float *Bp, const floa
 	int64_t P = OH * OW, K = C * KH * KW;
 	float *yt = S + K * P;       /* the product, P x M */
 	kk__im2col_job ij = {S, NULL, g};
+	kk__untranspose_job uj = {yt, NULL, NULL, P, M, lo, hi};
 	for (int64_t n = 0; n < N; n++) {
 		ij.x = X + n * C * H * Wd;
-		kk_par_for(ctx, C, kk_par_grain(KK_PAR_MIN_FLOPS, 4 * KH * KW * P),
+		kk_par_for(ctx, C, kk_par_grain(KK_PAR_MIN_FLOPS, KK__MOVE_COST * KH * KW * P),
 			kk__im2col_items, &ij);
 		kk_gemm_pb_f32(ctx, S, Bp, B, yt, P, M, K, 1, 1.0f, B ? 1.0f : 0.0f, 0, 1, NULL,
 			-INFINITY, INFINITY);
-		float *y = Y + n * (y_ns ? y_ns : M * P);
-		const float *r = R ? R + n * M * P : NULL;
-		for (int64_t m = 0; m < M; m++)
-			for (int64_t p = 0; p < P; p++) {
-				float v = yt[p * M + m] + (r ? r[m * P + p] : 0.0f);
-				v = v < lo ? lo : v;
-				y[m * P + p] = v > hi ? hi : v;
-			}
+		uj.y = Y + n * (y_ns ? y_ns : M * P);
+		uj.r = R ? R + n * M * P : NULL;
+		kk_par_for(ctx, M, kk_par_grain(KK_PAR_MIN_FLOPS, KK__MOVE_COST * P),
+			kk__untranspose_items, &uj);
 	}
 }

@@ -109,6 +109,22 @@ static void run_case(const conv_case *c, int with_bias)
 		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
 		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
 		c->pb[0], c->pb[1], c->pb[2], c->G, NULL, -INFINITY, INFINITY, 0);
+	/* the clamp without a residual (applied in the depthwise stores):
+	 * clamp(Y) exactly */
+	float *Yc = malloc(sizeof(float) * ys);
+	kk_conv_f32(NULL, X, W, Wp, with_bias ? B : NULL, Yc, c->N, c->C, c->in[0], c->in[1],
+		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
+		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
+		c->pb[0], c->pb[1], c->pb[2], c->G, NULL, lo, hi, 0);
+	for (int64_t i = 0; i < ys; i++) {
+		float v = Y[i] < lo ? lo : Y[i] > hi ? hi : Y[i];
+		if (v != Yc[i]) {
+			print_error("conv clamp at %ld: %g, want clamp(%g) = %g\n", (long)i, Yc[i],
+				Y[i], v);
+			fail();
+		}
+	}
+	free(Yc);
 	/* 2-D, group 1: the transposed product (kk_conv_t_f32) with the same
 	 * epilogue must match the packed path within rounding */
 	int64_t P2 = c->out[1] * c->out[2], Kt = ws / c->M;
