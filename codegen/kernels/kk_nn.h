@@ -94,7 +94,12 @@ void kk_matmul_i64(kiln_rt_ctx *ctx, const int64_t *A, const int64_t *B, int64_t
  * none, 0/INFINITY for a fused Relu, Clip's bounds) are applied as the
  * output is stored; NaN passes through the clamp. Image n of Y starts at
  * Y + n * y_ns (0: M*OD*OH*OW, dense; larger: Y is the block of a channel
- * Concat's output that this Conv fills in place, codegen/plan.c). */
+ * Concat's output that this Conv fills in place, codegen/plan.c).
+ * S: NULL, or kk_conv_pad_floats(C, OH, OW, KH, KW, sh, sw, dh, dw) floats
+ * of scratch (kk_pack.h) for a 2-D convolution with Wp: each image is then
+ * zero-padded there first and every pixel block packed by vector loads
+ * alone (used when kk_conv_pad_rows_ok(OW), strides 1 or 2, at most 64
+ * taps). */
 void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *Wp,
 	const float *B,
 	float *Y, int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,
@@ -102,7 +107,7 @@ void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *
 	int64_t KD, int64_t KH, int64_t KW,
 	int64_t sd, int64_t sh, int64_t sw, int64_t dd, int64_t dh, int64_t dw,
 	int64_t pd, int64_t ph, int64_t pw, int64_t group,
-	const float *R, float lo, float hi, int64_t y_ns);
+	const float *R, float lo, float hi, int64_t y_ns, float *S);
 /* kk_conv_f32 for 2-D, group 1, as the product transposed: Y^T[P, M] =
  * im2col(X)^T[P, K] * W^T[K, M] (P = OH*OW, K = C*KH*KW), then Y from Y^T
  * with the same epilogue. For small images, where P leaves the GEMM's

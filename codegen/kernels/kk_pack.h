@@ -48,4 +48,34 @@ static inline void kk_pack_a_layout(float *Ap, const float *A, int64_t M, int64_
 			}
 }
 
+/* The zero-padded copy of one image's input that kk_conv_f32 reads a 2-D
+ * convolution through (its scratch S): per channel, the rows and columns
+ * every tap of every output pixel reads, after 32 floats and before 32
+ * more that the vector loads of a block may reach past its row (16 floats
+ * at stride 1 or 2, read and then dropped). */
+static inline int64_t kk_conv_pad_rows(int64_t OH, int64_t KH, int64_t sh, int64_t dh)
+{
+	return (OH - 1) * sh + (KH - 1) * dh + 1;
+}
+
+static inline int64_t kk_conv_pad_cols(int64_t OW, int64_t KW, int64_t sw, int64_t dw)
+{
+	return (OW - 1) * sw + (KW - 1) * dw + 1;
+}
+
+/* Whether every block of KK_NR consecutive output pixels spans at most two
+ * output rows of OW (blocks start at multiples of KK_NR: the last row's
+ * part is at least gcd(KK_NR, OW) long). */
+static inline int kk_conv_pad_rows_ok(int64_t OW)
+{
+	int64_t g = OW & -OW;
+	return OW >= 1 && OW + (g < KK_NR ? g : KK_NR) >= KK_NR;
+}
+
+static inline int64_t kk_conv_pad_floats(int64_t C, int64_t OH, int64_t OW, int64_t KH,
+	int64_t KW, int64_t sh, int64_t sw, int64_t dh, int64_t dw)
+{
+	return C * kk_conv_pad_rows(OH, KH, sh, dh) * kk_conv_pad_cols(OW, KW, sw, dw) + 64;
+}
+
 #endif

@@ -244,25 +244,43 @@ static void kk__pack_plan_f32(float *restrict bp, const float *restrict x,
 	}
 }
 
-/* Rows k0..k0+kc of the im2col panel of a block of KK_NR pixels in one
- * output row whose taps all lie inside the input (stride 1 or 2): row k is
- * 16 floats of x0 + ci * S + toff[t] at stride sw, one vector copy (two
- * loads and a shuffle at stride 2), no plan. */
-static void kk__pack_interior_f32(float *restrict bp, const float *restrict x0,
-	const int64_t *toff, int64_t taps, int64_t S, int64_t sw, int64_t k0, int64_t kc)
+/* 16 floats from src at stride sw (1, or 2: two loads and a shuffle per 8). */
+static inline void kk__ld16s(const float *src, int64_t sw, kk_v8f *a, kk_v8f *b)
+{
+	if (sw == 1) {
+		*a = kk__ld8(src);
+		*b = kk__ld8(src + 8);
+		return;
+	}
+	*a = __builtin_shufflevector(kk__ld8(src), kk__ld8(src + 8), 0, 2, 4, 6, 8, 10, 12, 14);
+	*b = __builtin_shufflevector(kk__ld8(src + 16), kk__ld8(src + 24),
+		0, 2, 4, 6, 8, 10, 12, 14);
+}
+
+/* Rows k0..k0+kc of the im2col panel of a block of KK_NR pixels whose taps
+ * all lie inside the source (the input, or its zero-padded copy): columns
+ * [0, n1) are one output row, starting at x1; columns [n1, KK_NR) the start
+ * of the next, at x2 (n1 == KK_NR: no second row). Row k is x1 + ci * S +
+ * toff[t] at stride sw, blended with the same from x2: vector loads and
+ * selects only, no plan. */
+static void kk__pack_interior_f32(float *restrict bp, const float *restrict x1,
+	const float *restrict x2, int64_t n1, const int64_t *toff, int64_t taps, int64_t S,
+	int64_t sw, int64_t k0, int64_t kc)
 {
 	int64_t t = k0 % taps, ci = k0 / taps;
+	const kk_v8i lane0 = {0, 1, 2, 3, 4, 5, 6, 7}, lane1 = lane0 + 8;
+	const kk_v8i m0 = lane0 < (int32_t)n1, m1 = lane1 < (int32_t)n1;
+	/* the second row's columns c >= n1 read x2 + (c - n1) * sw */
+	const float *x2s = x2 ? x2 - n1 * sw : NULL;
 	for (int64_t k = 0; k < kc; k++) {
-		const float *src = x0 + ci * S + toff[t];
+		int64_t o = ci * S + toff[t];
 		kk_v8f a, b;
-		if (sw == 1) {
-			a = kk__ld8(src);
-			b = kk__ld8(src + 8);
-		} else {
-			a = __builtin_shufflevector(kk__ld8(src), kk__ld8(src + 8),
-				0, 2, 4, 6, 8, 10, 12, 14);
-			b = __builtin_shufflevector(kk__ld8(src + 16), kk__ld8(src + 24),
-				0, 2, 4, 6, 8, 10, 12, 14);
+		kk__ld16s(x1 + o, sw, &a, &b);
+		if (x2s) {
+			kk_v8f c, d;
+			kk__ld16s(x2s + o, sw, &c, &d);
+			a = kk__sel8(m0, a, c);
+			b = kk__sel8(m1, b, d);
 		}
 		kk__st8(bp + k * KK_NR, &a);
 		kk__st8(bp + k * KK_NR + 8, &b);
@@ -272,6 +290,15 @@ static void kk__pack_interior_f32(float *restrict bp, const float *restrict x0,
 		}
 	}
 }
+
+/* A zero-padded copy of one image's input for a 2-D convolution (the
+ * scratch S of kk_conv_f32, kk_pack.h's kk_conv_pad_floats): per channel
+ * PH rows of PW floats, padded so that every tap of every output pixel, and
+ * the vector loads past a block's last one, stay inside. */
+typedef struct {
+	const float *xp;
+	int64_t PH, PW;
+} kk__padded;
 
 /* Pixel blocks per unit of the threads' pixel split. */
 #define KK__CONV_Q KK_NR
@@ -285,7 +312,7 @@ static void kk__pack_interior_f32(float *restrict bp, const float *restrict x0,
  * unknown, clang kept the six row offsets of the k loop on the stack). */
 static void kk__conv_gemm_f32(const float *restrict x, const float *restrict w,
 	const float *restrict wp, float *restrict y, const kk__conv_geom *g, const kk__epi *ep,
-	int64_t qb, int64_t qe)
+	int64_t qb, int64_t qe, const kk__padded *pad)
 {
 	int64_t Cg = g->C / g->group, Mg = g->M / g->group;
 	int64_t Kg = Cg * g->KD * g->KH * g->KW, P = g->OD * g->OH * g->OW;
@@ -302,22 +329,31 @@ static void kk__conv_gemm_f32(const float *restrict x, const float *restrict w,
 	 * each tap from the block's first input cell, and the input columns a
 	 * row's vector loads reach (two vectors per 16 floats at stride 2) */
 	int64_t taps = g->KD * g->KH * g->KW, toff[KK__PLAN_TAPS];
-	int64_t S = g->D * g->H * g->W, xreach = (g->KW - 1) * g->dw + (g->sw == 1 ? 16 : 32);
+	int64_t xreach = (g->KW - 1) * g->dw + (g->sw == 1 ? 16 : 32);
 	int fast = !direct && taps <= KK__PLAN_TAPS && (g->sw == 1 || g->sw == 2);
+	/* the source rows are read from: the padded copy (every block inside
+	 * it, spanning at most two output rows), or the input */
+	int64_t SW = pad ? pad->PW : g->W, SS = pad ? pad->PH * pad->PW : g->D * g->H * g->W;
 	for (int64_t t = 0; fast && t < taps; t++)
-		toff[t] = ((t / (g->KW * g->KH) * g->dd * g->H) + t / g->KW % g->KH * g->dh) * g->W
+		toff[t] = ((t / (g->KW * g->KH) * g->dd * g->H) + t / g->KW % g->KH * g->dh) * SW
 			+ t % g->KW * g->dw;
 	for (int64_t p0 = qb; p0 < qe; p0 += KK_NR) {
 		int64_t nr = kk__min(KK_NR, P - p0), ox = p0 % g->OW, r = p0 / g->OW;
 		int64_t ix = ox * g->sw - g->pw, iy = r % g->OH * g->sh - g->ph;
 		int64_t iz = r / g->OH * g->sd - g->pd;
-		const float *x0 = NULL;   /* the block's first input cell, when interior */
-		if (fast && nr == KK_NR && ox + KK_NR <= g->OW && ix >= 0 && ix + xreach <= g->W
+		/* the block's first source cell, when all its taps are inside */
+		const float *x1 = NULL, *x2 = NULL;
+		int64_t n1 = kk__min(nr, g->OW - ox);
+		if (pad && fast) {
+			x1 = pad->xp + r * g->sh * SW + ox * g->sw;
+			x2 = n1 < nr ? pad->xp + (r + 1) * g->sh * SW : NULL;
+		} else if (fast && nr == KK_NR && n1 == KK_NR && ix >= 0 && ix + xreach <= g->W
 			&& iy >= 0 && iy + (g->KH - 1) * g->dh < g->H
-			&& iz >= 0 && iz + (g->KD - 1) * g->dd < g->D)
-			x0 = x + (iz * g->H + iy) * g->W + ix;
+			&& iz >= 0 && iz + (g->KD - 1) * g->dd < g->D) {
+			x1 = x + (iz * g->H + iy) * g->W + ix;
+		}
 		int planned = 0;
-		if (!x0) {
+		if (!x1) {
 			kk__make_segs(&sg, g, p0, nr);
 			planned = !direct && kk__make_plan(&pl, g, &sg);
 		}
@@ -328,8 +364,8 @@ static void kk__conv_gemm_f32(const float *restrict x, const float *restrict w,
 			if (direct && nr == KK_NR) {
 				src = x + k0 * P + p0;     /* pointwise: the panel is X itself */
 				src_ks = P;
-			} else if (x0) {
-				kk__pack_interior_f32(bp, x0, toff, taps, S, g->sw, k0, kc);
+			} else if (x1) {
+				kk__pack_interior_f32(bp, x1, x2, n1, toff, taps, SS, g->sw, k0, kc);
 			} else if (planned) {
 				kk__pack_plan_f32(bp, x, g, &pl, k0, kc);
 			} else {
@@ -595,17 +631,20 @@ static int kk__conv_direct_f32(const float *restrict x, const float *restrict w,
 	return 0;
 }
 
-/* kk_conv_f32 split over (image, group, block of KK_MR output channels)
- * items; a task runs a contiguous item range, merged per (image, group).
- * Every output channel is computed exactly as in the serial loops. */
+/* kk_conv_f32 split over (image, group, block of KK_MR output channels or
+ * of KK__CONV_Q pixels) items; a task runs a contiguous item range, merged
+ * per (image, group). Every output value is computed exactly as in the
+ * serial loops. */
 typedef struct {
 	const float *X, *W, *Wp, *B, *R;
 	float *Y;
 	kk__conv_geom g;
-	int64_t N, nb;               /* nb: channel blocks per group */
+	int64_t n0, nb;              /* first image; nb: channel blocks per group */
 	float lo, hi;
 	int64_t npix;                /* > 0: split by pixel blocks of KK__CONV_Q */
 	int64_t y_ns;                /* floats from one image's output to the next */
+	float *xp;                   /* image n0 zero-padded (kk__padded), or NULL */
+	int64_t PH, PW;
 } kk__conv_job_f32;
 
 /* Pre-packed weights (kk_pack.h slivers, each group packed on its own) from
@@ -618,7 +657,7 @@ static const float *kk__conv_wp(const float *Wp, const kk__conv_geom *g, int64_t
 	return Wp ? Wp + gi * kk_packed_a_floats(Mg, Kg) + m0 * Kg : NULL;
 }
 
-/* Output channels [m0, m1) of group gi of image n. */
+/* Output channels [m0, m1), pixels [qb, qe) of group gi of image n. */
 static void kk__conv_piece_f32(const kk__conv_job_f32 *j, int64_t n, int64_t gi,
 	int64_t m0, int64_t m1, int64_t qb, int64_t qe)
 {
@@ -650,7 +689,9 @@ static void kk__conv_piece_f32(const kk__conv_job_f32 *j, int64_t n, int64_t gi,
 	g1.group = 1;
 	kk__epi e = {j->B ? j->B + c0 : NULL, r, P, j->lo, j->hi, NULL, 0.0f, 1.0f};
 	int plain = !j->B && !r && j->lo == -INFINITY && j->hi == INFINITY;
-	kk__conv_gemm_f32(x, w, kk__conv_wp(j->Wp, g, gi, m0), y, &g1, plain ? NULL : &e, qb, qe);
+	kk__padded pad = {j->xp ? j->xp + gi * Cg * j->PH * j->PW : NULL, j->PH, j->PW};
+	kk__conv_gemm_f32(x, w, kk__conv_wp(j->Wp, g, gi, m0), y, &g1, plain ? NULL : &e, qb, qe,
+		j->xp ? &pad : NULL);
 }
 
 static void kk__conv_items_f32(void *vp, int64_t b, int64_t e)
@@ -660,13 +701,63 @@ static void kk__conv_items_f32(void *vp, int64_t b, int64_t e)
 	int64_t per = j->npix ? j->npix : j->nb;   /* items per (image, group) */
 	while (b < e) {
 		int64_t ng = b / per, blk = b % per, end = kk__min(per, blk + (e - b));
-		int64_t n = ng / j->g.group, gi = ng % j->g.group;
+		int64_t n = j->n0 + ng / j->g.group, gi = ng % j->g.group;
 		if (j->npix)
 			kk__conv_piece_f32(j, n, gi, 0, Mg, blk * KK__CONV_Q,
 				kk__min(end * KK__CONV_Q, P));
 		else
 			kk__conv_piece_f32(j, n, gi, blk * KK_MR, kk__min(end * KK_MR, Mg), 0, P);
 		b += end - blk;
+	}
+}
+
+/* Images [j->n0, j->n0 + nimg) over ctx's threads. */
+static void kk__conv_run_f32(kiln_rt_ctx *ctx, kk__conv_job_f32 *j, int64_t nimg)
+{
+	const kk__conv_geom *g = &j->g;
+	int64_t Mg = g->M / g->group, P = g->OD * g->OH * g->OW;
+	int64_t Kg = g->C / g->group * g->KD * g->KH * g->KW;
+	int64_t grain = kk_par_grain(KK_PAR_MIN_FLOPS, KK_MR * Kg * P);
+	int64_t tasks = kk_par_tasks(ctx, nimg * g->group * j->nb, grain, 1);
+	j->npix = 0;
+	if (tasks > 1) {
+		/* Threads split the pixels when there are enough blocks to balance
+		 * (each thread then packs only its own im2col panels), else the
+		 * output channels (each thread packs every panel). */
+		int64_t npix = (P + KK__CONV_Q - 1) / KK__CONV_Q;
+		if (g->C / g->group > 1 && Mg > 1 && npix >= 8 * ctx->threads) {
+			j->npix = npix;
+			kk_par_for(ctx, nimg * g->group * npix,
+				kk_par_grain(KK_PAR_MIN_FLOPS, Mg * Kg * KK__CONV_Q),
+				kk__conv_items_f32, j);
+			return;
+		}
+		kk_par_for(ctx, nimg * g->group * j->nb, grain, kk__conv_items_f32, j);
+		return;
+	}
+	for (int64_t n = j->n0; n < j->n0 + nimg; n++)
+		for (int64_t gi = 0; gi < g->group; gi++)
+			kk__conv_piece_f32(j, n, gi, 0, Mg, 0, P);
+}
+
+/* Channels [c0, c1) of image j->n0 into its zero-padded copy j->xp. */
+static void kk__conv_pad_items(void *vp, int64_t c0, int64_t c1)
+{
+	const kk__conv_job_f32 *j = vp;
+	const kk__conv_geom *g = &j->g;
+	for (int64_t c = c0; c < c1; c++) {
+		const float *xc = j->X + (j->n0 * g->C + c) * g->H * g->W;
+		for (int64_t i = 0; i < j->PH; i++) {
+			float *restrict row = j->xp + (c * j->PH + i) * j->PW;
+			int64_t iy = i - g->ph, lo = iy < 0 || iy >= g->H ? j->PW : kk__min(g->pw, j->PW);
+			int64_t hi = lo == j->PW ? j->PW : kk__min(g->pw + g->W, j->PW);
+			for (int64_t q = 0; q < lo; q++)
+				row[q] = 0.0f;
+			for (int64_t q = lo; q < hi; q++)
+				row[q] = xc[iy * g->W + q - g->pw];
+			for (int64_t q = hi; q < j->PW; q++)
+				row[q] = 0.0f;
+		}
 	}
 }
 
@@ -677,33 +768,28 @@ void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *
 	int64_t KD, int64_t KH, int64_t KW,
 	int64_t sd, int64_t sh, int64_t sw, int64_t dd, int64_t dh, int64_t dw,
 	int64_t pd, int64_t ph, int64_t pw, int64_t group,
-	const float *R, float lo, float hi, int64_t y_ns)
+	const float *R, float lo, float hi, int64_t y_ns, float *S)
 {
 	kk__conv_geom g = {C, D, H, Wd, M, OD, OH, OW, KD, KH, KW,
 		sd, sh, sw, dd, dh, dw, pd, ph, pw, group};
 	int64_t Mg = M / group, P = OD * OH * OW;
-	int64_t Kg = C / group * KD * KH * KW, nb = (Mg + KK_MR - 1) / KK_MR;
-	kk__conv_job_f32 j = {X, W, Wp, B, R, Y, g, N, nb, lo, hi, 0, y_ns ? y_ns : M * P};
-	int64_t grain = kk_par_grain(KK_PAR_MIN_FLOPS, KK_MR * Kg * P);
-	int64_t tasks = kk_par_tasks(ctx, N * group * nb, grain, 1);
-	if (tasks > 1) {
-		/* Threads split the pixels when there are enough blocks to balance
-		 * (each thread then packs only its own im2col panels), else the
-		 * output channels (each thread packs every panel). */
-		int64_t npix = (P + KK__CONV_Q - 1) / KK__CONV_Q;
-		if (C / group > 1 && Mg > 1 && npix >= 8 * ctx->threads) {
-			j.npix = npix;
-			kk_par_for(ctx, N * group * npix,
-				kk_par_grain(KK_PAR_MIN_FLOPS, Mg * Kg * KK__CONV_Q),
-				kk__conv_items_f32, &j);
-			return;
-		}
-		kk_par_for(ctx, N * group * nb, grain, kk__conv_items_f32, &j);
+	kk__conv_job_f32 j = {X, W, Wp, B, R, Y, g, 0, (Mg + KK_MR - 1) / KK_MR, lo, hi, 0,
+		y_ns ? y_ns : M * P, NULL, 0, 0};
+	if (!S || !Wp || KD != 1 || D != 1 || OD != 1 || pd != 0 || C / group <= 1 || Mg <= 1
+		|| !kk_conv_pad_rows_ok(OW) || (sw != 1 && sw != 2) || KH * KW > KK__PLAN_TAPS) {
+		kk__conv_run_f32(ctx, &j, N);
 		return;
 	}
-	for (int64_t n = 0; n < N; n++)
-		for (int64_t gi = 0; gi < group; gi++)
-			kk__conv_piece_f32(&j, n, gi, 0, Mg, 0, P);
+	/* each image zero-padded into S first (kk_pack.h kk_conv_pad_floats):
+	 * then every pixel block is packed by vector loads alone */
+	j.xp = S + 32;
+	j.PH = kk_conv_pad_rows(OH, KH, sh, dh);
+	j.PW = kk_conv_pad_cols(OW, KW, sw, dw);
+	for (j.n0 = 0; j.n0 < N; j.n0++) {
+		kk_par_for(ctx, C, kk_par_grain(KK_PAR_MIN_FLOPS, 32 * j.PH * j.PW),
+			kk__conv_pad_items, &j);
+		kk__conv_run_f32(ctx, &j, 1);
+	}
 }
 
 void kk_conv_f64(kiln_rt_ctx *ctx, const double *X, const double *W, const double *B,

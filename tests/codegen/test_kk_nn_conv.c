@@ -104,18 +104,38 @@ static void run_case(const conv_case *c, int with_bias)
 	kk_conv_f32(NULL, X, W, Wp, with_bias ? B : NULL, Yp, c->N, c->C, c->in[0], c->in[1],
 		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
 		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
-		c->pb[0], c->pb[1], c->pb[2], c->G, R, lo, hi, 0);
+		c->pb[0], c->pb[1], c->pb[2], c->G, R, lo, hi, 0, NULL);
 	kk_conv_f32(NULL, X, W, NULL, with_bias ? B : NULL, Y, c->N, c->C, c->in[0], c->in[1],
 		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
 		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
-		c->pb[0], c->pb[1], c->pb[2], c->G, NULL, -INFINITY, INFINITY, 0);
+		c->pb[0], c->pb[1], c->pb[2], c->G, NULL, -INFINITY, INFINITY, 0, NULL);
+	/* 2-D through the zero-padded copy (scratch S, filled with NaN so a
+	 * read of anything the copy did not write shows): the same values as
+	 * Yp bit for bit, the panels being the same numbers */
+	int pad2d = c->in[0] == 1 && c->k[0] == 1 && c->out[0] == 1 && c->pb[0] == 0;
+	int64_t sf = kk_conv_pad_floats(c->C, c->out[1], c->out[2], c->k[1], c->k[2], c->s[1],
+		c->s[2], c->d[1], c->d[2]);
+	float *Sp = malloc(sizeof(float) * (size_t)sf), *Ypad = malloc(sizeof(float) * ys);
+	for (int64_t i = 0; i < sf; i++) Sp[i] = NAN;
+	kk_conv_f32(NULL, X, W, Wp, with_bias ? B : NULL, Ypad, c->N, c->C, c->in[0], c->in[1],
+		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
+		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
+		c->pb[0], c->pb[1], c->pb[2], c->G, R, lo, hi, 0, pad2d ? Sp : NULL);
+	for (int64_t i = 0; i < ys; i++)
+		if (!(Ypad[i] == Yp[i] || (isnan(Ypad[i]) && isnan(Yp[i])))) {
+			print_error("conv through the padded copy at %ld: %g, want %g\n", (long)i,
+				Ypad[i], Yp[i]);
+			fail();
+		}
+	free(Sp);
+	free(Ypad);
 	/* the clamp without a residual (applied in the depthwise stores):
 	 * clamp(Y) exactly */
 	float *Yc = malloc(sizeof(float) * ys);
 	kk_conv_f32(NULL, X, W, Wp, with_bias ? B : NULL, Yc, c->N, c->C, c->in[0], c->in[1],
 		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
 		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
-		c->pb[0], c->pb[1], c->pb[2], c->G, NULL, lo, hi, 0);
+		c->pb[0], c->pb[1], c->pb[2], c->G, NULL, lo, hi, 0, NULL);
 	for (int64_t i = 0; i < ys; i++) {
 		float v = Y[i] < lo ? lo : Y[i] > hi ? hi : Y[i];
 		if (v != Yc[i]) {
@@ -146,7 +166,7 @@ static void run_case(const conv_case *c, int with_bias)
 	kk_conv_f32(NULL, X, W, Wp, with_bias ? B : NULL, Ys, c->N, c->C, c->in[0], c->in[1],
 		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
 		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
-		c->pb[0], c->pb[1], c->pb[2], c->G, NULL, -INFINITY, INFINITY, yns);
+		c->pb[0], c->pb[1], c->pb[2], c->G, NULL, -INFINITY, INFINITY, yns, NULL);
 	for (int64_t n = 0; n < c->N; n++)
 		for (int64_t i = 0; i < yns; i++) {
 			float want = i < c->M * P ? Y[n * c->M * P + i] : -7.0f;

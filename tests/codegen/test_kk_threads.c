@@ -144,13 +144,13 @@ static void c_matmul_rows(kiln_rt_ctx *ctx, void *out)
 static void c_conv(kiln_rt_ctx *ctx, void *out)
 {
 	kk_conv_f32(ctx, g_a, g_b, NULL, g_c, out, 1, 16, 1, 32, 32, 32, 1, 32, 32,
-		1, 3, 3, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, NULL, 0.0f, INFINITY, 0);
+		1, 3, 3, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, NULL, 0.0f, INFINITY, 0, NULL);
 }
 static void c_conv_group(kiln_rt_ctx *ctx, void *out)
 {
 	/* N 2, C 16, groups 2, stride 2: 2 x 2 x (ceil(20/6) = 4) items */
 	kk_conv_f32(ctx, g_a, g_b, NULL, g_c, out, 2, 16, 1, 40, 40, 40, 1, 20, 20,
-		1, 3, 3, 1, 2, 2, 1, 1, 1, 0, 1, 1, 2, NULL, -INFINITY, INFINITY, 0);
+		1, 3, 3, 1, 2, 2, 1, 1, 1, 0, 1, 1, 2, NULL, -INFINITY, INFINITY, 0, NULL);
 }
 static void c_conv_t(kiln_rt_ctx *ctx, void *out)
 {
@@ -163,7 +163,7 @@ static void c_conv_t(kiln_rt_ctx *ctx, void *out)
 static void c_conv_depthwise(kiln_rt_ctx *ctx, void *out)
 {
 	kk_conv_f32(ctx, g_a, g_b, NULL, g_c, out, 1, 16, 1, 64, 64, 16, 1, 64, 64,
-		1, 3, 3, 1, 1, 1, 1, 1, 1, 0, 1, 1, 16, NULL, -1.0f, 1.0f, 0);
+		1, 3, 3, 1, 1, 1, 1, 1, 1, 0, 1, 1, 16, NULL, -1.0f, 1.0f, 0, NULL);
 }
 static void c_maxpool(kiln_rt_ctx *ctx, void *out)
 {
