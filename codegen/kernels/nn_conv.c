@@ -322,8 +322,9 @@ static void kk__conv_gemm_f32(const float *restrict x, const float *restrict w,
 	/* 1x1, stride 1, no padding: im2col(X) == X (Kg x P, row stride P),
 	 * read in place when few output channels share each packed panel
 	 * (packing is a copy that pays off from about 64 of them) */
-	int direct = Mg < 64 && g->KD * g->KH * g->KW == 1 && g->sd * g->sh * g->sw == 1
+	int pointwise = g->KD * g->KH * g->KW == 1 && g->sd * g->sh * g->sw == 1
 		&& g->pd == 0 && g->ph == 0 && g->pw == 0 && P == g->D * g->H * g->W;
+	int direct = Mg < 64 && pointwise;
 	/* blocks in one output row with every tap inside the input are packed
 	 * from the taps' offsets alone (kk__pack_interior_f32): the offset of
 	 * each tap from the block's first input cell, and the input columns a
@@ -344,7 +345,10 @@ static void kk__conv_gemm_f32(const float *restrict x, const float *restrict w,
 		/* the block's first source cell, when all its taps are inside */
 		const float *x1 = NULL, *x2 = NULL;
 		int64_t n1 = kk__min(nr, g->OW - ox);
-		if (pad && fast) {
+		if (pointwise && fast && nr == KK_NR) {
+			x1 = x + p0;          /* 16 pixels contiguous in every row of X */
+			n1 = KK_NR;
+		} else if (pad && fast) {
 			x1 = pad->xp + r * g->sh * SW + ox * g->sw;
 			x2 = n1 < nr ? pad->xp + (r + 1) * g->sh * SW : NULL;
 		} else if (fast && nr == KK_NR && n1 == KK_NR && ix >= 0 && ix + xreach <= g->W
