@@ -1,8 +1,11 @@
 /* nn_conv.c — ONNX Conv (NCDHW; 1-D/2-D passed as 3-D with unit dims).
  * f32: implicit GEMM — W (Mg x Cg*KD*KH*KW, already row-major) times an
  * im2col panel of X packed on the fly (16 output pixels x 256 taps, padding
- * as zeros) through the nn_micro.h micro-kernel; channel-wise convolutions
- * (C/group == 1, e.g. depthwise) and f64 use direct row loops instead. */
+ * as zeros) through the nn_micro.h micro-kernel: by vector loads from the
+ * input or from a zero-padded copy of it where every tap of the block is
+ * inside, else from a per-block copy plan. Small 2-D images run as the
+ * transposed product (kk_conv_t_f32, through nn_gemm.c); channel-wise
+ * convolutions (C/group == 1, e.g. depthwise) and f64 use direct row loops. */
 #include <math.h>
 
 #include "kk_nn.h"
