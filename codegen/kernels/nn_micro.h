@@ -17,6 +17,16 @@
  * about AVX argument passing when compiled without -mavx. */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
+/* A loop with a constant trip count fully unrolled (clang; the unit tests
+ * also build the kernels with GCC). Same definition as kk_philox8.h's. */
+#ifndef KK__UNROLL
+#ifdef __clang__
+#define KK__UNROLL _Pragma("clang loop unroll(full)")
+#else
+#define KK__UNROLL
+#endif
+#endif
+
 #define KK_KC 256
 #define KK_MC 72      /* rows of A packed per block (a multiple of KK_MR) */
 
