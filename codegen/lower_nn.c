@@ -384,10 +384,18 @@ static int64_t conv_padded(const ir_node *n)
 int cg_conv_scratch(const ir_node *n, cg_lin *bytes)
 {
 	int64_t K, P, M, f;
-	if (conv_transposed(n, &K, &P, &M))
-		f = K * P + P * M;
-	else
+	if (conv_transposed(n, &K, &P, &M)) {
+		/* a 1x1 stride-1 Conv keeping the image size has no padding: its
+		 * im2col matrix is X, and the kernel keeps no copy */
+		const ir_value *X = n->in[0], *W = n->in[1], *Y = n->out[0];
+		int64_t st[2] = {1, 1};
+		ir_attr_ints_into(n, "strides", st, 2);
+		int same = W->shape.d[2].c * W->shape.d[3].c == 1 && st[0] * st[1] == 1 &&
+			   X->shape.d[2].c == Y->shape.d[2].c && X->shape.d[3].c == Y->shape.d[3].c;
+		f = (same ? 0 : K * P) + P * M;
+	} else {
 		f = conv_padded(n);
+	}
 	bytes->c[0] = f * (int64_t)sizeof(float);
 	return f > 0;
 }

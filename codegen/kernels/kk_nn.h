@@ -113,7 +113,8 @@ void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *
  * with the same epilogue. For small images, where P leaves the GEMM's
  * 16-pixel blocks partly empty (7x7: 49 of 64) and its 6-row slivers do not
  * (49 of 54). Bp: W^T packed as B panels (kk_pack_b_layout of W, transB);
- * S: scratch of K*P + P*M floats. */
+ * S: scratch of K*P + P*M floats (P*M for a 1x1 convolution with stride 1
+ * and no padding, whose im2col matrix is X itself). */
 void kk_conv_t_f32(kiln_rt_ctx *ctx, const float *X, const float *Bp, const float *B,
 	float *Y, int64_t N, int64_t C, int64_t H, int64_t Wd, int64_t M, int64_t OH, int64_t OW,
 	int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t ph,

@@ -901,15 +901,18 @@ void kk_conv_t_f32(kiln_rt_ctx *ctx, const float *X, const float *Bp, const floa
 	kk__conv_geom g = {C, 1, H, Wd, M, 1, OH, OW, 1, KH, KW,
 		1, sh, sw, 1, dh, dw, 0, ph, pw, 1};
 	int64_t P = OH * OW, K = C * KH * KW;
-	float *yt = S + K * P;       /* the product, P x M */
+	/* a pointwise convolution's im2col matrix is the image itself */
+	int same = KH * KW == 1 && sh * sw == 1 && ph == 0 && pw == 0 && OH == H && OW == Wd;
+	float *yt = S + (same ? 0 : K * P);       /* the product, P x M */
 	kk__im2col_job ij = {S, NULL, g};
 	kk__untranspose_job uj = {yt, NULL, NULL, P, M, lo, hi};
 	for (int64_t n = 0; n < N; n++) {
 		ij.x = X + n * C * H * Wd;
-		kk_par_for(ctx, C, kk_par_grain(KK_PAR_MIN_FLOPS, KK__MOVE_COST * KH * KW * P),
-			kk__im2col_items, &ij);
-		kk_gemm_pb_f32(ctx, S, Bp, B, yt, P, M, K, 1, 1.0f, B ? 1.0f : 0.0f, 0, 1, NULL,
-			-INFINITY, INFINITY);
+		if (!same)
+			kk_par_for(ctx, C, kk_par_grain(KK_PAR_MIN_FLOPS, KK__MOVE_COST * KH * KW * P),
+				kk__im2col_items, &ij);
+		kk_gemm_pb_f32(ctx, same ? ij.x : S, Bp, B, yt, P, M, K, 1, 1.0f, B ? 1.0f : 0.0f,
+			0, 1, NULL, -INFINITY, INFINITY);
 		uj.y = Y + n * (y_ns ? y_ns : M * P);
 		uj.r = R ? R + n * M * P : NULL;
 		kk_par_for(ctx, M, kk_par_grain(KK_PAR_MIN_FLOPS, KK__MOVE_COST * P),

@@ -150,7 +150,10 @@ static void run_case(const conv_case *c, int with_bias)
 	int64_t P2 = c->out[1] * c->out[2], Kt = ws / c->M;
 	int trans = c->G == 1 && c->in[0] == 1 && c->k[0] == 1 && c->out[0] == 1 && c->pb[0] == 0;
 	float *Bt = malloc(sizeof(float) * (size_t)kk_packed_b_floats(Kt, c->M));
-	float *St = malloc(sizeof(float) * (size_t)(Kt * P2 + P2 * c->M + 1));
+	/* S exactly as documented (no im2col copy for 1x1, stride 1, unpadded) */
+	int tsame = c->k[1] * c->k[2] == 1 && c->s[1] * c->s[2] == 1 && c->pb[1] == 0 &&
+		c->pb[2] == 0 && c->out[1] == c->in[1] && c->out[2] == c->in[2];
+	float *St = malloc(sizeof(float) * (size_t)((tsame ? 0 : Kt * P2) + P2 * c->M));
 	float *Yt = malloc(sizeof(float) * ys);
 	kk_pack_b_layout(Bt, W, Kt, c->M, 1);
 	if (trans)
