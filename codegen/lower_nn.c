@@ -327,17 +327,35 @@ static int image_static(const ir_value *v)
 	return 1;
 }
 
-/* Whether Conv n runs as the transposed product (kk_conv_t_f32): f32 2-D,
- * group 1, constant weights, static image dims (any batch), and an image so
- * small that its P pixels fill the GEMM's 6-row slivers much better than
- * its 16-pixel blocks (7x7: 54 computed for 49, against 64). *K, *P, *M set
- * when so. */
-static int conv_transposed(const ir_node *n, int64_t *K, int64_t *P, int64_t *M)
+/* Whether Conv n is f32 2-D with static image dims (any batch) and weights
+ * packed at compile time (packs_w); *Mg, *Kg set when so. */
+static int conv_2d_packed(const ir_node *n, int64_t *Mg, int64_t *Kg)
 {
 	const ir_value *X = n->in[0], *W = n->nin > 1 ? n->in[1] : NULL, *Y = n->out[0];
-	if (!X || !W || X->dtype != IR_F32 || W->shape.rank != 4 || !image_static(X) ||
-	    !image_static(Y) || ir_attr_int(n, "group", 1) != 1 || !packs_w(W, 1, M, K))
+	return X && W && X->dtype == IR_F32 && W->shape.rank == 4 && image_static(X) &&
+	       image_static(Y) && packs_w(W, ir_attr_int(n, "group", 1), Mg, Kg);
+}
+
+/* Whether Conv n (conv_2d_packed) is a 1x1 at stride 1 keeping the image:
+ * X is its im2col matrix (kk_conv_is_pointwise). */
+static int conv_pointwise(const ir_node *n)
+{
+	const ir_value *X = n->in[0], *W = n->in[1], *Y = n->out[0];
+	int64_t st[2] = {1, 1};
+	ir_attr_ints_into(n, "strides", st, 2);
+	return kk_conv_is_pointwise(W->shape.d[2].c, W->shape.d[3].c, st[0], st[1],
+		X->shape.d[2].c, X->shape.d[3].c, Y->shape.d[2].c, Y->shape.d[3].c);
+}
+
+/* Whether Conv n runs as the transposed product (kk_conv_t_f32): group 1
+ * with conv_2d_packed, and an image so small that its P pixels fill the
+ * GEMM's 6-row slivers much better than its 16-pixel blocks (7x7: 54
+ * computed for 49, against 64). *K, *P, *M set when so. */
+static int conv_transposed(const ir_node *n, int64_t *K, int64_t *P, int64_t *M)
+{
+	if (ir_attr_int(n, "group", 1) != 1 || !conv_2d_packed(n, M, K))
 		return 0;
+	const ir_value *Y = n->out[0];
 	*P = Y->shape.d[2].c * Y->shape.d[3].c;
 	int64_t blocks = (*P + KK_NR - 1) / KK_NR * KK_NR;
 	int64_t slivers = (*P + KK_MR - 1) / KK_MR * KK_MR;
@@ -346,36 +364,26 @@ static int conv_transposed(const ir_node *n, int64_t *K, int64_t *P, int64_t *M)
 }
 
 /* Floats of the zero-padded input copy kk_conv_f32 reads Conv n through
- * (its scratch S), or 0: f32 2-D with packed weights, static image dims,
- * stride 1 (or 2 with more than 9 taps), output rows such that a 16-pixel block spans two at
- * most (kk_conv_pad_rows_ok: 14 wide yes, 13 no), at most 64 taps, and
- * something to pad or gather (not a plain 1x1, whose panel rows are
- * contiguous already). */
+ * (its scratch S), or 0: conv_2d_packed, kk_conv_pad_ok, stride 1 (or 2
+ * with more than 9 taps), and something to pad or gather (not pointwise,
+ * whose panel rows are contiguous already). */
 static int64_t conv_padded(const ir_node *n)
 {
-	const ir_value *X = n->in[0], *W = n->nin > 1 ? n->in[1] : NULL, *Y = n->out[0];
-	int64_t group = ir_attr_int(n, "group", 1), Mg, Kg;
-	if (!X || !W || X->dtype != IR_F32 || W->shape.rank != 4 || !image_static(X) ||
-	    !image_static(Y) || !packs_w(W, group, &Mg, &Kg))
+	const ir_value *X = n->in[0], *W = n->in[1], *Y = n->out[0];
+	int64_t Mg, Kg;
+	if (!conv_2d_packed(n, &Mg, &Kg) || conv_pointwise(n))
 		return 0;
-	int64_t st[2] = {1, 1}, dl[2] = {1, 1}, pads[4] = {0};
+	int64_t st[2] = {1, 1}, dl[2] = {1, 1};
 	ir_attr_ints_into(n, "strides", st, 2);
 	ir_attr_ints_into(n, "dilations", dl, 2);
-	ir_attr_ints_into(n, "pads", pads, 4);
 	int64_t KH = W->shape.d[2].c, KW = W->shape.d[3].c;
 	int64_t OH = Y->shape.d[2].c, OW = Y->shape.d[3].c;
-	const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
-	int padded = strcmp(ap, "NOTSET") && strcmp(ap, "VALID");
-	for (int i = 0; i < 4; i++)
-		padded |= pads[i] != 0;
 	/* at stride 2 the copy (of 4 input cells per output) paid off only
 	 * with many taps (ResNet-18's 7x7 stem ~6% faster, its 3x3 ones 2-4%
 	 * slower) */
 	if (st[0] * st[1] > 1 && KH * KW <= 9)
 		return 0;
-	if ((st[1] != 1 && st[1] != 2) || st[0] < 1 || dl[0] < 1 || dl[1] < 1 ||
-	    !kk_conv_pad_rows_ok(OW) || KH * KW > 64 ||
-	    (KH * KW == 1 && !padded && st[0] * st[1] == 1))
+	if (st[0] < 1 || dl[0] < 1 || dl[1] < 1 || !kk_conv_pad_ok(OW, KH * KW, st[1]))
 		return 0;
 	int64_t f = kk_conv_pad_floats(X->shape.d[1].c, OH, OW, KH, KW, st[0], st[1], dl[0], dl[1]);
 	return f < INT32_MAX ? f : 0;
@@ -383,19 +391,9 @@ static int64_t conv_padded(const ir_node *n)
 
 int cg_conv_scratch(const ir_node *n, cg_lin *bytes)
 {
-	int64_t K, P, M, f;
-	if (conv_transposed(n, &K, &P, &M)) {
-		/* a 1x1 stride-1 Conv keeping the image size has no padding: its
-		 * im2col matrix is X, and the kernel keeps no copy */
-		const ir_value *X = n->in[0], *W = n->in[1], *Y = n->out[0];
-		int64_t st[2] = {1, 1};
-		ir_attr_ints_into(n, "strides", st, 2);
-		int same = W->shape.d[2].c * W->shape.d[3].c == 1 && st[0] * st[1] == 1 &&
-			   X->shape.d[2].c == Y->shape.d[2].c && X->shape.d[3].c == Y->shape.d[3].c;
-		f = (same ? 0 : K * P) + P * M;
-	} else {
-		f = conv_padded(n);
-	}
+	int64_t K, P, M;
+	int64_t f = conv_transposed(n, &K, &P, &M) ? kk_conv_t_floats(K, P, M, conv_pointwise(n))
+						   : conv_padded(n);
 	bytes->c[0] = f * (int64_t)sizeof(float);
 	return f > 0;
 }

@@ -98,8 +98,7 @@ void kk_matmul_i64(kiln_rt_ctx *ctx, const int64_t *A, const int64_t *B, int64_t
  * S: NULL, or kk_conv_pad_floats(C, OH, OW, KH, KW, sh, sw, dh, dw) floats
  * of scratch (kk_pack.h) for a 2-D convolution with Wp: each image is then
  * zero-padded there first and every pixel block packed by vector loads
- * alone (used when kk_conv_pad_rows_ok(OW), strides 1 or 2, at most 64
- * taps). */
+ * alone (used when kk_conv_pad_ok(OW, KH*KW, sw)). */
 void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *Wp,
 	const float *B,
 	float *Y, int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,
@@ -113,8 +112,8 @@ void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *
  * with the same epilogue. For small images, where P leaves the GEMM's
  * 16-pixel blocks partly empty (7x7: 49 of 64) and its 6-row slivers do not
  * (49 of 54). Bp: W^T packed as B panels (kk_pack_b_layout of W, transB);
- * S: scratch of K*P + P*M floats (P*M for a 1x1 convolution with stride 1
- * and no padding, whose im2col matrix is X itself). */
+ * S: scratch of kk_conv_t_floats(K, P, M, kk_conv_is_pointwise(...)) floats
+ * (kk_pack.h: no im2col copy when X is the im2col matrix). */
 void kk_conv_t_f32(kiln_rt_ctx *ctx, const float *X, const float *Bp, const float *B,
 	float *Y, int64_t N, int64_t C, int64_t H, int64_t Wd, int64_t M, int64_t OH, int64_t OW,
 	int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t ph,

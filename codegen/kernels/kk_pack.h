@@ -50,9 +50,11 @@ static inline void kk_pack_a_layout(float *Ap, const float *A, int64_t M, int64_
 
 /* The zero-padded copy of one image's input that kk_conv_f32 reads a 2-D
  * convolution through (its scratch S): per channel, the rows and columns
- * every tap of every output pixel reads, after 32 floats and before 32
- * more that the vector loads of a block may reach past its row (16 floats
- * at stride 1 or 2, read and then dropped). */
+ * every tap of every output pixel reads, after KK_CONV_PAD_SLACK floats and
+ * before as many more, which the vector loads of a block may reach past its
+ * row (16 floats at stride 1 or 2, read and then dropped). */
+#define KK_CONV_PAD_SLACK 32
+
 static inline int64_t kk_conv_pad_rows(int64_t OH, int64_t KH, int64_t sh, int64_t dh)
 {
 	return (OH - 1) * sh + (KH - 1) * dh + 1;
@@ -63,19 +65,38 @@ static inline int64_t kk_conv_pad_cols(int64_t OW, int64_t KW, int64_t sw, int64
 	return (OW - 1) * sw + (KW - 1) * dw + 1;
 }
 
-/* Whether every block of KK_NR consecutive output pixels spans at most two
- * output rows of OW (blocks start at multiples of KK_NR: the last row's
- * part is at least gcd(KK_NR, OW) long). */
-static inline int kk_conv_pad_rows_ok(int64_t OW)
+/* Whether kk_conv_f32 can read a 2-D convolution through the padded copy:
+ * strides 1 or 2 along rows, at most 64 taps, and every block of KK_NR
+ * consecutive output pixels spanning at most two output rows of OW (blocks
+ * start at multiples of KK_NR: the last row's part is at least
+ * gcd(KK_NR, OW) long; 14 wide yes, 13 no). */
+static inline int kk_conv_pad_ok(int64_t OW, int64_t taps, int64_t sw)
 {
 	int64_t g = OW & -OW;
-	return OW >= 1 && OW + (g < KK_NR ? g : KK_NR) >= KK_NR;
+	return OW >= 1 && OW + (g < KK_NR ? g : KK_NR) >= KK_NR && (sw == 1 || sw == 2) &&
+	       taps <= 64;
 }
 
 static inline int64_t kk_conv_pad_floats(int64_t C, int64_t OH, int64_t OW, int64_t KH,
 	int64_t KW, int64_t sh, int64_t sw, int64_t dh, int64_t dw)
 {
-	return C * kk_conv_pad_rows(OH, KH, sh, dh) * kk_conv_pad_cols(OW, KW, sw, dw) + 64;
+	return C * kk_conv_pad_rows(OH, KH, sh, dh) * kk_conv_pad_cols(OW, KW, sw, dw) +
+	       2 * KK_CONV_PAD_SLACK;
+}
+
+/* A 1x1 convolution at stride 1 that keeps the image size (so unpadded):
+ * its im2col matrix is the image itself. */
+static inline int kk_conv_is_pointwise(int64_t KH, int64_t KW, int64_t sh, int64_t sw,
+	int64_t H, int64_t W, int64_t OH, int64_t OW)
+{
+	return KH * KW == 1 && sh * sw == 1 && OH == H && OW == W;
+}
+
+/* Scratch floats of kk_conv_t_f32 (nn_conv.c): the im2col matrix (K x P,
+ * none for a pointwise convolution) and the product (P x M). */
+static inline int64_t kk_conv_t_floats(int64_t K, int64_t P, int64_t M, int pointwise)
+{
+	return (pointwise ? 0 : K * P) + P * M;
 }
 
 #endif

@@ -306,6 +306,10 @@ typedef struct {
 /* Pixel blocks per unit of the threads' pixel split. */
 #define KK__CONV_Q KK_NR
 
+/* Work of one float moved (padded copies, im2col), in the flops
+ * kk_par_grain counts. */
+#define KK__MOVE_COST 32
+
 /* One image n, group gi: Y[Mg, P] = W_g[Mg, Kg] * im2col(X_g)[Kg, P] for
  * the pixels [qb, qe). Loop order (BLIS): block of KK_NR pixels, K slice,
  * the block's im2col panel packed once (KK_KC x KK_NR, 16 KB: stays in L1)
@@ -761,6 +765,20 @@ static void kk__conv_run_f32(kiln_rt_ctx *ctx, kk__conv_job_f32 *j, int64_t nimg
 			kk__conv_piece_f32(j, n, gi, 0, Mg, 0, P);
 }
 
+/* d[0..n) = 0 except d[j] = src[j * sw] for j in [lo, hi): a row of a
+ * padded copy or of an im2col matrix (lo >= hi: all zeros). */
+static inline void kk__zero_copy_row(float *restrict d, const float *restrict src,
+	int64_t lo, int64_t hi, int64_t n, int64_t sw)
+{
+	hi = hi > lo ? hi : lo;
+	for (int64_t j = 0; j < lo && j < n; j++)
+		d[j] = 0.0f;
+	for (int64_t j = lo; j < hi; j++)
+		d[j] = src[j * sw];
+	for (int64_t j = hi; j < n; j++)
+		d[j] = 0.0f;
+}
+
 /* Channels [c0, c1) of image j->n0 into its zero-padded copy j->xp. */
 static void kk__conv_pad_items(void *vp, int64_t c0, int64_t c1)
 {
@@ -769,15 +787,10 @@ static void kk__conv_pad_items(void *vp, int64_t c0, int64_t c1)
 	for (int64_t c = c0; c < c1; c++) {
 		const float *xc = j->X + (j->n0 * g->C + c) * g->H * g->W;
 		for (int64_t i = 0; i < j->PH; i++) {
-			float *restrict row = j->xp + (c * j->PH + i) * j->PW;
-			int64_t iy = i - g->ph, lo = iy < 0 || iy >= g->H ? j->PW : kk__min(g->pw, j->PW);
-			int64_t hi = lo == j->PW ? j->PW : kk__min(g->pw + g->W, j->PW);
-			for (int64_t q = 0; q < lo; q++)
-				row[q] = 0.0f;
-			for (int64_t q = lo; q < hi; q++)
-				row[q] = xc[iy * g->W + q - g->pw];
-			for (int64_t q = hi; q < j->PW; q++)
-				row[q] = 0.0f;
+			int64_t iy = i - g->ph, in = iy >= 0 && iy < g->H;
+			kk__zero_copy_row(j->xp + (c * j->PH + i) * j->PW,
+				xc + (in ? iy : 0) * g->W - g->pw, in ? kk__min(g->pw, j->PW) : j->PW,
+				kk__min(g->pw + g->W, j->PW), j->PW, 1);
 		}
 	}
 }
@@ -797,17 +810,17 @@ void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *
 	kk__conv_job_f32 j = {X, W, Wp, B, R, Y, g, 0, (Mg + KK_MR - 1) / KK_MR, lo, hi, 0,
 		y_ns ? y_ns : M * P, NULL, 0, 0};
 	if (!S || !Wp || KD != 1 || D != 1 || OD != 1 || pd != 0 || C / group <= 1 || Mg <= 1
-		|| !kk_conv_pad_rows_ok(OW) || (sw != 1 && sw != 2) || KH * KW > KK__PLAN_TAPS) {
+		|| !kk_conv_pad_ok(OW, KH * KW, sw)) {
 		kk__conv_run_f32(ctx, &j, N);
 		return;
 	}
 	/* each image zero-padded into S first (kk_pack.h kk_conv_pad_floats):
 	 * then every pixel block is packed by vector loads alone */
-	j.xp = S + 32;
+	j.xp = S + KK_CONV_PAD_SLACK;
 	j.PH = kk_conv_pad_rows(OH, KH, sh, dh);
 	j.PW = kk_conv_pad_cols(OW, KW, sw, dw);
 	for (j.n0 = 0; j.n0 < N; j.n0++) {
-		kk_par_for(ctx, C, kk_par_grain(KK_PAR_MIN_FLOPS, 32 * j.PH * j.PW),
+		kk_par_for(ctx, C, kk_par_grain(KK_PAR_MIN_FLOPS, KK__MOVE_COST * j.PH * j.PW),
 			kk__conv_pad_items, &j);
 		kk__conv_run_f32(ctx, &j, 1);
 	}
@@ -857,16 +870,10 @@ static void kk__im2col_items(void *vp, int64_t c0, int64_t c1)
 				int64_t lo, hi;
 				kk__valid_range(OW, g->W, g->sw, kx * g->dw - g->pw, &lo, &hi);
 				for (int64_t oy = 0; oy < g->OH; oy++) {
-					float *restrict r = row + oy * OW;
 					int64_t iy = oy * g->sh - g->ph + ky * g->dh;
-					int64_t l = iy < 0 || iy >= g->H ? OW : lo, h = l == OW ? OW : hi;
-					const float *xr = j->x + (ci * g->H + iy) * g->W + kx * g->dw - g->pw;
-					for (int64_t ox = 0; ox < l; ox++)
-						r[ox] = 0.0f;
-					for (int64_t ox = l; ox < h; ox++)
-						r[ox] = xr[ox * g->sw];
-					for (int64_t ox = h; ox < OW; ox++)
-						r[ox] = 0.0f;
+					int64_t in = iy >= 0 && iy < g->H;
+					kk__zero_copy_row(row + oy * OW, j->x + (ci * g->H + (in ? iy : 0)) *
+						g->W + kx * g->dw - g->pw, in ? lo : OW, hi, OW, g->sw);
 				}
 			}
 }
@@ -890,9 +897,6 @@ static void kk__untranspose_items(void *vp, int64_t m0, int64_t m1)
 		}
 }
 
-/* Work of one float moved, in the flops kk_par_grain counts. */
-#define KK__MOVE_COST 32
-
 void kk_conv_t_f32(kiln_rt_ctx *ctx, const float *X, const float *Bp, const float *B,
 	float *Y, int64_t N, int64_t C, int64_t H, int64_t Wd, int64_t M, int64_t OH, int64_t OW,
 	int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t ph,
@@ -901,9 +905,8 @@ void kk_conv_t_f32(kiln_rt_ctx *ctx, const float *X, const float *Bp, const floa
 	kk__conv_geom g = {C, 1, H, Wd, M, 1, OH, OW, 1, KH, KW,
 		1, sh, sw, 1, dh, dw, 0, ph, pw, 1};
 	int64_t P = OH * OW, K = C * KH * KW;
-	/* a pointwise convolution's im2col matrix is the image itself */
-	int same = KH * KW == 1 && sh * sw == 1 && ph == 0 && pw == 0 && OH == H && OW == Wd;
-	float *yt = S + (same ? 0 : K * P);       /* the product, P x M */
+	int same = kk_conv_is_pointwise(KH, KW, sh, sw, H, Wd, OH, OW);   /* im2col is X */
+	float *yt = S + kk_conv_t_floats(K, P, 0, same);       /* the product, P x M */
 	kk__im2col_job ij = {S, NULL, g};
 	kk__untranspose_job uj = {yt, NULL, NULL, P, M, lo, hi};
 	for (int64_t n = 0; n < N; n++) {
