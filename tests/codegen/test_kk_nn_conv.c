@@ -80,6 +80,16 @@ static double ref_at(const conv_case *c, const float *X, const float *W, const f
 	return s;
 }
 
+/* kk_conv_f32 on case c's geometry. */
+static void conv_f32(const conv_case *c, const float *X, const float *W, const float *Wp,
+	const float *B, float *Y, const float *R, float lo, float hi, int64_t y_ns, float *S)
+{
+	kk_conv_f32(NULL, X, W, Wp, B, Y, c->N, c->C, c->in[0], c->in[1], c->in[2], c->M,
+		c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
+		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
+		c->pb[0], c->pb[1], c->pb[2], c->G, R, lo, hi, y_ns, S);
+}
+
 static void run_case(const conv_case *c, int with_bias)
 {
 	int64_t xs = c->N * c->C * c->in[0] * c->in[1] * c->in[2];
@@ -101,26 +111,17 @@ static void run_case(const conv_case *c, int with_bias)
 	for (int64_t i = 0; i < ys; i++) R[i] = (float)urand();
 	for (int64_t gi = 0; gi < c->G; gi++)
 		kk_pack_a_layout(Wp + gi * per, W + gi * Mg * Kg, Mg, Kg);
-	kk_conv_f32(NULL, X, W, Wp, with_bias ? B : NULL, Yp, c->N, c->C, c->in[0], c->in[1],
-		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
-		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
-		c->pb[0], c->pb[1], c->pb[2], c->G, R, lo, hi, 0, NULL);
-	kk_conv_f32(NULL, X, W, NULL, with_bias ? B : NULL, Y, c->N, c->C, c->in[0], c->in[1],
-		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
-		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
-		c->pb[0], c->pb[1], c->pb[2], c->G, NULL, -INFINITY, INFINITY, 0, NULL);
+	conv_f32(c, X, W, Wp, with_bias ? B : NULL, Yp, R, lo, hi, 0, NULL);
+	conv_f32(c, X, W, NULL, with_bias ? B : NULL, Y, NULL, -INFINITY, INFINITY, 0, NULL);
 	/* 2-D through the zero-padded copy (scratch S, filled with NaN so a
 	 * read of anything the copy did not write shows): the same values as
 	 * Yp bit for bit, the panels being the same numbers */
-	int pad2d = c->in[0] == 1 && c->k[0] == 1 && c->out[0] == 1 && c->pb[0] == 0;
+	int is2d = c->in[0] == 1 && c->k[0] == 1 && c->out[0] == 1 && c->pb[0] == 0;
 	int64_t sf = kk_conv_pad_floats(c->C, c->out[1], c->out[2], c->k[1], c->k[2], c->s[1],
 		c->s[2], c->d[1], c->d[2]);
 	float *Sp = malloc(sizeof(float) * (size_t)sf), *Ypad = malloc(sizeof(float) * ys);
 	for (int64_t i = 0; i < sf; i++) Sp[i] = NAN;
-	kk_conv_f32(NULL, X, W, Wp, with_bias ? B : NULL, Ypad, c->N, c->C, c->in[0], c->in[1],
-		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
-		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
-		c->pb[0], c->pb[1], c->pb[2], c->G, R, lo, hi, 0, pad2d ? Sp : NULL);
+	conv_f32(c, X, W, Wp, with_bias ? B : NULL, Ypad, R, lo, hi, 0, is2d ? Sp : NULL);
 	for (int64_t i = 0; i < ys; i++)
 		if (!(Ypad[i] == Yp[i] || (isnan(Ypad[i]) && isnan(Yp[i])))) {
 			print_error("conv through the padded copy at %ld: %g, want %g\n", (long)i,
@@ -132,10 +133,7 @@ static void run_case(const conv_case *c, int with_bias)
 	/* the clamp without a residual (applied in the depthwise stores):
 	 * clamp(Y) exactly */
 	float *Yc = malloc(sizeof(float) * ys);
-	kk_conv_f32(NULL, X, W, Wp, with_bias ? B : NULL, Yc, c->N, c->C, c->in[0], c->in[1],
-		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
-		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
-		c->pb[0], c->pb[1], c->pb[2], c->G, NULL, lo, hi, 0, NULL);
+	conv_f32(c, X, W, Wp, with_bias ? B : NULL, Yc, NULL, lo, hi, 0, NULL);
 	for (int64_t i = 0; i < ys; i++) {
 		float v = Y[i] < lo ? lo : Y[i] > hi ? hi : Y[i];
 		if (v != Yc[i]) {
@@ -148,7 +146,7 @@ static void run_case(const conv_case *c, int with_bias)
 	/* 2-D, group 1: the transposed product (kk_conv_t_f32) with the same
 	 * epilogue must match the packed path within rounding */
 	int64_t P2 = c->out[1] * c->out[2], Kt = ws / c->M;
-	int trans = c->G == 1 && c->in[0] == 1 && c->k[0] == 1 && c->out[0] == 1 && c->pb[0] == 0;
+	int trans = is2d && c->G == 1;
 	float *Bt = malloc(sizeof(float) * (size_t)kk_packed_b_floats(Kt, c->M));
 	/* S exactly as documented (no im2col copy for 1x1, stride 1, unpadded) */
 	int tsame = c->k[1] * c->k[2] == 1 && c->s[1] * c->s[2] == 1 && c->pb[1] == 0 &&
@@ -166,10 +164,7 @@ static void run_case(const conv_case *c, int with_bias)
 	int64_t P = c->out[0] * c->out[1] * c->out[2], yns = (c->M + 3) * P;
 	float *Ys = malloc(sizeof(float) * (size_t)(c->N * yns));
 	for (int64_t i = 0; i < c->N * yns; i++) Ys[i] = -7.0f;
-	kk_conv_f32(NULL, X, W, Wp, with_bias ? B : NULL, Ys, c->N, c->C, c->in[0], c->in[1],
-		c->in[2], c->M, c->out[0], c->out[1], c->out[2], c->k[0], c->k[1], c->k[2],
-		c->s[0], c->s[1], c->s[2], c->d[0], c->d[1], c->d[2],
-		c->pb[0], c->pb[1], c->pb[2], c->G, NULL, -INFINITY, INFINITY, yns, NULL);
+	conv_f32(c, X, W, Wp, with_bias ? B : NULL, Ys, NULL, -INFINITY, INFINITY, yns, NULL);
 	for (int64_t n = 0; n < c->N; n++)
 		for (int64_t i = 0; i < yns; i++) {
 			float want = i < c->M * P ? Y[n * c->M * P + i] : -7.0f;
