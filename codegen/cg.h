@@ -120,5 +120,20 @@ LLVMTargetMachineRef cg_target_machine(const cg_options *o, LLVMRelocMode reloc,
 				       ir_status *st);
 /* Internalises everything but the ABI symbols and runs the O-level pipeline. */
 int cg_optimize(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st);
+/* The O-level pipeline alone (lvl 0..3). */
+int cg_pipeline(LLVMModuleRef M, LLVMTargetMachineRef tm, int lvl, ir_status *st);
+
+/* ---- split.c ---- */
+
+/* Parts a shared library is compiled in (in parallel, one thread each up
+ * to the number of cores). */
+#define CG_PARTS 2
+
+/* Optimises module M (prepared: internalised and specialised) as up to
+ * nparts parts in parallel and writes part p's object to objs[p]; returns
+ * how many parts it wrote (parts with nothing to compile are left out), or
+ * -1 with st. M is compiled as part 0 and changed (see split.c). */
+int cg_emit_parts(LLVMModuleRef M, const cg_options *o, int nparts, char *const *objs,
+		  ir_status *st);
 
 #endif

@@ -205,7 +205,10 @@ static int specialise(cg_ctx *cg, LLVMPassBuilderOptionsRef po, ir_status *st)
 	return 0;
 }
 
-int cg_optimize(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st)
+/* Internalises all but the entry points, drops what nothing uses, checks
+ * the module and specialises the kernels (the part of the optimisation that
+ * needs the whole module). */
+static int cg_prepare(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st)
 {
 	char *triple = LLVMGetTargetMachineTriple(tm);
 	LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
@@ -230,18 +233,23 @@ int cg_optimize(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st)
 		return -1;
 	}
 	LLVMDisposeMessage(msg);
-	int lvl = cg->o->opt_level;
 	llvm_options();
+	if (cg->o->opt_level <= 0)
+		return 0;
+	LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
+	int rc = specialise(cg, po, st);
+	LLVMDisposePassBuilderOptions(po);
+	return rc;
+}
+
+int cg_pipeline(LLVMModuleRef M, LLVMTargetMachineRef tm, int lvl, ir_status *st)
+{
 	const char *pipe = lvl <= 0 ? "default<O0>" : lvl == 1 ? "default<O1>"
 			 : lvl == 2 ? "default<O2>" : "default<O3>";
 	LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
-	if (lvl > 0 && specialise(cg, po, st)) {
-		LLVMDisposePassBuilderOptions(po);
-		return -1;
-	}
 	LLVMPassBuilderOptionsSetLoopVectorization(po, lvl >= 2);
 	LLVMPassBuilderOptionsSetSLPVectorization(po, lvl >= 2);
-	LLVMErrorRef e = LLVMRunPasses(cg->M, pipe, tm, po);
+	LLVMErrorRef e = LLVMRunPasses(M, pipe, tm, po);
 	LLVMDisposePassBuilderOptions(po);
 	if (e) {
 		char *em = LLVMGetErrorMessage(e);
@@ -250,6 +258,13 @@ int cg_optimize(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st)
 		return -1;
 	}
 	return 0;
+}
+
+int cg_optimize(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st)
+{
+	if (cg_prepare(cg, tm, st))
+		return -1;
+	return cg_pipeline(cg->M, tm, cg->o->opt_level, st);
 }
 
 /* Builds and optimises the module in context C. */
@@ -263,7 +278,7 @@ static int build(cg_ctx *cg, ir_graph *g, const cg_options *o, LLVMContextRef C,
 
 /* Links obj into a shared library with the system cc. The linker's own
  * messages are captured and the first line goes into the one-line error. */
-static int run_cc(const char *obj, const char *out, ir_status *st)
+static int run_cc(char *const *objs, int nobj, const char *out, ir_status *st)
 {
 	int pfd[2];
 	if (pipe(pfd) < 0)
@@ -282,7 +297,18 @@ static int run_cc(const char *obj, const char *out, ir_status *st)
 		dup2(pfd[1], 2);
 		close(pfd[0]);
 		close(pfd[1]);
-		execlp(cc, cc, "-shared", "-o", out, obj, "-lm", "-lpthread", (char *)NULL);
+		const char *argv[4 + CG_PARTS + 3];
+		int a = 0;
+		argv[a++] = cc;
+		argv[a++] = "-shared";
+		argv[a++] = "-o";
+		argv[a++] = out;
+		for (int i = 0; i < nobj && i < CG_PARTS; i++)
+			argv[a++] = objs[i];
+		argv[a++] = "-lm";
+		argv[a++] = "-lpthread";
+		argv[a] = NULL;
+		execvp(cc, (char *const *)argv);
 		fprintf(stderr, "cannot run %s: %s\n", cc, strerror(errno));
 		_exit(127);
 	}
@@ -346,17 +372,27 @@ static int emit_to(LLVMTargetMachineRef tm, LLVMModuleRef M, const char *path,
 	return 0;
 }
 
-static int emit_so(LLVMTargetMachineRef tm, LLVMModuleRef M, const char *path, ir_status *st)
+/* The shared library: the module optimised and compiled as CG_PARTS parts
+ * in parallel (split.c), linked by the system cc. */
+static int emit_so(cg_ctx *cg, const char *path, ir_status *st)
 {
-	char tmp[] = "/tmp/kiln-XXXXXX.o";
-	int fd = mkstemps(tmp, 2);
-	if (fd < 0)
-		return ir_fail(st, "cannot create a temporary file: %s", strerror(errno));
-	close(fd);
-	int rc = emit_to(tm, M, tmp, LLVMObjectFile, st);
-	if (rc == 0)
-		rc = run_cc(tmp, path, st);
-	unlink(tmp);
+	char tmp[CG_PARTS][24];
+	char *objs[CG_PARTS];
+	int n = 0, rc = 0;
+	for (; n < CG_PARTS; n++) {
+		snprintf(tmp[n], sizeof tmp[n], "/tmp/kiln-XXXXXX.o");
+		int fd = mkstemps(tmp[n], 2);
+		if (fd < 0) {
+			rc = ir_fail(st, "cannot create a temporary file: %s", strerror(errno));
+			break;
+		}
+		close(fd);
+		objs[n] = tmp[n];
+	}
+	int parts = rc ? -1 : cg_emit_parts(cg->M, cg->o, CG_PARTS, objs, st);
+	rc = parts < 1 ? -1 : run_cc(objs, parts, path, st);
+	for (int i = 0; i < n; i++)
+		unlink(tmp[i]);
 	return rc;
 }
 
@@ -367,7 +403,8 @@ int cg_emit_file(ir_graph *g, const cg_options *o, cg_emit kind, const char *pat
 		return -1;
 	LLVMContextRef C = LLVMContextCreate();
 	cg_ctx cg;
-	int rc = build(&cg, g, o, C, tm, st);
+	int rc = kind == CG_EMIT_SO ? cg_build_module(&cg, g, o, C, st) || cg_prepare(&cg, tm, st)
+				    : build(&cg, g, o, C, tm, st);
 	if (rc == 0) {
 		char *err = NULL;
 		switch (kind) {
@@ -383,7 +420,7 @@ int cg_emit_file(ir_graph *g, const cg_options *o, cg_emit kind, const char *pat
 			if (rc == 0)
 				rc = write_header(o, path, st);
 			break;
-		case CG_EMIT_SO: rc = emit_so(tm, cg.M, path, st); break;
+		case CG_EMIT_SO: rc = emit_so(&cg, path, st); break;
 		}
 	}
 	if (cg.M)

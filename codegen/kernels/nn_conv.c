@@ -544,7 +544,7 @@ static inline __attribute__((always_inline)) void kk__dw33_group(kk_v8f acc[4],
  * per row and border; ~8% of MobileNetV2 was in libc) */
 __attribute__((no_builtin("memset", "memcpy")))
 #endif
-static int kk__conv_dw_pad_f32(const float *restrict x, const float *restrict w,
+static __attribute__((noinline)) int kk__conv_dw_pad_f32(const float *restrict x, const float *restrict w,
 	float *restrict y, const kk__conv_geom *g, float bias, float lo, float hi)
 {
 	int64_t ow8 = (g->OW + 7) / 8 * 8;
@@ -682,8 +682,9 @@ static const float *kk__conv_wp(const float *Wp, const kk__conv_geom *g, int64_t
 	return Wp ? Wp + gi * kk_packed_a_floats(Mg, Kg) + m0 * Kg : NULL;
 }
 
-/* Output channels [m0, m1), pixels [qb, qe) of group gi of image n. */
-static void kk__conv_piece_f32(const kk__conv_job_f32 *j, int64_t n, int64_t gi,
+/* Output channels [m0, m1), pixels [qb, qe) of group gi of image n. Not
+ * inlined: one copy of the tile loops for its three callers. */
+static __attribute__((noinline)) void kk__conv_piece_f32(const kk__conv_job_f32 *j, int64_t n, int64_t gi,
 	int64_t m0, int64_t m1, int64_t qb, int64_t qe)
 {
 	const kk__conv_geom *g = &j->g;

@@ -173,8 +173,9 @@ static __attribute__((noinline)) void kk__gemm_block(const kk__gemm_args *g, flo
  * B[k*b_ks + j*b_ns], exactly one of b_ks, b_ns is 1; or, when bpk is not
  * NULL, B pre-packed as kk_pack_b_f32 lays it out (B, b_ks, b_ns unused).
  * Blocks (GotoBLAS): KK_KC-deep slices of K by KK_MC-row blocks of A packed
- * once (L2) and swept by every KK_NR-column panel of B (L1). */
-static void kk__gemm_core_f32(const float *restrict A, int64_t a_rs, int64_t a_ks,
+ * once (L2) and swept by every KK_NR-column panel of B (L1). Not inlined:
+ * one copy for its three callers. */
+static __attribute__((noinline)) void kk__gemm_core_f32(const float *restrict A, int64_t a_rs, int64_t a_ks,
 	const float *restrict B, int64_t b_ks, int64_t b_ns, const float *restrict bpk,
 	float *restrict Y, int64_t y_rs, int64_t M, int64_t N, int64_t K, const kk__epi *ep)
 {
