@@ -107,6 +107,74 @@ KK__MAXPOOL_ROW(kk__maxpool_row_f32, float, -INFINITY)
 KK__MAXPOOL_ROW(kk__maxpool_row_f64, double, -INFINITY)
 KK__MAXPOOL_ROW(kk__maxpool_row_u8, uint8_t, 0)
 
+/* Output row yr[OW] of the f32 2-D max pooling of plane x at oy, without
+ * Indices or dilation, in two steps that LLVM vectorises: the window's rows
+ * are reduced into one row r (contiguous loads), padded with -inf to the
+ * columns the outputs read; then each output is the max of KW neighbours of
+ * r, tap by tap, at a stride of 1 or 2 that is a constant in its loop (an
+ * interleaved load). The generic row above is scalar: a strided load per
+ * tap and output. NaN inputs are skipped as there. Returns 0, doing
+ * nothing, when r would not fit its stack buffer. */
+#define KK__POOL_ROW_BUF 4096
+#define KK__HMAX_PASSES(S) \
+	do { \
+		if (KW == 3) { \
+			for (int64_t ox = 0; ox < OW; ox++) { \
+				float a = r[ox * (S)], b = r[ox * (S) + 1], c = r[ox * (S) + 2]; \
+				float m = b > a ? b : a; \
+				yr[ox] = c > m ? c : m; \
+			} \
+			break; \
+		} \
+		for (int64_t ox = 0; ox < OW; ox++) \
+			yr[ox] = r[ox * (S)]; \
+		for (int64_t kx = 1; kx < KW; kx++) \
+			for (int64_t ox = 0; ox < OW; ox++) { \
+				float v = r[ox * (S) + kx]; \
+				yr[ox] = v > yr[ox] ? v : yr[ox]; \
+			} \
+	} while (0)
+
+static int kk__maxpool_row2d_f32(const float *restrict x, float *restrict yr, int64_t oy,
+	const int64_t *g)
+{
+	int64_t H = g[1], W = g[2], OW = g[5], KH = g[7], KW = g[8], sh = g[10], sw = g[11];
+	int64_t ph = g[16], pw = g[17];
+	int64_t span = (OW - 1) * sw + KW;   /* columns of r the outputs read */
+	if (span > KK__POOL_ROW_BUF)
+		return 0;
+	float r[KK__POOL_ROW_BUF];
+	int64_t c0 = pw < span ? pw : span, c1 = pw + W < span ? pw + W : span;
+	for (int64_t c = 0; c < span; c++)
+		r[c] = -INFINITY;
+	int64_t ky0, ky1;
+	kk__tap_range(oy, sh, ph, 1, KH, 0, H, &ky0, &ky1);
+	for (int64_t ky = ky0; ky < ky1; ky++) {
+		const float *xr = x + (oy * sh - ph + ky) * W;
+		for (int64_t c = c0; c < c1; c++) {
+			float v = xr[c - pw];
+			r[c] = v > r[c] ? v : r[c];
+		}
+	}
+	if (sw == 1)
+		KK__HMAX_PASSES(1);
+	else if (sw == 2)
+		KK__HMAX_PASSES(2);
+	else
+		KK__HMAX_PASSES(sw);
+	return 1;
+}
+
+static void kk__maxpool_row_f32_any(const float *restrict x, float *restrict yr,
+	int64_t *restrict ir, int64_t nc, int64_t oz, int64_t oy, const int64_t *g, int32_t so)
+{
+	/* 2-D: one depth, no depth padding; no Indices; dilation 1 */
+	if (!ir && g[0] == 1 && g[3] == 1 && g[6] == 1 && g[13] == 1 && g[14] == 1 &&
+	    kk__maxpool_row2d_f32(x, yr, oy, g))
+		return;
+	kk__maxpool_row_f32(x, yr, ir, nc, oz, oy, g, so);
+}
+
 /* g[] layout shared by the pool helpers: D H W OD OH OW KD KH KW sd sh sw dd
  * dh dw pd ph pw ped peh pew. */
 #define KK__MAXPOOL(name, rowfn, T) \
@@ -144,7 +212,7 @@ void name(kiln_rt_ctx *ctx, const T *X, T *Y, int64_t *I, \
 			} \
 }
 
-KK__MAXPOOL(kk_maxpool_f32, kk__maxpool_row_f32, float)
+KK__MAXPOOL(kk_maxpool_f32, kk__maxpool_row_f32_any, float)
 KK__MAXPOOL(kk_maxpool_f64, kk__maxpool_row_f64, double)
 KK__MAXPOOL(kk_maxpool_u8, kk__maxpool_row_u8, uint8_t)
 
