@@ -118,6 +118,8 @@ cg_lower_fn cg_lowering(ir_op op);
 /* Creates the target machine for o (host by default). NULL + st on error. */
 LLVMTargetMachineRef cg_target_machine(const cg_options *o, LLVMRelocMode reloc,
 				       ir_status *st);
+/* Gives M the target machine's triple and data layout. */
+void cg_set_target(LLVMModuleRef M, LLVMTargetMachineRef tm);
 /* Internalises everything but the ABI symbols and runs the O-level pipeline. */
 int cg_optimize(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st);
 /* The O-level pipeline alone (lvl 0..3). */

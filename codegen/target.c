@@ -205,19 +205,24 @@ static int specialise(cg_ctx *cg, LLVMPassBuilderOptionsRef po, ir_status *st)
 	return 0;
 }
 
+void cg_set_target(LLVMModuleRef M, LLVMTargetMachineRef tm)
+{
+	char *triple = LLVMGetTargetMachineTriple(tm);
+	LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
+	char *dl = LLVMCopyStringRepOfTargetData(td);
+	LLVMSetTarget(M, triple);
+	LLVMSetDataLayout(M, dl);
+	LLVMDisposeMessage(dl);
+	LLVMDisposeTargetData(td);
+	LLVMDisposeMessage(triple);
+}
+
 /* Internalises all but the entry points, drops what nothing uses, checks
  * the module and specialises the kernels (the part of the optimisation that
  * needs the whole module). */
 static int cg_prepare(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st)
 {
-	char *triple = LLVMGetTargetMachineTriple(tm);
-	LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
-	char *dl = LLVMCopyStringRepOfTargetData(td);
-	LLVMSetTarget(cg->M, triple);
-	LLVMSetDataLayout(cg->M, dl);
-	LLVMDisposeMessage(dl);
-	LLVMDisposeTargetData(td);
-	LLVMDisposeMessage(triple);
+	cg_set_target(cg->M, tm);
 	for (LLVMValueRef f = LLVMGetFirstFunction(cg->M); f; f = LLVMGetNextFunction(f))
 		if (!LLVMIsDeclaration(f) && !is_abi_symbol(cg, LLVMGetValueName(f)))
 			LLVMSetLinkage(f, LLVMInternalLinkage);

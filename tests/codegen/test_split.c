@@ -93,14 +93,7 @@ static void build(mod *m, int calls)
 	ir_status st = {0};
 	LLVMTargetMachineRef tm = cg_target_machine(&o, LLVMRelocPIC, &st);
 	assert_non_null(tm);
-	char *triple = LLVMGetTargetMachineTriple(tm);
-	LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
-	char *dl = LLVMCopyStringRepOfTargetData(td);
-	LLVMSetTarget(m->M, triple);
-	LLVMSetDataLayout(m->M, dl);
-	LLVMDisposeMessage(dl);
-	LLVMDisposeTargetData(td);
-	LLVMDisposeMessage(triple);
+	cg_set_target(m->M, tm);
 	LLVMDisposeTargetMachine(tm);
 }
 
@@ -156,13 +149,32 @@ static void temp_objs(char tmp[CG_PARTS][32], char *objs[CG_PARTS])
 	}
 }
 
-static void link_so(char *const *objs, int n, const char *so)
+/* Links the n objects into a temporary library (its path into so) and
+ * loads it. */
+static void *load_so(char *const *objs, int n, char so[32])
 {
+	snprintf(so, 32, "/tmp/kiln-split-XXXXXX.so");
+	int fd = mkstemps(so, 3);
+	assert_true(fd >= 0);
+	close(fd);
 	char cmd[512];
 	int len = snprintf(cmd, sizeof cmd, "cc -shared -o %s", so);
 	for (int p = 0; p < n; p++)
 		len += snprintf(cmd + len, sizeof cmd - (size_t)len, " %s", objs[p]);
 	assert_int_equal(system(cmd), 0);
+	void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+	assert_non_null(h);
+	return h;
+}
+
+static void cleanup(mod *m, char *const *objs, const char *so, void *h)
+{
+	dlclose(h);
+	unlink(so);
+	for (int p = 0; p < CG_PARTS; p++)
+		unlink(objs[p]);
+	LLVMDisposeModule(m->M);
+	LLVMContextDispose(m->C);
 }
 
 static void test_two_parts(void **state)
@@ -186,13 +198,8 @@ static void test_two_parts(void **state)
 	assert_true(defines(objs[0], "tab"));
 	assert_false(defines(objs[1], "tab"));
 
-	char so[] = "/tmp/kiln-split-XXXXXX.so";
-	int fd = mkstemps(so, 3);
-	assert_true(fd >= 0);
-	close(fd);
-	link_so(objs, n, so);
-	void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
-	assert_non_null(h);
+	char so[32];
+	void *h = load_so(objs, n, so);
 	int64_t (*run)(int64_t) = (int64_t (*)(int64_t))dlsym(h, "kiln_model_run");
 	assert_non_null(run);
 	for (int64_t x = 0; x < 40; x += 7)
@@ -200,12 +207,7 @@ static void test_two_parts(void **state)
 	/* the shared symbols stay out of the library's dynamic table */
 	assert_null(dlsym(h, "kern_a"));
 	assert_null(dlsym(h, "tab"));
-	dlclose(h);
-	unlink(so);
-	for (int p = 0; p < CG_PARTS; p++)
-		unlink(objs[p]);
-	LLVMDisposeModule(m.M);
-	LLVMContextDispose(m.C);
+	cleanup(&m, objs, so, h);
 }
 
 static void test_one_part(void **state)
@@ -218,22 +220,12 @@ static void test_one_part(void **state)
 	cg_options o = {.opt_level = 2};
 	ir_status st = {0};
 	assert_int_equal(cg_emit_parts(m.M, &o, CG_PARTS, objs, &st), 1);
-	char so[] = "/tmp/kiln-split-XXXXXX.so";
-	int fd = mkstemps(so, 3);
-	assert_true(fd >= 0);
-	close(fd);
-	link_so(objs, 1, so);
-	void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
-	assert_non_null(h);
+	char so[32];
+	void *h = load_so(objs, 1, so);
 	int64_t (*run)(int64_t) = (int64_t (*)(int64_t))dlsym(h, "kiln_model_run");
 	assert_non_null(run);
 	assert_int_equal(run(5), expect_run(5, 1));
-	dlclose(h);
-	unlink(so);
-	for (int p = 0; p < CG_PARTS; p++)
-		unlink(objs[p]);
-	LLVMDisposeModule(m.M);
-	LLVMContextDispose(m.C);
+	cleanup(&m, objs, so, h);
 }
 
 int main(void)
