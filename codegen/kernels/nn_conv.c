@@ -923,3 +923,126 @@ void kk_conv_t_f32(kiln_rt_ctx *ctx, const float *X, const float *Bp, const floa
 			kk__untranspose_items, &uj);
 	}
 }
+
+/* ---- 3x3 at stride 1: Winograd F(2x2, 3x3) ------------------------------ */
+
+/* Channels of one image into the transformed input V[xi][c][t]. */
+typedef struct {
+	const float *x;
+	float *v;
+	int64_t C, H, W, TH, TW, ph, pw;
+} kk__wino_in_job;
+
+/* V = B^T d B for the 4x4 patch d of every tile of channels [c0, c1):
+ * B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. The patch rows of a tile
+ * row are copied with their zero padding first; the loop over the row's
+ * tiles then has no bounds test (LLVM vectorises it with interleaved loads). */
+static void kk__wino_in_items(void *vp, int64_t c0, int64_t c1)
+{
+	const kk__wino_in_job *j = vp;
+	int64_t TW = j->TW, T = j->TH * TW, n = 2 * TW + 2;
+	float rows[4][KK_WINO_ROW];
+	for (int64_t c = c0; c < c1; c++) {
+		const float *xc = j->x + c * j->H * j->W;
+		float *vc = j->v + c * T;
+		for (int64_t ty = 0; ty < j->TH; ty++) {
+			for (int a = 0; a < 4; a++) {
+				int64_t iy = 2 * ty - j->ph + a, in = iy >= 0 && iy < j->H;
+				kk__zero_copy_row(rows[a], xc + (in ? iy : 0) * j->W - j->pw,
+					in ? kk__min(j->pw, n) : n, kk__min(j->pw + j->W, n), n, 1);
+			}
+			float *vt = vc + ty * TW;
+			for (int64_t tx = 0; tx < TW; tx++) {
+				float e[4][4];
+				for (int a = 0; a < 4; a++) {
+					const float *d = rows[a] + 2 * tx;
+					e[a][0] = d[0] - d[2];
+					e[a][1] = d[1] + d[2];
+					e[a][2] = d[2] - d[1];
+					e[a][3] = d[1] - d[3];
+				}
+				for (int b = 0; b < 4; b++) {
+					vt[(0 * 4 + b) * j->C * T + tx] = e[0][b] - e[2][b];
+					vt[(1 * 4 + b) * j->C * T + tx] = e[1][b] + e[2][b];
+					vt[(2 * 4 + b) * j->C * T + tx] = e[2][b] - e[1][b];
+					vt[(3 * 4 + b) * j->C * T + tx] = e[1][b] - e[3][b];
+				}
+			}
+		}
+	}
+}
+
+/* Output channels of one image from the products. */
+typedef struct {
+	const float *mid, *B, *R;
+	float *y;
+	float lo, hi;
+	int64_t M, OH, OW, TH, TW;
+} kk__wino_out_job;
+
+/* Y = A^T m A for every tile of channels [m0, m1), A^T = [1 1 1 0; 0 1 -1
+ * -1], then the epilogue: clamp(y + B[m] + R, lo, hi). */
+static void kk__wino_out_items(void *vp, int64_t m0, int64_t m1)
+{
+	const kk__wino_out_job *j = vp;
+	int64_t TW = j->TW, T = j->TH * TW, OW = j->OW, P = j->OH * OW, MT = j->M * T;
+	float o[2][KK_WINO_ROW];
+	for (int64_t m = m0; m < m1; m++) {
+		const float *mm = j->mid + m * T;
+		float b = j->B ? j->B[m] : 0.0f;
+		float *y = j->y + m * P;
+		const float *r = j->R ? j->R + m * P : NULL;
+		for (int64_t ty = 0; ty < j->TH; ty++) {
+			const float *mt = mm + ty * TW;
+			for (int64_t tx = 0; tx < TW; tx++) {
+				float s[2][4];
+				for (int q = 0; q < 4; q++) {
+					float p0 = mt[(0 * 4 + q) * MT + tx], p1 = mt[(1 * 4 + q) * MT + tx];
+					float p2 = mt[(2 * 4 + q) * MT + tx], p3 = mt[(3 * 4 + q) * MT + tx];
+					s[0][q] = p0 + p1 + p2;
+					s[1][q] = p1 - p2 - p3;
+				}
+				for (int a = 0; a < 2; a++) {
+					o[a][2 * tx] = s[a][0] + s[a][1] + s[a][2];
+					o[a][2 * tx + 1] = s[a][1] - s[a][2] - s[a][3];
+				}
+			}
+			for (int a = 0; a < 2 && 2 * ty + a < j->OH; a++) {
+				float *yr = y + (2 * ty + a) * OW;
+				const float *rr = r ? r + (2 * ty + a) * OW : NULL;
+				for (int64_t ox = 0; ox < OW; ox++) {
+					float v = o[a][ox] + b;
+					v += rr ? rr[ox] : 0.0f;
+					v = v < j->lo ? j->lo : v;
+					yr[ox] = v > j->hi ? j->hi : v;
+				}
+			}
+		}
+	}
+}
+
+void kk_conv_wino_f32(kiln_rt_ctx *ctx, const float *X, const float *Up, const float *B,
+	float *Y, int64_t N, int64_t C, int64_t H, int64_t Wd, int64_t M, int64_t OH, int64_t OW,
+	int64_t ph, int64_t pw, const float *R, float lo, float hi, int64_t y_ns, float *S)
+{
+	int64_t TH = (OH + 1) / 2, TW = (OW + 1) / 2, T = TH * TW, P = OH * OW;
+	float *V = S, *mid = S + 16 * C * T;
+	/* the 16 products: a pointwise convolution of V (16 groups of C
+	 * channels of T pixels) with the 16 packed weight matrices */
+	kk__conv_geom g = {16 * C, 1, 1, T, 16 * M, 1, 1, T, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 0, 0, 0, 16};
+	kk__conv_job_f32 pj = {V, NULL, Up, NULL, NULL, mid, g, 0, (M + KK_MR - 1) / KK_MR,
+		-INFINITY, INFINITY, 0, 16 * M * T, NULL, 0, 0};
+	kk__wino_in_job ij = {NULL, V, C, H, Wd, TH, TW, ph, pw};
+	kk__wino_out_job oj = {mid, B, NULL, NULL, lo, hi, M, OH, OW, TH, TW};
+	for (int64_t n = 0; n < N; n++) {
+		ij.x = X + n * C * H * Wd;
+		kk_par_for(ctx, C, kk_par_grain(KK_PAR_MIN_FLOPS, KK__MOVE_COST * 16 * T),
+			kk__wino_in_items, &ij);
+		kk__conv_run_f32(ctx, &pj, 1);
+		oj.y = Y + n * (y_ns ? y_ns : M * P);
+		oj.R = R ? R + n * M * P : NULL;
+		kk_par_for(ctx, M, kk_par_grain(KK_PAR_MIN_FLOPS, KK__MOVE_COST * 16 * T),
+			kk__wino_out_items, &oj);
+	}
+}

@@ -160,6 +160,14 @@ static void c_conv_t(kiln_rt_ctx *ctx, void *out)
 	kk_conv_t_f32(ctx, g_a, g_b, g_c, out, 2, 64, 14, 14, 128, 7, 7, 3, 3, 2, 2, 1, 1,
 		1, 1, NULL, 0.0f, INFINITY, 0, S);
 }
+static void c_conv_wino(kiln_rt_ctx *ctx, void *out)
+{
+	/* Winograd F(2x2, 3x3) (g_b read as the packed transformed weights):
+	 * N 2, C 24, M 40, 21x30 (odd rows: a half tile), pad 1, residual */
+	static float S[16 * (24 + 40) * 11 * 15];
+	kk_conv_wino_f32(ctx, g_a, g_b, g_c, out, 2, 24, 21, 30, 40, 21, 30, 1, 1, g_c + 7,
+		0.0f, INFINITY, 0, S);
+}
 static void c_conv_depthwise(kiln_rt_ctx *ctx, void *out)
 {
 	kk_conv_f32(ctx, g_a, g_b, NULL, g_c, out, 1, 16, 1, 64, 64, 16, 1, 64, 64,
@@ -211,6 +219,7 @@ static void test_conv(void **s)
 	check_case("conv grouped", c_conv_group, 2 * 40 * 20 * 20 * 4);
 	check_case("conv depthwise", c_conv_depthwise, 16 * 64 * 64 * 4);
 	check_case("conv transposed", c_conv_t, 2 * 128 * 49 * 4);
+	check_case("conv Winograd", c_conv_wino, 2 * 40 * 21 * 30 * 4);
 }
 
 static void test_pool_move(void **s)
