@@ -934,39 +934,47 @@ typedef struct {
 } kk__wino_in_job;
 
 /* V = B^T d B for the 4x4 patch d of every tile of channels [c0, c1):
- * B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. The patch rows of a tile
- * row are copied with their zero padding first; the loop over the row's
- * tiles then has no bounds test (LLVM vectorises it with interleaved loads). */
+ * B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. The 4 input rows of a tile
+ * row are copied with their zero padding and split into even and odd
+ * columns (ev[a][i] = row[2i], od[a][i] = row[2i+1]): tile tx reads ev[tx],
+ * od[tx], ev[tx+1], od[tx+1], so the loop over a row's tiles is plain
+ * contiguous loads and 16 contiguous stores, which LLVM vectorises. */
 static void kk__wino_in_items(void *vp, int64_t c0, int64_t c1)
 {
 	const kk__wino_in_job *j = vp;
-	int64_t TW = j->TW, T = j->TH * TW, n = 2 * TW + 2;
-	float rows[4][KK_WINO_ROW];
+	int64_t TW = j->TW, T = j->TH * TW, n = 2 * TW + 2, CT = j->C * T;
+	float row[KK_WINO_ROW], ev[4][KK_WINO_ROW / 2], od[4][KK_WINO_ROW / 2];
 	for (int64_t c = c0; c < c1; c++) {
 		const float *xc = j->x + c * j->H * j->W;
 		float *vc = j->v + c * T;
 		for (int64_t ty = 0; ty < j->TH; ty++) {
 			for (int a = 0; a < 4; a++) {
 				int64_t iy = 2 * ty - j->ph + a, in = iy >= 0 && iy < j->H;
-				kk__zero_copy_row(rows[a], xc + (in ? iy : 0) * j->W - j->pw,
+				kk__zero_copy_row(row, xc + (in ? iy : 0) * j->W - j->pw,
 					in ? kk__min(j->pw, n) : n, kk__min(j->pw + j->W, n), n, 1);
+				for (int64_t i = 0; i < n / 2; i++) {
+					ev[a][i] = row[2 * i];
+					od[a][i] = row[2 * i + 1];
+				}
 			}
-			float *vt = vc + ty * TW;
+			float *restrict vt = vc + ty * TW;
 			for (int64_t tx = 0; tx < TW; tx++) {
-				float e[4][4];
-				for (int a = 0; a < 4; a++) {
-					const float *d = rows[a] + 2 * tx;
-					e[a][0] = d[0] - d[2];
-					e[a][1] = d[1] + d[2];
-					e[a][2] = d[2] - d[1];
-					e[a][3] = d[1] - d[3];
-				}
-				for (int b = 0; b < 4; b++) {
-					vt[(0 * 4 + b) * j->C * T + tx] = e[0][b] - e[2][b];
-					vt[(1 * 4 + b) * j->C * T + tx] = e[1][b] + e[2][b];
-					vt[(2 * 4 + b) * j->C * T + tx] = e[2][b] - e[1][b];
-					vt[(3 * 4 + b) * j->C * T + tx] = e[1][b] - e[3][b];
-				}
+				/* rows: d B, B's columns as B^T's rows */
+#define KK__WIN_ROW(a) \
+				float e##a##0 = ev[a][tx] - ev[a][tx + 1]; \
+				float e##a##1 = od[a][tx] + ev[a][tx + 1]; \
+				float e##a##2 = ev[a][tx + 1] - od[a][tx]; \
+				float e##a##3 = od[a][tx] - od[a][tx + 1];
+				KK__WIN_ROW(0) KK__WIN_ROW(1) KK__WIN_ROW(2) KK__WIN_ROW(3)
+#undef KK__WIN_ROW
+				/* columns: B^T (d B) */
+#define KK__WIN_COL(b) \
+				vt[(0 + b) * CT + tx] = e0##b - e2##b; \
+				vt[(4 + b) * CT + tx] = e1##b + e2##b; \
+				vt[(8 + b) * CT + tx] = e2##b - e1##b; \
+				vt[(12 + b) * CT + tx] = e1##b - e3##b;
+				KK__WIN_COL(0) KK__WIN_COL(1) KK__WIN_COL(2) KK__WIN_COL(3)
+#undef KK__WIN_COL
 			}
 		}
 	}
@@ -981,40 +989,44 @@ typedef struct {
 } kk__wino_out_job;
 
 /* Y = A^T m A for every tile of channels [m0, m1), A^T = [1 1 1 0; 0 1 -1
- * -1], then the epilogue: clamp(y + B[m] + R, lo, hi). */
+ * -1], then the epilogue: clamp(y + B[m] + R, lo, hi). A tile row's outputs
+ * are built as even and odd columns of its two output rows (contiguous over
+ * the tiles: the loop vectorises), then stored interleaved with the
+ * epilogue. */
 static void kk__wino_out_items(void *vp, int64_t m0, int64_t m1)
 {
 	const kk__wino_out_job *j = vp;
 	int64_t TW = j->TW, T = j->TH * TW, OW = j->OW, P = j->OH * OW, MT = j->M * T;
-	float o[2][KK_WINO_ROW];
+	float oe[2][KK_WINO_ROW / 2], oo[2][KK_WINO_ROW / 2];
 	for (int64_t m = m0; m < m1; m++) {
 		const float *mm = j->mid + m * T;
-		float b = j->B ? j->B[m] : 0.0f;
+		float b = j->B ? j->B[m] : 0.0f, lo = j->lo, hi = j->hi;
 		float *y = j->y + m * P;
 		const float *r = j->R ? j->R + m * P : NULL;
 		for (int64_t ty = 0; ty < j->TH; ty++) {
-			const float *mt = mm + ty * TW;
+			const float *restrict mt = mm + ty * TW;
 			for (int64_t tx = 0; tx < TW; tx++) {
-				float s[2][4];
-				for (int q = 0; q < 4; q++) {
-					float p0 = mt[(0 * 4 + q) * MT + tx], p1 = mt[(1 * 4 + q) * MT + tx];
-					float p2 = mt[(2 * 4 + q) * MT + tx], p3 = mt[(3 * 4 + q) * MT + tx];
-					s[0][q] = p0 + p1 + p2;
-					s[1][q] = p1 - p2 - p3;
-				}
-				for (int a = 0; a < 2; a++) {
-					o[a][2 * tx] = s[a][0] + s[a][1] + s[a][2];
-					o[a][2 * tx + 1] = s[a][1] - s[a][2] - s[a][3];
-				}
+				/* rows: A^T m */
+#define KK__WOUT_COL(q) \
+				float p0##q = mt[(0 + q) * MT + tx], p1##q = mt[(4 + q) * MT + tx]; \
+				float p2##q = mt[(8 + q) * MT + tx], p3##q = mt[(12 + q) * MT + tx]; \
+				float s0##q = p0##q + p1##q + p2##q, s1##q = p1##q - p2##q - p3##q;
+				KK__WOUT_COL(0) KK__WOUT_COL(1) KK__WOUT_COL(2) KK__WOUT_COL(3)
+#undef KK__WOUT_COL
+				/* columns: (A^T m) A */
+				oe[0][tx] = s00 + s01 + s02;
+				oo[0][tx] = s01 - s02 - s03;
+				oe[1][tx] = s10 + s11 + s12;
+				oo[1][tx] = s11 - s12 - s13;
 			}
 			for (int a = 0; a < 2 && 2 * ty + a < j->OH; a++) {
-				float *yr = y + (2 * ty + a) * OW;
+				float *restrict yr = y + (2 * ty + a) * OW;
 				const float *rr = r ? r + (2 * ty + a) * OW : NULL;
 				for (int64_t ox = 0; ox < OW; ox++) {
-					float v = o[a][ox] + b;
+					float v = (ox & 1 ? oo[a][ox >> 1] : oe[a][ox >> 1]) + b;
 					v += rr ? rr[ox] : 0.0f;
-					v = v < j->lo ? j->lo : v;
-					yr[ox] = v > j->hi ? j->hi : v;
+					v = v < lo ? lo : v;
+					yr[ox] = v > hi ? hi : v;
 				}
 			}
 		}
