@@ -633,10 +633,40 @@ static __attribute__((noinline)) int kk__conv_dw_pad_f32(const float *restrict x
 		for (int64_t c = hi; c < PW; c += 8)
 			kk__st8(br + c, &z);
 	}
+	if (g->KH == 3 && g->KW == 3 && ow8 >= 32) {
+		/* 3x3, rows of at least four vectors: four at a time along the
+		 * row (four independent chains of nine FMAs), the row's last one
+		 * to three vectors as one more group of four, repeating the last */
+		int64_t rs = g->dh * PW, sw = g->sw;
+		for (int64_t oy = 0; oy < g->OH; oy++) {
+			const float *br = buf + oy * g->sh * PW;
+			float *yr = y + oy * g->OW;
+			for (int64_t ox = 0; ox < ow8; ox += 32) {
+				const float *b[4];
+				for (int v = 0; v < 4; v++)
+					b[v] = br + kk__min(ox + 8 * v, ow8 - 8) * sw;
+				kk_v8f acc[4] = {{0}, {0}, {0}, {0}};
+				if (sw == 1)
+					kk__dw33_group(acc, b, w, rs, g->dw, 1);
+				else
+					kk__dw33_group(acc, b, w, rs, g->dw, 2);
+				KK__UNROLL
+				for (int v = 0; v < 4; v++) {
+					int64_t o = ox + 8 * v;
+					kk_v8f r = kk__clamp8(acc[v] + bias, lo, hi);
+					if (o + 8 <= g->OW)
+						kk__st8(yr + o, &r);
+					else if (o < g->OW)
+						kk__st8n(yr + o, &r, g->OW - o);
+				}
+			}
+		}
+		return 1;
+	}
 	if (g->KH == 3 && g->KW == 3) {
-		/* 3x3: the plane's output vectors (nv per row) four at a time, so
-		 * four independent chains of nine FMAs are in flight, whatever the
-		 * width (7-wide planes included) */
+		/* 3x3, narrow planes: the plane's output vectors (nv per row) four
+		 * at a time across rows, so four independent chains of nine FMAs
+		 * are in flight (7-wide planes included) */
 		int64_t nvec = g->OH * (ow8 / 8), oy = 0, ox = 0;   /* next vector */
 		for (int64_t i = 0; i < nvec; i += 4) {
 			const float *b[4];

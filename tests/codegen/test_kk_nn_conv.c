@@ -299,12 +299,13 @@ static void test_conv_large(void **state)
 	run_case(&u, 0);
 }
 
-/* Depthwise 3x3 (the padded-plane path, four output vectors at a time)
- * on widths around the vector size, strides 1 and 2, dilation 2. */
+/* Depthwise 3x3 (the padded-plane path, four output vectors at a time,
+ * along rows of four vectors or more, else across rows) on widths around
+ * the vector size, strides 1 and 2, dilation 2. */
 static void test_conv_dw33(void **state)
 {
-	static const int64_t w[] = {7, 8, 14, 28, 33};
-	for (int i = 0; i < 5; i++)
+	static const int64_t w[] = {7, 8, 14, 28, 33, 70};
+	for (int i = 0; i < 6; i++)
 		for (int64_t s = 1; s <= 2; s++)
 			for (int64_t d = 1; d <= 2; d++) {
 				conv_case c = {1, 3, 3, 3, {1, 5 + i, w[i]}, {1, 3, 3}, {1, s, s},
