@@ -34,7 +34,8 @@ typedef struct {
 	LLVMValueRef *fn;   /* the defined functions */
 	int64_t *size;      /* their instruction counts */
 	char *root;         /* 1: a root (see above) */
-	char *seen;         /* scratch for weight() */
+	char *state;        /* weight(): 0 not yet, 1 in progress, 2 memo set */
+	int64_t *memo;
 	int n;
 } fn_table;
 
@@ -46,13 +47,15 @@ static int fn_index(const fn_table *t, LLVMValueRef f)
 	return -1;
 }
 
-/* The instructions of function i and of the non-root functions it reaches:
- * the code a part holding root i compiles for it. */
-static int64_t reach(const fn_table *t, int i)
+/* The code a part compiles for function i: its instructions and, for each
+ * call of a non-root function, that function's weight again (helpers are
+ * inlined where called: the micro-kernel counts once per call site), memoised
+ * (a function in a cycle counts its own instructions only). */
+static int64_t weight(const fn_table *t, int i)
 {
-	if (t->seen[i])
-		return 0;
-	t->seen[i] = 1;
+	if (t->state[i] == 2 || t->state[i] == 1)
+		return t->state[i] == 2 ? t->memo[i] : 0;
+	t->state[i] = 1;
 	int64_t total = t->size[i];
 	LLVMValueRef f = t->fn[i];
 	for (LLVMBasicBlockRef b = LLVMGetFirstBasicBlock(f); b; b = LLVMGetNextBasicBlock(b))
@@ -61,15 +64,11 @@ static int64_t reach(const fn_table *t, int i)
 				LLVMValueRef op = LLVMGetOperand(in, k);
 				int j = op && LLVMIsAFunction(op) ? fn_index(t, op) : -1;
 				if (j >= 0 && !t->root[j])
-					total += reach(t, j);
+					total += weight(t, j);
 			}
+	t->state[i] = 2;
+	t->memo[i] = total;
 	return total;
-}
-
-static int64_t weight(const fn_table *t, int i)
-{
-	memset(t->seen, 0, (size_t)t->n);
-	return reach(t, i);
 }
 
 /* Marks the roots: internal functions that are never inlined, whose
@@ -295,7 +294,8 @@ int cg_emit_parts(LLVMModuleRef M, const cg_options *o, int nparts, char *const 
 	t.fn = (LLVMValueRef *)calloc((size_t)t.n + 1, sizeof *t.fn);
 	t.size = (int64_t *)calloc((size_t)t.n + 1, sizeof *t.size);
 	t.root = (char *)calloc((size_t)t.n + 1, 1);
-	t.seen = (char *)calloc((size_t)t.n + 1, 1);
+	t.state = (char *)calloc((size_t)t.n + 1, 1);
+	t.memo = (int64_t *)calloc((size_t)t.n + 1, sizeof *t.memo);
 	int *part = (int *)calloc((size_t)t.n + 1, sizeof *part);
 	char **names = (char **)calloc((size_t)nparts * ((size_t)t.n + 1), sizeof *names);
 	part_job jobs[CG_PARTS] = {{0}};
@@ -303,7 +303,7 @@ int cg_emit_parts(LLVMModuleRef M, const cg_options *o, int nparts, char *const 
 	int started[CG_PARTS] = {0};
 	LLVMMemoryBufferRef bc = NULL;
 	int rc = -1;
-	if (!t.fn || !t.size || !t.root || !t.seen || !part || !names) {
+	if (!t.fn || !t.size || !t.root || !t.state || !t.memo || !part || !names) {
 		ir_fail(st, "out of memory");
 		goto out;
 	}
@@ -378,6 +378,7 @@ out:
 	free(t.fn);
 	free(t.size);
 	free(t.root);
-	free(t.seen);
+	free(t.state);
+	free(t.memo);
 	return rc;
 }

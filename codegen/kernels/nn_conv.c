@@ -318,8 +318,11 @@ typedef struct {
  * runs; sweeping every sliver over one 16-pixel block at a time (the
  * general loop) writes 64 bytes to each of Mg rows P apart in turn, and
  * with a short K those scattered stores, not the multiply-adds, bound the
- * layer (MobileNetV2's 16 -> 96 expansion ran at a quarter of the peak). */
-static void kk__conv_pointwise_f32(const float *restrict x, const float *restrict wp,
+ * layer (MobileNetV2's 16 -> 96 expansion ran at a quarter of the peak).
+ * Not inlined, like kk__conv_gemm_f32: each holds a copy of the micro-kernel,
+ * and as functions of their own they can be compiled in parallel (split.c). */
+static __attribute__((noinline)) void kk__conv_pointwise_f32(const float *restrict x,
+	const float *restrict wp,
 	float *restrict y, int64_t Mg, int64_t Kg, int64_t P, const kk__epi *ep, int64_t qb,
 	int64_t qe)
 {
@@ -359,8 +362,10 @@ static void kk__conv_pointwise_f32(const float *restrict x, const float *restric
  * and swept by every KK_MR-row sliver of the weights (from L2). Weights not
  * packed at compile time (wp NULL) are packed here a sliver at a time, so
  * the micro-kernel always reads A with constant strides (with A's strides
- * unknown, clang kept the six row offsets of the k loop on the stack). */
-static void kk__conv_gemm_f32(const float *restrict x, const float *restrict w,
+ * unknown, clang kept the six row offsets of the k loop on the stack). Not
+ * inlined (see kk__conv_pointwise_f32). */
+static __attribute__((noinline)) void kk__conv_gemm_f32(const float *restrict x,
+	const float *restrict w,
 	const float *restrict wp, float *restrict y, const kk__conv_geom *g, const kk__epi *ep,
 	int64_t qb, int64_t qe, const kk__padded *pad)
 {
