@@ -438,20 +438,15 @@ static LLVMValueRef *conv_epi_args(cg_ctx *cg, const ir_node *n, LLVMValueRef *p
 	return p;
 }
 
-static int lower_conv_t(cg_ctx *cg, const ir_node *n, const win3 *w, int64_t K, int64_t M)
+/* The arguments kk_conv_t_f32 and kk_conv_wino_f32 begin with: ctx, X, the
+ * packed weights wts, B, Y, N, C, H, W, M, OH, OW; into p, returns its end. */
+static LLVMValueRef *conv_2d_args(cg_ctx *cg, const ir_node *n, const win3 *w,
+				  LLVMValueRef wts, int64_t M, LLVMValueRef *p)
 {
-	const ir_value *X = n->in[0], *W = n->in[1];
-	size_t nb = (size_t)kk_packed_b_floats(K, M) * sizeof(float);
-	float *buf = malloc(nb);
-	if (!buf)
-		return cg_fail(cg, "out of memory packing Conv weights");
-	kk_pack_b_layout(buf, (const float *)W->data, K, M, 1);
-	LLVMValueRef bp = cg_const_blob(cg, buf, nb);
-	free(buf);
-	LLVMValueRef a[32], *p = a;
+	const ir_value *X = n->in[0];
 	*p++ = cg->a_ctx;
 	*p++ = cg_ptr(cg, X);
-	*p++ = bp;
+	*p++ = wts;
 	*p++ = cg_ptr(cg, n->nin > 2 ? n->in[2] : NULL);
 	*p++ = cg_ptr(cg, n->out[0]);
 	*p++ = cg_dim(cg, X->shape.d[0]);
@@ -461,6 +456,20 @@ static int lower_conv_t(cg_ctx *cg, const ir_node *n, const win3 *w, int64_t K, 
 	*p++ = cg_i64(cg, M);
 	*p++ = w->out[1];
 	*p++ = w->out[2];
+	return p;
+}
+
+static int lower_conv_t(cg_ctx *cg, const ir_node *n, const win3 *w, int64_t K, int64_t M)
+{
+	const ir_value *W = n->in[1];
+	size_t nb = (size_t)kk_packed_b_floats(K, M) * sizeof(float);
+	float *buf = malloc(nb);
+	if (!buf)
+		return cg_fail(cg, "out of memory packing Conv weights");
+	kk_pack_b_layout(buf, (const float *)W->data, K, M, 1);
+	LLVMValueRef bp = cg_const_blob(cg, buf, nb);
+	free(buf);
+	LLVMValueRef a[32], *p = conv_2d_args(cg, n, w, bp, M, a);
 	for (int i = 1; i < 3; i++)
 		*p++ = cg_i64(cg, w->k[i]);
 	for (int i = 1; i < 3; i++)
@@ -479,7 +488,7 @@ static int lower_conv_t(cg_ctx *cg, const ir_node *n, const win3 *w, int64_t K, 
  * compile time (kk_wino_weights, one A-sliver matrix per point). */
 static int lower_conv_wino(cg_ctx *cg, const ir_node *n, const win3 *w)
 {
-	const ir_value *X = n->in[0], *W = n->in[1];
+	const ir_value *W = n->in[1];
 	int64_t M = W->shape.d[0].c, C = W->shape.d[1].c, per = kk_packed_a_floats(M, C);
 	size_t nb = (size_t)(16 * per) * sizeof(float);
 	float *U = malloc((size_t)(16 * M * C) * sizeof(float)), *buf = malloc(nb);
@@ -494,19 +503,7 @@ static int lower_conv_wino(cg_ctx *cg, const ir_node *n, const win3 *w)
 	LLVMValueRef up = cg_const_blob(cg, buf, nb);
 	free(U);
 	free(buf);
-	LLVMValueRef a[24], *p = a;
-	*p++ = cg->a_ctx;
-	*p++ = cg_ptr(cg, X);
-	*p++ = up;
-	*p++ = cg_ptr(cg, n->nin > 2 ? n->in[2] : NULL);
-	*p++ = cg_ptr(cg, n->out[0]);
-	*p++ = cg_dim(cg, X->shape.d[0]);
-	*p++ = cg_i64(cg, C);
-	*p++ = w->in[1];
-	*p++ = w->in[2];
-	*p++ = cg_i64(cg, M);
-	*p++ = w->out[1];
-	*p++ = w->out[2];
+	LLVMValueRef a[24], *p = conv_2d_args(cg, n, w, up, M, a);
 	for (int i = 1; i < 3; i++)
 		*p++ = cg_i64(cg, w->pb[i]);
 	p = conv_epi_args(cg, n, p);

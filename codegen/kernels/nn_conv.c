@@ -341,16 +341,9 @@ static __attribute__((noinline)) void kk__conv_pointwise_f32(const float *restri
 				int64_t nr = kk__min(KK_NR, pe - p0);
 				const float *src = nr == KK_NR ? x + p0 : tail;
 				int64_t ks = nr == KK_NR ? P : KK_NR;
-				kk__epi e, *pe_ = NULL;
-				if (ep) {
-					e = *ep;
-					e.bias = ep->bias ? ep->bias + i0 : NULL;
-					e.res = ep->res ? ep->res + i0 * P + p0 : NULL;
-					e.res_rs = P;
-					pe_ = &e;
-				}
+				kk__epi e;
 				kk__micro_s_f32(Kg, a, 1, KK_MR, src, ks, y + i0 * P + p0, P, mr, nr, 0,
-					pe_, src + KK_NR, ks);
+					kk__epi_at(ep, i0, p0, &e), src + KK_NR, ks);
 			}
 		}
 	}
@@ -379,6 +372,10 @@ static __attribute__((noinline)) void kk__conv_gemm_f32(const float *restrict x,
 	 * (packing is a copy that pays off from about 64 of them) */
 	int pointwise = g->KD * g->KH * g->KW == 1 && g->sd * g->sh * g->sw == 1
 		&& g->pd == 0 && g->ph == 0 && g->pw == 0 && P == g->D * g->H * g->W;
+	if (pointwise && wp && Kg <= KK_KC) {
+		kk__conv_pointwise_f32(x, wp, y, Mg, Kg, P, ep, qb, qe);
+		return;
+	}
 	int direct = Mg < 64 && pointwise;
 	/* blocks in one output row with every tap inside the input are packed
 	 * from the taps' offsets alone (kk__pack_interior_f32): the offset of
@@ -393,10 +390,6 @@ static __attribute__((noinline)) void kk__conv_gemm_f32(const float *restrict x,
 	for (int64_t t = 0; fast && t < taps; t++)
 		toff[t] = ((t / (g->KW * g->KH) * g->dd * g->H) + t / g->KW % g->KH * g->dh) * SW
 			+ t % g->KW * g->dw;
-	if (pointwise && wp && Kg <= KK_KC) {
-		kk__conv_pointwise_f32(x, wp, y, Mg, Kg, P, ep, qb, qe);
-		return;
-	}
 	for (int64_t p0 = qb; p0 < qe; p0 += KK_NR) {
 		int64_t nr = kk__min(KK_NR, P - p0), ox = p0 % g->OW, r = p0 / g->OW;
 		int64_t ix = ox * g->sw - g->pw, iy = r % g->OH * g->sh - g->ph;
@@ -441,14 +434,8 @@ static __attribute__((noinline)) void kk__conv_gemm_f32(const float *restrict x,
 					for (int64_t k = 0; k < kc; k++)
 						for (int64_t r = 0; r < KK_MR; r++)
 							ap[k * KK_MR + r] = w[(i0 + kk__min(r, mr - 1)) * Kg + k0 + k];
-				kk__epi e, *pe = NULL;
-				if (ep && k0 + kc == Kg) {
-					e = *ep;
-					e.bias = ep->bias ? ep->bias + i0 : NULL;
-					e.res = ep->res ? ep->res + i0 * P + p0 : NULL;
-					e.res_rs = P;
-					pe = &e;
-				}
+				kk__epi e;
+				const kk__epi *pe = k0 + kc == Kg ? kk__epi_at(ep, i0, p0, &e) : NULL;
 				/* one call site: the micro-kernel is large once inlined */
 				kk__micro_s_f32(kc, a, 1, KK_MR, src, src_ks, y + i0 * P + p0, P, mr, nr,
 					k0 > 0, pe, wp && i0 + KK_MR < Mg ? a + KK_MR * Kg : a, KK_MR);
@@ -862,6 +849,16 @@ static inline void kk__zero_copy_row(float *restrict d, const float *restrict sr
 		d[j] = 0.0f;
 }
 
+/* d[0..n): row iy of the H x W plane xc, after pw zeros and before zeros up
+ * to n (all zeros when iy is outside the plane). */
+static inline void kk__padded_row(float *restrict d, const float *restrict xc, int64_t iy,
+	int64_t H, int64_t W, int64_t pw, int64_t n)
+{
+	int64_t in = iy >= 0 && iy < H;
+	kk__zero_copy_row(d, xc + (in ? iy : 0) * W - pw, in ? kk__min(pw, n) : n,
+		kk__min(pw + W, n), n, 1);
+}
+
 /* Channels [c0, c1) of image j->n0 into its zero-padded copy j->xp. */
 static void kk__conv_pad_items(void *vp, int64_t c0, int64_t c1)
 {
@@ -869,12 +866,9 @@ static void kk__conv_pad_items(void *vp, int64_t c0, int64_t c1)
 	const kk__conv_geom *g = &j->g;
 	for (int64_t c = c0; c < c1; c++) {
 		const float *xc = j->X + (j->n0 * g->C + c) * g->H * g->W;
-		for (int64_t i = 0; i < j->PH; i++) {
-			int64_t iy = i - g->ph, in = iy >= 0 && iy < g->H;
-			kk__zero_copy_row(j->xp + (c * j->PH + i) * j->PW,
-				xc + (in ? iy : 0) * g->W - g->pw, in ? kk__min(g->pw, j->PW) : j->PW,
-				kk__min(g->pw + g->W, j->PW), j->PW, 1);
-		}
+		for (int64_t i = 0; i < j->PH; i++)
+			kk__padded_row(j->xp + (c * j->PH + i) * j->PW, xc, i - g->ph, g->H, g->W, g->pw,
+				j->PW);
 	}
 }
 
@@ -1031,9 +1025,7 @@ static void kk__wino_in_items(void *vp, int64_t c0, int64_t c1)
 		float *vc = j->v + c * T;
 		for (int64_t ty = 0; ty < j->TH; ty++) {
 			for (int a = 0; a < 4; a++) {
-				int64_t iy = 2 * ty - j->ph + a, in = iy >= 0 && iy < j->H;
-				kk__zero_copy_row(row, xc + (in ? iy : 0) * j->W - j->pw,
-					in ? kk__min(j->pw, n) : n, kk__min(j->pw + j->W, n), n, 1);
+				kk__padded_row(row, xc, 2 * ty - j->ph + a, j->H, j->W, j->pw, n);
 				for (int64_t i = 0; i < n / 2; i++) {
 					ev[a][i] = row[2 * i];
 					od[a][i] = row[2 * i + 1];
@@ -1073,8 +1065,8 @@ typedef struct {
 /* Y = A^T m A for every tile of channels [m0, m1), A^T = [1 1 1 0; 0 1 -1
  * -1], then the epilogue: clamp(y + B[m] + R, lo, hi). A tile row's outputs
  * are built as even and odd columns of its two output rows (contiguous over
- * the tiles: the loop vectorises), then stored interleaved with the
- * epilogue. */
+ * the tiles: the loop vectorises), then stored interleaved, each row then
+ * through the epilogue (kk__epi_apply). */
 static void kk__wino_out_items(void *vp, int64_t m0, int64_t m1)
 {
 	const kk__wino_out_job *j = vp;
@@ -1082,7 +1074,6 @@ static void kk__wino_out_items(void *vp, int64_t m0, int64_t m1)
 	float oe[2][KK_WINO_ROW / 2], oo[2][KK_WINO_ROW / 2];
 	for (int64_t m = m0; m < m1; m++) {
 		const float *mm = j->mid + m * T;
-		float b = j->B ? j->B[m] : 0.0f, lo = j->lo, hi = j->hi;
 		float *y = j->y + m * P;
 		const float *r = j->R ? j->R + m * P : NULL;
 		for (int64_t ty = 0; ty < j->TH; ty++) {
@@ -1103,13 +1094,11 @@ static void kk__wino_out_items(void *vp, int64_t m0, int64_t m1)
 			}
 			for (int a = 0; a < 2 && 2 * ty + a < j->OH; a++) {
 				float *restrict yr = y + (2 * ty + a) * OW;
-				const float *rr = r ? r + (2 * ty + a) * OW : NULL;
-				for (int64_t ox = 0; ox < OW; ox++) {
-					float v = (ox & 1 ? oo[a][ox >> 1] : oe[a][ox >> 1]) + b;
-					v += rr ? rr[ox] : 0.0f;
-					v = v < lo ? lo : v;
-					yr[ox] = v > hi ? hi : v;
-				}
+				for (int64_t ox = 0; ox < OW; ox++)
+					yr[ox] = ox & 1 ? oo[a][ox >> 1] : oe[a][ox >> 1];
+				kk__epi e = {j->B ? j->B + m : NULL, r ? r + (2 * ty + a) * OW : NULL, OW,
+					j->lo, j->hi, NULL, 0.0f, 1.0f};
+				kk__epi_apply(yr, OW, 1, OW, &e);
 			}
 		}
 	}

@@ -151,14 +151,8 @@ static __attribute__((noinline)) void kk__gemm_block(const kk__gemm_args *g, flo
 		const float *pf = g->bpk && j0 + KK_NR < N ? panel + KK_NR * K : panel;
 		for (int64_t s = 0; s * KK_MR < mc; s++) {
 			int64_t r = i0 + s * KK_MR;
-			kk__epi e, *pe = NULL;
-			if (ep && k0 + kc == K) {
-				e = *ep;
-				e.bias = ep->bias ? ep->bias + r : NULL;
-				e.cbias = ep->cbias ? ep->cbias + j0 : NULL;
-				e.res = ep->res ? ep->res + r * ep->res_rs + j0 : NULL;
-				pe = &e;
-			}
+			kk__epi e;
+			const kk__epi *pe = k0 + kc == K ? kk__epi_at(ep, r, j0, &e) : NULL;
 			/* one call site: the micro-kernel is large inlined */
 			kk__micro_s_f32(kc, g->pack_a ? ap + s * kc * KK_MR : A + r * a_rs + k0,
 				g->pack_a ? 1 : a_rs, g->pack_a ? KK_MR : 1, panel, KK_NR,

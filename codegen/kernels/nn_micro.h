@@ -97,6 +97,20 @@ typedef struct {
 	float cscale, alpha;        /* alpha multiplies the product */
 } kk__epi;
 
+/* ep moved to the output tile whose first element is row r, column c: the
+ * row bias from r, the column bias from c, the residual from (r, c); NULL
+ * when ep is NULL. e holds the moved copy. */
+static inline const kk__epi *kk__epi_at(const kk__epi *ep, int64_t r, int64_t c, kk__epi *e)
+{
+	if (!ep)
+		return NULL;
+	*e = *ep;
+	e->bias = ep->bias ? ep->bias + r : NULL;
+	e->cbias = ep->cbias ? ep->cbias + c : NULL;
+	e->res = ep->res ? ep->res + r * ep->res_rs + c : NULL;
+	return e;
+}
+
 typedef int32_t kk_v8i __attribute__((vector_size(32)));
 
 /* Lane-wise a where m is set, else b (GCC and clang: no vector ?: in C). */
