@@ -173,6 +173,35 @@ static inline void kk__store_row_epi(float *restrict y, kk_v8f *cp0, kk_v8f *cp1
 	}
 }
 
+/* Row r of a whole tile (nr == KK_NR) through the epilogue's common form,
+ * alpha 1 and no column bias: (earlier slices' sums +) acc + bias[r] +
+ * res(r, .), clamped to [lo, hi]; the same arithmetic in the same order as
+ * kk__store_row_epi, with the terms' tests made once per tile by the
+ * caller and nothing staged through memory. */
+static inline __attribute__((always_inline)) void kk__store_row_fast(float *restrict y,
+	kk_v8f c0, kk_v8f c1, int add, const float *bias, const float *res, kk_v8f lo,
+	kk_v8f hi)
+{
+	if (add) {
+		c0 += kk__ld8(y);
+		c1 += kk__ld8(y + 8);
+	}
+	if (bias) {
+		c0 += *bias;
+		c1 += *bias;
+	}
+	if (res) {
+		c0 += kk__ld8(res);
+		c1 += kk__ld8(res + 8);
+	}
+	c0 = kk__sel8(c0 < lo, lo, c0);
+	c0 = kk__sel8(c0 > hi, hi, c0);
+	c1 = kk__sel8(c1 < lo, lo, c1);
+	c1 = kk__sel8(c1 > hi, hi, c1);
+	kk__st8(y, &c0);
+	kk__st8(y + 8, &c1);
+}
+
 /* The epilogue applied to a finished Y[M,N] (row stride y_rs), for the paths
  * that do not go through the micro-kernel (small-M and K == 0 products, the
  * direct convolutions): the same arithmetic as kk__store_row_epi. */
@@ -237,6 +266,25 @@ static inline __attribute__((always_inline)) void kk__micro_s_f32(int64_t kc,
 		kk_v8f b1 = kk__ld8(bp + k * b_ks + 8);
 		float x;
 		KK__ROW(0) KK__ROW(1) KK__ROW(2) KK__ROW(3) KK__ROW(4) KK__ROW(5)
+	}
+	if (e && nr == KK_NR && e->alpha == 1.0f && !e->cbias) {
+		/* the common case (a convolution's bias, residual, activation) */
+		kk_v8f lo = {0}, hi = {0};
+		lo += e->lo;
+		hi += e->hi;
+		const float *b = e->bias, *res = e->res;
+		int64_t rs = e->res_rs;
+#define KK__FAST(r, ca, cb) \
+		kk__store_row_fast(y + r * y_rs, ca, cb, add, b ? b + r : NULL, \
+			res ? res + r * rs : NULL, lo, hi);
+		KK__FAST(0, c00, c01)
+		if (mr > 1) KK__FAST(1, c10, c11)
+		if (mr > 2) KK__FAST(2, c20, c21)
+		if (mr > 3) KK__FAST(3, c30, c31)
+		if (mr > 4) KK__FAST(4, c40, c41)
+		if (mr > 5) KK__FAST(5, c50, c51)
+#undef KK__FAST
+		return;
 	}
 	if (e) {      /* last K slice with an epilogue */
 		kk__store_row_epi(y, &c00, &c01, nr, add, e, 0);
