@@ -178,8 +178,6 @@ static int kk__make_plan(kk__plan *pl, const kk__conv_geom *g, const kk__segs *s
 	return 1;
 }
 
-typedef float kk__v4f __attribute__((vector_size(16)));
-
 /* d[0..n) = s[0..n), n <= KK_NR, as at most two (overlapping) vector copies
  * of 8 or 4 floats: no scalar tails in the common 3x3 cases (runs of 15,
  * 14, 7 ...). */
@@ -581,7 +579,7 @@ static inline __attribute__((always_inline)) void kk__dw33_group(kk_v8f acc[4],
 #ifdef __clang__
 /* the row loops stay loops: LLVM would make each a memset/memcpy call (one
  * per row and border; ~8% of MobileNetV2 was in libc) */
-__attribute__((no_builtin("memset", "memcpy")))
+__attribute__((no_builtin("memset", "memcpy", "memmove")))
 #endif
 static __attribute__((noinline)) int kk__conv_dw_pad_f32(const float *restrict x, const float *restrict w,
 	float *restrict y, const kk__conv_geom *g, float bias, float lo, float hi)
