@@ -737,7 +737,149 @@ typedef struct {
 	int64_t y_ns;                /* floats from one image's output to the next */
 	float *xp;                   /* image n0 zero-padded (kk__padded), or NULL */
 	int64_t PH, PW;
+	int dwcv;                    /* depthwise 8 channels at a time (kk__dwcv_ok) */
 } kk__conv_job_f32;
+
+/* 8x8 transpose: r[i][j] -> r[j][i] (three rounds of two-vector shuffles). */
+static inline void kk__tr8x8(kk_v8f r[8])
+{
+	kk_v8f t[8], u[8];
+	for (int i = 0; i < 8; i += 2) {
+		t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+		t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+	}
+	for (int i = 0; i < 8; i += 4)
+		for (int h = 0; h < 2; h++) {
+			u[i + 2 * h] = __builtin_shufflevector(t[i + h], t[i + h + 2],
+				0, 1, 8, 9, 4, 5, 12, 13);
+			u[i + 2 * h + 1] = __builtin_shufflevector(t[i + h], t[i + h + 2],
+				2, 3, 10, 11, 6, 7, 14, 15);
+		}
+	for (int i = 0; i < 4; i++) {
+		r[i] = __builtin_shufflevector(u[i], u[i + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+		r[i + 4] = __builtin_shufflevector(u[i], u[i + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+	}
+}
+
+/* Depthwise planes small enough to run 8 channels at a time, each vector
+ * lane a channel: the zero-padded input of 8 channels transposed into
+ * KK__DWCV_BUF floats (pixel-major, 8 channels per pixel), the output into
+ * as many. On 14x14 and 7x7 planes the plane-wise loops spend most of
+ * their time on per-channel setup and partial vectors (7 of 8 lanes at
+ * 7x7, 6 of 8 for every second vector at 14x14). */
+#define KK__DWCV_BUF 8192
+#define KK__DWCV_PX 4       /* output pixels in flight (FMA latency) */
+
+static int kk__dwcv_ok(const kk__conv_geom *g)
+{
+	int64_t PH = (g->OH - 1) * g->sh + (g->KH - 1) * g->dh + 1;
+	int64_t PW = (g->OW - 1) * g->sw + (g->KW - 1) * g->dw + 1;
+	return g->C == g->group && g->M == g->group && g->KD == 1 && g->D == 1 && g->OD == 1
+		&& g->pd == 0 && g->OW < 16 && PH * PW * 8 <= KK__DWCV_BUF
+		&& g->OH * g->OW * 8 <= KK__DWCV_BUF && g->KH * g->KW <= 25;
+}
+
+/* Channels [c0, c1) of image n of a depthwise convolution (kk__dwcv_ok):
+ * y = clamp(conv + bias, lo, hi), or the bare convolution then the
+ * residual epilogue when j->R is set. */
+static __attribute__((noinline)) void kk__conv_dwcv_f32(const kk__conv_job_f32 *j, int64_t n,
+	int64_t c0, int64_t c1)
+{
+	const kk__conv_geom *g = &j->g;
+	int64_t S = g->H * g->W, P = g->OH * g->OW, T = g->KH * g->KW;
+	int64_t PH = (g->OH - 1) * g->sh + (g->KH - 1) * g->dh + 1;
+	int64_t PW = (g->OW - 1) * g->sw + (g->KW - 1) * g->dw + 1;
+	float xb[KK__DWCV_BUF], yb[KK__DWCV_BUF];
+	kk_v8f wv[25];
+	const kk_v8f z = {0};
+	for (int64_t cb = c0; cb < c1; cb += 8) {
+		int64_t nc = kk__min(8, c1 - cb);
+		const float *x = j->X + (n * g->C + cb) * S;
+		float *y = j->Y + n * j->y_ns + cb * P;
+		/* the taps and bias of the 8 channels as lanes (0 past nc) */
+		kk_v8f bv = z, lov = z, hiv = z;
+		for (int64_t t = 0; t < T; t++)
+			for (int l = 0; l < 8; l++)
+				wv[t][l] = l < nc ? j->W[(cb + l) * T + t] : 0.0f;
+		for (int l = 0; l < 8; l++)
+			bv[l] = j->B && !j->R && l < nc ? j->B[cb + l] : 0.0f;
+		lov += j->R ? -INFINITY : j->lo;
+		hiv += j->R ? INFINITY : j->hi;
+		/* transposed zero-padded input: xb[(r * PW + q) * 8 + l]; rows of
+		 * at least 8 by 8x8 transposes, the last one overlapping the one
+		 * before (the same values stored twice) */
+		for (int64_t r = 0; r < PH; r++) {
+			int64_t iy = r - g->ph;
+			float *xr = xb + r * PW * 8;
+			int in = iy >= 0 && iy < g->H;
+			for (int64_t q = 0; q < PW; q++)
+				if (!in || q < g->pw || q >= g->pw + g->W)
+					kk__st8(xr + q * 8, &z);
+			if (!in)
+				continue;
+			const float *xs = x + iy * g->W;
+			if (nc == 8 && g->W >= 8) {
+				for (int64_t ix = 0; ix < g->W; ix += 8) {
+					int64_t i0 = kk__min(ix, g->W - 8);
+					kk_v8f v[8];
+					for (int l = 0; l < 8; l++)
+						v[l] = kk__ld8(xs + l * S + i0);
+					kk__tr8x8(v);
+					for (int i = 0; i < 8 && g->pw + i0 + i < PW; i++)
+						kk__st8(xr + (g->pw + i0 + i) * 8, &v[i]);
+				}
+				continue;
+			}
+			for (int64_t ix = 0; ix < g->W && g->pw + ix < PW; ix++) {
+				kk_v8f v = z;
+				for (int l = 0; l < nc; l++)
+					v[l] = xs[l * S + ix];
+				kk__st8(xr + (g->pw + ix) * 8, &v);
+			}
+		}
+		/* KK__DWCV_PX output pixels at a time along each row */
+		for (int64_t oy = 0; oy < g->OH; oy++)
+			for (int64_t ox = 0; ox < g->OW; ox += KK__DWCV_PX) {
+				const float *b[KK__DWCV_PX];
+				kk_v8f acc[KK__DWCV_PX];
+				KK__UNROLL
+				for (int v = 0; v < KK__DWCV_PX; v++) {
+					int64_t o = kk__min(ox + v, g->OW - 1);
+					b[v] = xb + (oy * g->sh * PW + o * g->sw) * 8;
+					acc[v] = z;
+				}
+				for (int64_t t = 0; t < T; t++) {
+					int64_t off = (t / g->KW * g->dh * PW + t % g->KW * g->dw) * 8;
+					KK__UNROLL
+					for (int v = 0; v < KK__DWCV_PX; v++)
+						acc[v] += wv[t] * kk__ld8(b[v] + off);
+				}
+				KK__UNROLL
+				for (int v = 0; v < KK__DWCV_PX; v++)
+					if (ox + v < g->OW) {
+						kk_v8f r = kk__clamp8(acc[v] + bv, lov[0], hiv[0]);
+						kk__st8(yb + (oy * g->OW + ox + v) * 8, &r);
+					}
+			}
+		/* back to planes: 8 pixels of the 8 channels per transpose */
+		for (int64_t p = 0; p < P; p += 8) {
+			int64_t np = kk__min(8, P - p);
+			kk_v8f v[8];
+			for (int i = 0; i < 8; i++)
+				v[i] = i < np ? kk__ld8(yb + (p + i) * 8) : z;
+			kk__tr8x8(v);
+			for (int l = 0; l < nc; l++)
+				kk__st8n(y + l * P + p, &v[l], np);
+		}
+		if (j->R)
+			for (int l = 0; l < nc; l++) {
+				kk__epi e = {j->B ? j->B + cb + l : NULL, j->R + (n * g->M + cb + l) * P, P,
+					j->lo, j->hi, NULL, 0.0f, 1.0f};
+				kk__epi_apply(y + l * P, P, 1, P, &e);
+			}
+	}
+}
+
 
 /* Pre-packed weights (kk_pack.h slivers, each group packed on its own) from
  * output channel m0 (a multiple of KK_MR) of group gi; NULL if not packed. */
@@ -792,6 +934,12 @@ static void kk__conv_items_f32(void *vp, int64_t b, int64_t e)
 	const kk__conv_job_f32 *j = vp;
 	int64_t Mg = j->g.M / j->g.group, P = j->g.OD * j->g.OH * j->g.OW;
 	int64_t per = j->npix ? j->npix : j->nb;   /* items per (image, group) */
+	while (j->dwcv && b < e) {   /* items: (image, channel) */
+		int64_t n = j->n0 + b / j->g.group, c = b % j->g.group;
+		int64_t c1 = kk__min(j->g.group, c + (e - b));
+		kk__conv_dwcv_f32(j, n, c, c1);
+		b += c1 - c;
+	}
 	while (b < e) {
 		int64_t ng = b / per, blk = b % per, end = kk__min(per, blk + (e - b));
 		int64_t n = j->n0 + ng / j->g.group, gi = ng % j->g.group;
@@ -813,6 +961,7 @@ static void kk__conv_run_f32(kiln_rt_ctx *ctx, kk__conv_job_f32 *j, int64_t nimg
 	int64_t grain = kk_par_grain(KK_PAR_MIN_FLOPS, KK_MR * Kg * P);
 	int64_t tasks = kk_par_tasks(ctx, nimg * g->group * j->nb, grain, 1);
 	j->npix = 0;
+	j->dwcv = j->W && kk__dwcv_ok(g);
 	if (tasks > 1) {
 		/* Threads split the pixels when there are enough blocks to balance
 		 * (each thread then packs only its own im2col panels), else the
@@ -828,9 +977,14 @@ static void kk__conv_run_f32(kiln_rt_ctx *ctx, kk__conv_job_f32 *j, int64_t nimg
 		kk_par_for(ctx, nimg * g->group * j->nb, grain, kk__conv_items_f32, j);
 		return;
 	}
-	for (int64_t n = j->n0; n < j->n0 + nimg; n++)
+	for (int64_t n = j->n0; n < j->n0 + nimg; n++) {
+		if (j->dwcv) {
+			kk__conv_dwcv_f32(j, n, 0, g->group);
+			continue;
+		}
 		for (int64_t gi = 0; gi < g->group; gi++)
 			kk__conv_piece_f32(j, n, gi, 0, Mg, 0, P);
+	}
 }
 
 /* d[0..n) = 0 except d[j] = src[j * sw] for j in [lo, hi): a row of a

@@ -316,12 +316,34 @@ static void test_conv_dw33(void **state)
 			}
 }
 
+/* Depthwise on planes under 16 wide with 20 channels: 8 channels per
+ * vector (two whole blocks and a partial one), input rows under 8 wide
+ * (gathered lane by lane) and from 8 up (8x8 transposes, the last one
+ * overlapping), strides 1 and 2, dilation 2, a 5x5 kernel; run_case also
+ * checks the residual and clamp epilogues. */
+static void test_conv_dw_narrow(void **state)
+{
+	static const int64_t w[] = {5, 7, 8, 14, 15};
+	for (int i = 0; i < 5; i++)
+		for (int64_t s = 1; s <= 2; s++)
+			for (int64_t d = 1; d <= 2; d++) {
+				int64_t k = d == 2 && i == 4 ? 5 : 3, p = k / 2;
+				conv_case c = {2, 20, 20, 20, {1, 4 + i, w[i]}, {1, k, k}, {1, s, s},
+					{1, d, d}, {0, p, p}, {0, p, p}, {1, 0, 0}};
+				for (int a = 1; a < 3; a++)
+					c.out[a] = (c.in[a] + 2 * p - d * (k - 1) - 1) / s + 1;
+				if (c.out[1] >= 1 && c.out[2] >= 1)
+					run_case(&c, (int)(s + d) & 1);
+			}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conv_random),
 		cmocka_unit_test(test_conv_large),
 		cmocka_unit_test(test_conv_dw33),
+		cmocka_unit_test(test_conv_dw_narrow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

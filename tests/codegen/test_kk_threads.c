@@ -173,6 +173,13 @@ static void c_conv_depthwise(kiln_rt_ctx *ctx, void *out)
 	kk_conv_f32(ctx, g_a, g_b, NULL, g_c, out, 1, 16, 1, 64, 64, 16, 1, 64, 64,
 		1, 3, 3, 1, 1, 1, 1, 1, 1, 0, 1, 1, 16, NULL, -1.0f, 1.0f, 0, NULL);
 }
+static void c_conv_depthwise_small(kiln_rt_ctx *ctx, void *out)
+{
+	/* planes narrow enough for 8 channels per vector (300: a partial
+	 * block of 4 at the end), 14x14 */
+	kk_conv_f32(ctx, g_a, g_b, NULL, g_c, out, 2, 300, 1, 14, 14, 300, 1, 14, 14,
+		1, 3, 3, 1, 1, 1, 1, 1, 1, 0, 1, 1, 300, NULL, -1.0f, 1.0f, 0, NULL);
+}
 static void c_maxpool(kiln_rt_ctx *ctx, void *out)
 {
 	/* N 2, C 32, 64x64 -> 32x32 (3x3, stride 2, pad 1); values then indices */
@@ -218,6 +225,7 @@ static void test_conv(void **s)
 	check_case("conv", c_conv, 32 * 32 * 32 * 4);
 	check_case("conv grouped", c_conv_group, 2 * 40 * 20 * 20 * 4);
 	check_case("conv depthwise", c_conv_depthwise, 16 * 64 * 64 * 4);
+	check_case("conv depthwise 14x14", c_conv_depthwise_small, 2 * 300 * 14 * 14 * 4);
 	check_case("conv transposed", c_conv_t, 2 * 128 * 49 * 4);
 	check_case("conv Winograd", c_conv_wino, 2 * 40 * 21 * 30 * 4);
 }
