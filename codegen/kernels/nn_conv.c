@@ -768,7 +768,7 @@ static inline void kk__tr8x8(kk_v8f r[8])
  * their time on per-channel setup and partial vectors (7 of 8 lanes at
  * 7x7, 6 of 8 for every second vector at 14x14). */
 #define KK__DWCV_BUF 8192
-#define KK__DWCV_PX 4       /* output pixels in flight (FMA latency) */
+#define KK__DWCV_PX 8       /* output pixels in flight (FMA latency) */
 
 static int kk__dwcv_ok(const kk__conv_geom *g)
 {
