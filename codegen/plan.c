@@ -3,10 +3,11 @@
  * node order) do not overlap may share bytes. With static sizes, values are
  * placed largest first, each at the lowest offset that fits beside the
  * values live at the same time. Sizes that depend on symbolic dims make
- * offsets linear forms: then a value is placed, in order of definition, at
- * the component-wise maximum of the ends of the live values placed before
- * it, which keeps the plan valid for every non-negative value of the
- * symbols. The output of a view (Identity, Reshape, Flatten, Squeeze,
+ * offsets linear forms: values whose sizes are multiples of one symbol are
+ * placed the same way in a region of their own (place_best); a size mixing
+ * a constant and a symbol, or two symbols, goes at the component-wise
+ * maximum of the ends of the live values placed before it. Both keep the
+ * plan valid for every non-negative value of the symbols. The output of a view (Identity, Reshape, Flatten, Squeeze,
  * Unsqueeze, a Transpose that moves only size-1 axes) that is not a graph
  * output is an alias of its input's bytes and keeps them alive. */
 #include <stdlib.h>
@@ -64,13 +65,14 @@ static void place_at(span *s, const cg_lin *off)
 	s->placed = 1;
 }
 
-/* Symbolic sizes: in order of definition, each span goes after every placed
+/* Sizes mixing components (a constant and a symbol, or two symbols): in
+ * order of definition, each span not placed yet goes after every placed
  * span its lifetime overlaps (component-wise maximum of their ends), which
  * is valid for every value of the symbols. */
 static void place_linear(span *sp, int total)
 {
 	for (int i = 0; i < total; i++) {
-		if (sp[i].first < 0)
+		if (sp[i].first < 0 || sp[i].placed)
 			continue;
 		cg_lin off;
 		memset(&off, 0, sizeof off);
@@ -81,13 +83,18 @@ static void place_linear(span *sp, int total)
 	}
 }
 
-static int all_static(const span *sp, int total)
+/* The one component a span's size has: 0 a constant, 1 + k a multiple of
+ * symbol k; -1 when it mixes components. */
+static int span_comp(const span *s)
 {
-	for (int i = 0; i < total; i++)
-		for (int k = 1; sp[i].first >= 0 && k < 1 + IR_MAX_SYMS; k++)
-			if (sp[i].size.c[k])
-				return 0;
-	return 1;
+	int comp = 0;
+	for (int k = 1; k < 1 + IR_MAX_SYMS; k++)
+		if (s->size.c[k]) {
+			if (comp || s->size.c[0])
+				return -1;
+			comp = k;
+		}
+	return comp;
 }
 
 /* Sort keys copied out of the spans, so the comparators need no context. */
@@ -110,43 +117,57 @@ static int by_key_asc(const void *a, const void *b)
 	return (x->key > y->key) - (x->key < y->key);
 }
 
-/* Static sizes: largest first, each at the lowest offset where it fits
- * between the placed spans whose lifetimes overlap its own. */
-static void place_best(span *sp, int total)
+/* The spans whose sizes are multiples of component comp (span_comp):
+ * largest first, each at the lowest multiple of that component where it
+ * fits between the spans of the same component whose lifetimes overlap its
+ * own, all after *base (which then moves past them). Sizes that are
+ * multiples of the same symbol N scale together, so a placement without
+ * overlap in the multiples stays one at every N; the components' regions
+ * follow each other, so no two components share bytes. Static graphs have
+ * component 0 alone; a batch dim N makes most values multiples of N, placed
+ * as tightly as at a fixed batch (MobileNetV2: 5.7 MB at batch 1, 25.7 MB
+ * placed after the ends of the overlapping spans). */
+static void place_best(span *sp, int total, int comp, cg_lin *base)
 {
 	sort_item *order = malloc(sizeof(sort_item) * (size_t)(total + 1));
 	sort_item *live = malloc(sizeof(sort_item) * (size_t)(total + 1));
 	if (!order || !live) {
 		free(order);
 		free(live);
-		place_linear(sp, total);
-		return;
+		return;       /* place_linear places them */
 	}
 	int n = 0;
 	for (int i = 0; i < total; i++)
-		if (sp[i].first >= 0)
-			order[n++] = (sort_item){sp[i].size.c[0], sp[i].first, i};
+		if (sp[i].first >= 0 && !sp[i].placed && span_comp(&sp[i]) == comp)
+			order[n++] = (sort_item){sp[i].size.c[comp], sp[i].first, i};
 	qsort(order, (size_t)n, sizeof *order, by_key_desc);
+	int64_t top = 0;      /* the region's extent, in multiples of comp */
 	for (int q = 0; q < n; q++) {
 		span *s = &sp[order[q].idx];
 		int nl = 0;
 		for (int r = 0; r < q; r++) {
 			const span *o = &sp[order[r].idx];
 			if (overlap(s, o))
-				live[nl++] = (sort_item){o->off.c[0], 0, order[r].idx};
+				live[nl++] = (sort_item){o->off.c[comp] - base->c[comp], 0,
+							  order[r].idx};
 		}
 		qsort(live, (size_t)nl, sizeof *live, by_key_asc);
-		cg_lin off;
-		memset(&off, 0, sizeof off);
+		int64_t off = 0;
 		for (int r = 0; r < nl; r++) {
 			const span *o = &sp[live[r].idx];
-			if (o->off.c[0] - off.c[0] >= s->size.c[0])
+			int64_t ob = o->off.c[comp] - base->c[comp];
+			if (ob - off >= s->size.c[comp])
 				break;                 /* fits in the gap below o */
-			if (o->end.c[0] > off.c[0])
-				off.c[0] = o->end.c[0];
+			if (ob + o->size.c[comp] > off)
+				off = ob + o->size.c[comp];
 		}
-		place_at(s, &off);
+		cg_lin at = *base;
+		at.c[comp] += off;
+		place_at(s, &at);
+		if (off + s->size.c[comp] > top)
+			top = off + s->size.c[comp];
 	}
+	base->c[comp] += top;
 	free(order);
 	free(live);
 }
@@ -377,10 +398,11 @@ int cg_plan_build_loop(const ir_graph *g, cg_plan *plan, int loop_a, int loop_b,
 	}
 	if (loop_a >= 0)
 		span_loop(sp, total, loop_a, loop_b);
-	if (all_static(sp, total))
-		place_best(sp, total);
-	else
-		place_linear(sp, total);
+	cg_lin base;
+	memset(&base, 0, sizeof base);
+	for (int comp = 0; comp < 1 + IR_MAX_SYMS; comp++)
+		place_best(sp, total, comp, &base);
+	place_linear(sp, total);   /* sizes that mix components */
 	for (int i = 0; i < total; i++) {
 		if (sp[i].first < 0)
 			continue;

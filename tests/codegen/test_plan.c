@@ -409,6 +409,35 @@ static void test_chain_two_buffers(void **state)
 	ir_graph_free(g);
 }
 
+/* The same chain with a batch dim N: sizes that are multiples of N are
+ * placed as tightly as static ones (two buffers, 2 * 400 bytes per unit of
+ * N), not each after the overlapping ones' ends (which grew the arena with
+ * the chain's length); valid at every N checked. */
+static void test_chain_symbolic(void **state)
+{
+	(void)state;
+	ir_graph *g = tb_graph(13);
+	ir_value *v = tb_input(g, "x", IR_F32, "N,100");   /* N * 400 bytes */
+	for (int i = 0; i < 10; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "t%d", i);
+		v = un(g, UNARY[i % 6], name, v);
+	}
+	tb_output(g, v);
+	typed(g);
+	cg_plan p;
+	plan(g, &p);
+	assert_int_equal(p.arena_size.c[0], 0);
+	assert_int_equal(p.arena_size.c[1], 2 * round64(400));
+	static const int64_t ns[] = {0, 1, 3, 1000};
+	for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+		int64_t sym[IR_MAX_SYMS] = {ns[i]};
+		check_valid(g, &p, sym);
+	}
+	plan_free(&p);
+	ir_graph_free(g);
+}
+
 /* Values of different sizes, live in overlapping patterns: a long-lived
  * small value, a big one that dies early, and a branch joining later. */
 static void test_mixed_sizes(void **state)
@@ -714,6 +743,7 @@ int main(void)
 		cmocka_unit_test(test_view_kinds),
 		cmocka_unit_test(test_transpose_alias),
 		cmocka_unit_test(test_symbolic_batch),
+		cmocka_unit_test(test_chain_symbolic),
 		cmocka_unit_test(test_random_graphs),
 		cmocka_unit_test(test_random_graphs_loop),
 	};
