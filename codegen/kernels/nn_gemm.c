@@ -163,6 +163,37 @@ static __attribute__((noinline)) void kk__gemm_block(const kk__gemm_args *g, flo
 	}
 }
 
+/* y[0..N) = a * B for one row a (a(k) = a[k*a_ks]) with B pre-packed in
+ * panels (kk_pack.h): per panel two vectors of columns, four k-steps in
+ * flight. A batch-1 classifier's product; the micro-kernel would compute
+ * KK_MR rows for it (six times the multiply-adds, on 5 MB of weights that
+ * bound it already). */
+static void kk__gemv_packed_f32(const float *restrict a, int64_t a_ks,
+	const float *restrict bp, float *restrict y, int64_t N, int64_t K)
+{
+	for (int64_t j0 = 0; j0 < N; j0 += KK_NR, bp += K * KK_NR) {
+		kk_v8f s[8] = {{0}};
+		int64_t k = 0;
+		for (; k + 4 <= K; k += 4)
+			KK__UNROLL
+			for (int u = 0; u < 4; u++) {
+				float x = a[(k + u) * a_ks];
+				s[2 * u] += x * kk__ld8(bp + (k + u) * KK_NR);
+				s[2 * u + 1] += x * kk__ld8(bp + (k + u) * KK_NR + 8);
+			}
+		for (; k < K; k++) {
+			float x = a[k * a_ks];
+			s[0] += x * kk__ld8(bp + k * KK_NR);
+			s[1] += x * kk__ld8(bp + k * KK_NR + 8);
+		}
+		kk_v8f lo = (s[0] + s[2]) + (s[4] + s[6]), hi = (s[1] + s[3]) + (s[5] + s[7]);
+		int64_t nr = kk__min(KK_NR, N - j0);
+		kk__st8n(y + j0, &lo, kk__min(8, nr));
+		if (nr > 8)
+			kk__st8n(y + j0 + 8, &hi, nr - 8);
+	}
+}
+
 /* Y[M,N] (row stride y_rs, columns dense) = A*B, A(i,k) = A[i*a_rs + k*a_ks], B(k,j) =
  * B[k*b_ks + j*b_ns], exactly one of b_ks, b_ns is 1; or, when bpk is not
  * NULL, B pre-packed as kk_pack_b_f32 lays it out (B, b_ks, b_ns unused).
@@ -177,6 +208,13 @@ static __attribute__((noinline)) void kk__gemm_core_f32(const float *restrict A,
 		for (int64_t i = 0; i < M; i++)
 			for (int64_t j = 0; j < N; j++)
 				Y[i * y_rs + j] = 0;
+		if (ep)
+			kk__epi_apply(Y, y_rs, M, N, ep);
+		return;
+	}
+	if (M <= 2 && bpk) {
+		for (int64_t i = 0; i < M; i++)
+			kk__gemv_packed_f32(A + i * a_rs, a_ks, bpk, Y + i * y_rs, N, K);
 		if (ep)
 			kk__epi_apply(Y, y_rs, M, N, ep);
 		return;

@@ -133,6 +133,12 @@ static void c_gemm_small_m(kiln_rt_ctx *ctx, void *out)
 {
 	kk_gemm_f32(ctx, g_a, g_b, g_c, out, 2, 4000, 300, 0, 1, 1.5f, 0.0f, 0, 0);
 }
+static void c_gemm_packed_m1(kiln_rt_ctx *ctx, void *out)
+{
+	/* one row against B pre-packed (any floats are a packing): columns split */
+	kk_gemm_pb_f32(ctx, g_a, g_b, g_c, out, 1, 3000, 500, 0, 1.0f, 1.0f, 0, 1, NULL,
+		-INFINITY, INFINITY);
+}
 static void c_matmul_batches(kiln_rt_ctx *ctx, void *out)
 {
 	kk_matmul_f32(ctx, g_a, g_b, out, 8, 64, 64, 64, 64 * 64, 0);
@@ -215,6 +221,7 @@ static void test_gemm(void **s)
 	check_case("gemm", c_gemm, GM * GN * 4);
 	check_case("gemm transA/B", c_gemm_trans, GM * GN * 4);
 	check_case("gemm M=2", c_gemm_small_m, 2 * 4000 * 4);
+	check_case("gemm M=1, B packed", c_gemm_packed_m1, 3000 * 4);
 	check_case("matmul batches", c_matmul_batches, 8 * 64 * 64 * 4);
 	check_case("matmul rows", c_matmul_rows, 2 * 200 * 64 * 4);
 }
