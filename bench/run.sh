@@ -28,8 +28,8 @@ case "${1:-}" in
 "") ;;
 *) echo "usage: bench/run.sh [--quick]" >&2; exit 2 ;;
 esac
-if [ $QUICK = 1 ]; then RUNS_BIG=5 RUNS_SMALL=50 RUNS_MC=3 RUNS_ORT_MC=1 RUNS_COLD=1
-else RUNS_BIG=30 RUNS_SMALL=300 RUNS_MC=10 RUNS_ORT_MC=3 RUNS_COLD=3; fi
+if [ $QUICK = 1 ]; then RUNS_BIG=5 RUNS_SMALL=50 RUNS_MC=3 RUNS_ORT_MC=1 RUNS_COLD=1 ROUNDS=1
+else RUNS_BIG=30 RUNS_SMALL=300 RUNS_MC=10 RUNS_ORT_MC=3 RUNS_COLD=3 ROUNDS=3; fi
 
 # problem MSG: recorded in a file, since callers often run in $(...) subshells.
 problem() { echo "- $*" >>"$WORK/problems"; echo "bench: $*" >&2; }
@@ -111,6 +111,12 @@ ort_ms() {
 	fi
 }
 
+# median_of X...: the median of the numbers given, "-" if any is "-".
+median_of() {
+	case " $* " in *" - "*) echo "-"; return ;; esac
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
 machine() {
 	local cpu isa
 	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
@@ -119,7 +125,7 @@ machine() {
 	echo
 	echo "- machine: $cpu, $(nproc) cores, $isa; load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "- $("$KILN" --version 2>/dev/null | head -n 1) ($(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?')); ONNX Runtime (onnxruntime-node) $ORT_VERSION, node $(node --version 2>/dev/null)"
-	echo "- $(date -u '+%Y-%m-%d %H:%M UTC'); timed runs per figure: $RUNS_BIG (seed network $RUNS_SMALL)$([ $QUICK = 1 ] && echo ', --quick'); medians, one warm-up"
+	echo "- $(date -u '+%Y-%m-%d %H:%M UTC'); timed runs per figure: $RUNS_BIG (seed network $RUNS_SMALL)$([ $QUICK = 1 ] && echo ', --quick') in $ROUNDS round(s), kiln and ONNX Runtime alternating; latency = median of the rounds' medians, one warm-up per round"
 	echo
 }
 
@@ -144,8 +150,15 @@ latency() {
 		ctimes="$ctimes| $label | $CT |
 "
 		for t in 1 2; do
-			k=$(kiln_ms "$label" "$so" $t $runs "$batch")
-			o=$(ort_ms "$label" "$onnx" $t $runs "$batch")
+			# rounds alternating the two, so a change in the shared
+			# machine's load falls on both sides alike
+			local ks="" os="" r
+			for r in $(seq $ROUNDS); do
+				ks="$ks $(kiln_ms "$label" "$so" $t $((runs / ROUNDS)) "$batch")"
+				os="$os $(ort_ms "$label" "$onnx" $t $((runs / ROUNDS)) "$batch")"
+			done
+			k=$(median_of $ks)
+			o=$(median_of $os)
 			echo "| $label | $t | $k | $o | $(ratio "$o" "$k") |"
 		done
 	done <<EOF
