@@ -391,7 +391,7 @@ static int64_t conv_padded(const ir_node *n)
 
 /* Scratch floats of Conv n as Winograd F(2x2, 3x3) (kk_conv_wino_f32), or 0:
  * conv_2d_packed, group 1, 3x3 at stride 1 and dilation 1, and enough
- * channels (kk_wino_pays). Checked before the transposed product: on 7x7
+ * channels for the image size (kk_wino_pays). Checked before the transposed product: on 7x7
  * images it computes 64 outputs for 49, still 1.7x fewer multiply-adds
  * (ResNet-18's 512-channel layers ~1.6x faster, their transformed weights
  * 16 MB each instead of 9). */
@@ -407,7 +407,7 @@ static int64_t conv_winograd(const ir_node *n)
 	ir_attr_ints_into(n, "dilations", dl, 2);
 	int64_t OH = Y->shape.d[2].c, OW = Y->shape.d[3].c;
 	if (st[0] != 1 || st[1] != 1 || dl[0] != 1 || dl[1] != 1 || !kk_wino_ok(OW) ||
-	    !kk_wino_pays(X->shape.d[1].c, Mg))
+	    !kk_wino_pays(X->shape.d[1].c, Mg, OH, OW))
 		return 0;
 	int64_t f = kk_wino_floats(X->shape.d[1].c, Mg, OH, OW);
 	return f < INT32_MAX ? f : 0;

@@ -114,15 +114,20 @@ static inline int kk_wino_ok(int64_t OW)
 	return OW >= 1 && 2 * ((OW + 1) / 2) + 2 <= KK_WINO_ROW;
 }
 
-/* Whether Winograd pays for C input and M output channels: the transformed
- * input and the products (16 (C + M) floats per 2x2 tile) go through memory,
- * 9 C M multiply-adds per output pixel are saved down to 4. Measured on
- * ResNet-18's layers (1 thread): C = M = 64 at 56x56 1.15x faster, 128 at
- * 28x28 ~1.35x, 256 at 14x14 ~1.5x; SqueezeNet (48 -> 192 and 64 -> 256 at
- * 13x13 taken, 32 -> 128 and 16 -> 64 not) unchanged. */
-static inline int kk_wino_pays(int64_t C, int64_t M)
+/* Whether Winograd pays for C input and M output channels on an OH x OW
+ * output. Direct: 9 C M multiply-adds per output pixel. Winograd: 16 C M
+ * per 2x2 tile, the T tiles going through the micro-kernel in blocks of
+ * KK_NR (Tp = T rounded up), and transforms moving 16 (C + M) floats per
+ * tile. It pays when C M (9 OH OW - 16 Tp) >= 640 (C + M) Tp, the constant
+ * from ResNet-18's layers (1 thread): C = M = 64 at 56x56 1.15x faster (at
+ * the limit), 128 at 28x28 ~1.35x, 256 at 14x14 ~1.5x, 512 at 7x7 ~1.6x.
+ * SqueezeNet's 48 -> 192 and 64 -> 256 at 13x13 (49 tiles, 64 computed,
+ * for 169 pixels) ran 8-20% faster direct; they fall below it. */
+static inline int kk_wino_pays(int64_t C, int64_t M, int64_t OH, int64_t OW)
 {
-	return C * M >= 32 * (C + M);
+	int64_t T = kk_wino_tiles(OH, OW), Tp = (T + KK_NR - 1) / KK_NR * KK_NR;
+	int64_t gain = 9 * OH * OW - 16 * Tp;
+	return gain > 0 && C * M * gain >= 640 * (C + M) * Tp;
 }
 
 /* Scratch floats: the transformed input (16 x C x tiles) and the 16
