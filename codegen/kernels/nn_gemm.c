@@ -164,33 +164,41 @@ static __attribute__((noinline)) void kk__gemm_block(const kk__gemm_args *g, flo
 }
 
 /* y[0..N) = a * B for one row a (a(k) = a[k*a_ks]) with B pre-packed in
- * panels (kk_pack.h): per panel two vectors of columns, four k-steps in
- * flight. A batch-1 classifier's product; the micro-kernel would compute
- * KK_MR rows for it (six times the multiply-adds, on 5 MB of weights that
- * bound it already). */
+ * panels (kk_pack.h), four panels at a time: a batch-1 classifier's
+ * product, for which the micro-kernel would compute KK_MR rows (six times
+ * the multiply-adds, on weights that bound it already). The sums are the
+ * micro-kernel's bit for bit (one multiply-add chain per column and K slice
+ * of KK_KC, slices added to the running total), so a row gets the same
+ * values alone as in a batch (MC-dropout's chunks rely on it). */
 static void kk__gemv_packed_f32(const float *restrict a, int64_t a_ks,
 	const float *restrict bp, float *restrict y, int64_t N, int64_t K)
 {
-	for (int64_t j0 = 0; j0 < N; j0 += KK_NR, bp += K * KK_NR) {
-		kk_v8f s[8] = {{0}};
-		int64_t k = 0;
-		for (; k + 4 <= K; k += 4)
-			KK__UNROLL
-			for (int u = 0; u < 4; u++) {
-				float x = a[(k + u) * a_ks];
-				s[2 * u] += x * kk__ld8(bp + (k + u) * KK_NR);
-				s[2 * u + 1] += x * kk__ld8(bp + (k + u) * KK_NR + 8);
+	int64_t np = (N + KK_NR - 1) / KK_NR;
+	for (int64_t p0 = 0; p0 < np; p0 += 4) {
+		const float *b[4];
+		for (int q = 0; q < 4; q++)     /* past the last panel: repeat it */
+			b[q] = bp + kk__min(p0 + q, np - 1) * K * KK_NR;
+		kk_v8f t[8];
+		for (int64_t k0 = 0; k0 < K; k0 += KK_KC) {
+			int64_t k1 = kk__min(K, k0 + KK_KC);
+			kk_v8f s[8] = {{0}};
+			for (int64_t k = k0; k < k1; k++) {
+				float x = a[k * a_ks];
+				KK__UNROLL
+				for (int q = 0; q < 4; q++) {
+					s[2 * q] += x * kk__ld8(b[q] + k * KK_NR);
+					s[2 * q + 1] += x * kk__ld8(b[q] + k * KK_NR + 8);
+				}
 			}
-		for (; k < K; k++) {
-			float x = a[k * a_ks];
-			s[0] += x * kk__ld8(bp + k * KK_NR);
-			s[1] += x * kk__ld8(bp + k * KK_NR + 8);
+			for (int i = 0; i < 8; i++)
+				t[i] = k0 ? s[i] + t[i] : s[i];
 		}
-		kk_v8f lo = (s[0] + s[2]) + (s[4] + s[6]), hi = (s[1] + s[3]) + (s[5] + s[7]);
-		int64_t nr = kk__min(KK_NR, N - j0);
-		kk__st8n(y + j0, &lo, kk__min(8, nr));
-		if (nr > 8)
-			kk__st8n(y + j0 + 8, &hi, nr - 8);
+		for (int q = 0; q < 4 && p0 + q < np; q++) {
+			int64_t j0 = (p0 + q) * KK_NR, nr = kk__min(KK_NR, N - j0);
+			kk__st8n(y + j0, &t[2 * q], kk__min(8, nr));
+			if (nr > 8)
+				kk__st8n(y + j0 + 8, &t[2 * q + 1], nr - 8);
+		}
 	}
 }
 
