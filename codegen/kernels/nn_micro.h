@@ -251,8 +251,9 @@ static inline void kk__epi_apply(float *Y, int64_t y_rs, int64_t M, int64_t N,
 /* Y[0..mr, 0..nr) (+)= A[0..mr, 0..kc) * Bp[0..kc, 0..KK_NR), where
  * A(r,k) = a[r*a_rs + k*a_ks], Bp(k,c) = bp[k*b_ks + c] (KK_NR readable
  * floats per row), Y(r,c) = y[r*y_rs + c]. 1 <= mr <= KK_MR,
- * 1 <= nr <= KK_NR. Rows past mr repeat row mr-1 (computed, not stored) so
- * every load stays in bounds. Step k also prefetches pf + k*pf_ks: the
+ * 1 <= nr <= KK_NR. Rows past mr repeat row mr-1, or in a packed sliver
+ * (a_rs 1, a_ks KK_MR) are its zero rows (computed, not stored), so every
+ * load stays in bounds. Step k also prefetches pf + k*pf_ks: the
  * operand the caller reads next (the next B panel, the next A sliver). */
 static inline __attribute__((always_inline)) void kk__micro_s_f32(int64_t kc,
 	const float *restrict a, int64_t a_rs, int64_t a_ks, const float *restrict bp, int64_t b_ks,
