@@ -131,10 +131,11 @@ static inline int kk_wino_pays(int64_t C, int64_t M, int64_t OH, int64_t OW)
 }
 
 /* Scratch floats: the transformed input (16 x C x tiles) and the 16
- * products (16 x M x tiles). */
+ * products (16 x M x tiles), then 8 the output transform's vector loads
+ * may reach past the last product row. */
 static inline int64_t kk_wino_floats(int64_t C, int64_t M, int64_t OH, int64_t OW)
 {
-	return 16 * (C + M) * kk_wino_tiles(OH, OW);
+	return 16 * (C + M) * kk_wino_tiles(OH, OW) + 8;
 }
 
 /* The weights w[M][C][3][3] transformed: U[xi][m][c] = (G w[m][c] G^T)[xi/4]

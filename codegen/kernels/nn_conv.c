@@ -1171,7 +1171,9 @@ static void kk__wino_in_items(void *vp, int64_t c0, int64_t c1)
 {
 	const kk__wino_in_job *j = vp;
 	int64_t TW = j->TW, T = j->TH * TW, n = 2 * TW + 2, CT = j->C * T;
-	float row[KK_WINO_ROW], ev[4][KK_WINO_ROW / 2], od[4][KK_WINO_ROW / 2];
+	/* + 16: the last 8 tiles' vectors read up to 8 floats past a split row,
+	 * zeroed (their lanes past TW are not stored) */
+	float row[KK_WINO_ROW], ev[4][KK_WINO_ROW / 2 + 16], od[4][KK_WINO_ROW / 2 + 16];
 	for (int64_t c = c0; c < c1; c++) {
 		const float *xc = j->x + c * j->H * j->W;
 		float *vc = j->v + c * T;
@@ -1182,23 +1184,30 @@ static void kk__wino_in_items(void *vp, int64_t c0, int64_t c1)
 					ev[a][i] = row[2 * i];
 					od[a][i] = row[2 * i + 1];
 				}
+				for (int64_t i = n / 2; i < n / 2 + 16; i++)
+					ev[a][i] = od[a][i] = 0.0f;
 			}
 			float *restrict vt = vc + ty * TW;
-			for (int64_t tx = 0; tx < TW; tx++) {
+			/* 8 tiles per vector (the 16 output planes are CT apart: as a
+			 * scalar loop it did not vectorise) */
+			for (int64_t tx = 0; tx < TW; tx += 8) {
 				/* rows: d B, B's columns as B^T's rows */
 #define KK__WIN_ROW(a) \
-				float e##a##0 = ev[a][tx] - ev[a][tx + 1]; \
-				float e##a##1 = od[a][tx] + ev[a][tx + 1]; \
-				float e##a##2 = ev[a][tx + 1] - od[a][tx]; \
-				float e##a##3 = od[a][tx] - od[a][tx + 1];
+				kk_v8f E##a = kk__ld8(ev[a] + tx), F##a = kk__ld8(ev[a] + tx + 1); \
+				kk_v8f O##a = kk__ld8(od[a] + tx), Q##a = kk__ld8(od[a] + tx + 1); \
+				kk_v8f e##a##0 = E##a - F##a, e##a##1 = O##a + F##a; \
+				kk_v8f e##a##2 = F##a - O##a, e##a##3 = O##a - Q##a;
 				KK__WIN_ROW(0) KK__WIN_ROW(1) KK__WIN_ROW(2) KK__WIN_ROW(3)
 #undef KK__WIN_ROW
 				/* columns: B^T (d B) */
+				int64_t nt = kk__min(8, TW - tx);
 #define KK__WIN_COL(b) \
-				vt[(0 + b) * CT + tx] = e0##b - e2##b; \
-				vt[(4 + b) * CT + tx] = e1##b + e2##b; \
-				vt[(8 + b) * CT + tx] = e2##b - e1##b; \
-				vt[(12 + b) * CT + tx] = e1##b - e3##b;
+				{ kk_v8f v0 = e0##b - e2##b, v1 = e1##b + e2##b; \
+				  kk_v8f v2 = e2##b - e1##b, v3 = e1##b - e3##b; \
+				  kk__st8n(vt + (0 + b) * CT + tx, &v0, nt); \
+				  kk__st8n(vt + (4 + b) * CT + tx, &v1, nt); \
+				  kk__st8n(vt + (8 + b) * CT + tx, &v2, nt); \
+				  kk__st8n(vt + (12 + b) * CT + tx, &v3, nt); }
 				KK__WIN_COL(0) KK__WIN_COL(1) KK__WIN_COL(2) KK__WIN_COL(3)
 #undef KK__WIN_COL
 			}
@@ -1223,31 +1232,47 @@ static void kk__wino_out_items(void *vp, int64_t m0, int64_t m1)
 {
 	const kk__wino_out_job *j = vp;
 	int64_t TW = j->TW, T = j->TH * TW, OW = j->OW, P = j->OH * OW, MT = j->M * T;
-	float oe[2][KK_WINO_ROW / 2], oo[2][KK_WINO_ROW / 2];
+	/* + 8: the last 8 tiles' vectors (lanes past TW are not stored) */
+	float oe[2][KK_WINO_ROW / 2 + 8], oo[2][KK_WINO_ROW / 2 + 8];
 	for (int64_t m = m0; m < m1; m++) {
 		const float *mm = j->mid + m * T;
 		float *y = j->y + m * P;
 		const float *r = j->R ? j->R + m * P : NULL;
 		for (int64_t ty = 0; ty < j->TH; ty++) {
 			const float *restrict mt = mm + ty * TW;
-			for (int64_t tx = 0; tx < TW; tx++) {
+			/* 8 tiles per vector; the products' 16 planes are read up to 7
+			 * floats past a tile row (kk_wino_floats leaves room at the end) */
+			for (int64_t tx = 0; tx < TW; tx += 8) {
 				/* rows: A^T m */
 #define KK__WOUT_COL(q) \
-				float p0##q = mt[(0 + q) * MT + tx], p1##q = mt[(4 + q) * MT + tx]; \
-				float p2##q = mt[(8 + q) * MT + tx], p3##q = mt[(12 + q) * MT + tx]; \
-				float s0##q = p0##q + p1##q + p2##q, s1##q = p1##q - p2##q - p3##q;
+				kk_v8f p0##q = kk__ld8(mt + (0 + q) * MT + tx); \
+				kk_v8f p1##q = kk__ld8(mt + (4 + q) * MT + tx); \
+				kk_v8f p2##q = kk__ld8(mt + (8 + q) * MT + tx); \
+				kk_v8f p3##q = kk__ld8(mt + (12 + q) * MT + tx); \
+				kk_v8f s0##q = p0##q + p1##q + p2##q, s1##q = p1##q - p2##q - p3##q;
 				KK__WOUT_COL(0) KK__WOUT_COL(1) KK__WOUT_COL(2) KK__WOUT_COL(3)
 #undef KK__WOUT_COL
 				/* columns: (A^T m) A */
-				oe[0][tx] = s00 + s01 + s02;
-				oo[0][tx] = s01 - s02 - s03;
-				oe[1][tx] = s10 + s11 + s12;
-				oo[1][tx] = s11 - s12 - s13;
+				kk_v8f e0 = s00 + s01 + s02, o0 = s01 - s02 - s03;
+				kk_v8f e1 = s10 + s11 + s12, o1 = s11 - s12 - s13;
+				kk__st8(oe[0] + tx, &e0);
+				kk__st8(oo[0] + tx, &o0);
+				kk__st8(oe[1] + tx, &e1);
+				kk__st8(oo[1] + tx, &o1);
 			}
 			for (int a = 0; a < 2 && 2 * ty + a < j->OH; a++) {
+				/* even and odd columns interleaved, 16 outputs per pair of
+				 * vectors */
 				float *restrict yr = y + (2 * ty + a) * OW;
-				for (int64_t ox = 0; ox < OW; ox++)
-					yr[ox] = ox & 1 ? oo[a][ox >> 1] : oe[a][ox >> 1];
+				for (int64_t ox = 0; ox < OW; ox += 16) {
+					kk_v8f e = kk__ld8(oe[a] + ox / 2), o = kk__ld8(oo[a] + ox / 2);
+					kk_v8f lo = __builtin_shufflevector(e, o, 0, 8, 1, 9, 2, 10, 3, 11);
+					kk_v8f hi = __builtin_shufflevector(e, o, 4, 12, 5, 13, 6, 14, 7, 15);
+					int64_t left = OW - ox;
+					kk__st8n(yr + ox, &lo, kk__min(8, left));
+					if (left > 8)
+						kk__st8n(yr + ox + 8, &hi, kk__min(8, left - 8));
+				}
 				kk__epi e = {j->B ? j->B + m : NULL, r ? r + (2 * ty + a) * OW : NULL, OW,
 					j->lo, j->hi, NULL, 0.0f, 1.0f};
 				kk__epi_apply(yr, OW, 1, OW, &e);
