@@ -797,14 +797,13 @@ static __attribute__((noinline)) void kk__conv_dwcv_f32(const kk__conv_job_f32 *
 		const float *x = j->X + (n * g->C + cb) * S;
 		float *y = j->Y + n * j->y_ns + cb * P;
 		/* the taps and bias of the 8 channels as lanes (0 past nc) */
-		kk_v8f bv = z, lov = z, hiv = z;
+		kk_v8f bv = z;
+		float lo = j->R ? -INFINITY : j->lo, hi = j->R ? INFINITY : j->hi;
 		for (int64_t t = 0; t < T; t++)
 			for (int l = 0; l < 8; l++)
 				wv[t][l] = l < nc ? j->W[(cb + l) * T + t] : 0.0f;
 		for (int l = 0; l < 8; l++)
 			bv[l] = j->B && !j->R && l < nc ? j->B[cb + l] : 0.0f;
-		lov += j->R ? -INFINITY : j->lo;
-		hiv += j->R ? INFINITY : j->hi;
 		/* transposed zero-padded input: xb[(r * PW + q) * 8 + l]; rows of
 		 * at least 8 by 8x8 transposes, the last one overlapping the one
 		 * before (the same values stored twice) */
@@ -857,7 +856,7 @@ static __attribute__((noinline)) void kk__conv_dwcv_f32(const kk__conv_job_f32 *
 				KK__UNROLL
 				for (int v = 0; v < KK__DWCV_PX; v++)
 					if (ox + v < g->OW) {
-						kk_v8f r = kk__clamp8(acc[v] + bv, lov[0], hiv[0]);
+						kk_v8f r = kk__clamp8(acc[v] + bv, lo, hi);
 						kk__st8(yb + (oy * g->OW + ox + v) * 8, &r);
 					}
 			}

@@ -133,11 +133,17 @@ static inline kk_v8f kk__sel8(kk_v8i m, kk_v8f a, kk_v8f b)
 	return (kk_v8f)((m & (kk_v8i)a) | (~m & (kk_v8i)b));
 }
 
+/* v clamped to [l, h] lane by lane (bounds already in vectors). */
+static inline kk_v8f kk__clamp8v(kk_v8f v, kk_v8f l, kk_v8f h)
+{
+	v = kk__sel8(v < l, l, v);
+	return kk__sel8(v > h, h, v);
+}
+
 static inline kk_v8f kk__clamp8(kk_v8f v, float lo, float hi)
 {
 	kk_v8f l = {lo, lo, lo, lo, lo, lo, lo, lo}, h = {hi, hi, hi, hi, hi, hi, hi, hi};
-	v = kk__sel8(v < l, l, v);
-	return kk__sel8(v > h, h, v);
+	return kk__clamp8v(v, l, h);
 }
 
 /* Row r of the tile through the epilogue e into y[0..nr). */
@@ -208,10 +214,8 @@ static inline __attribute__((always_inline)) void kk__store_row_fast(float *rest
 		c0 += kk__ld8(res);
 		c1 += kk__ld8(res + 8);
 	}
-	c0 = kk__sel8(c0 < lo, lo, c0);
-	c0 = kk__sel8(c0 > hi, hi, c0);
-	c1 = kk__sel8(c1 < lo, lo, c1);
-	c1 = kk__sel8(c1 > hi, hi, c1);
+	c0 = kk__clamp8v(c0, lo, hi);
+	c1 = kk__clamp8v(c1, lo, hi);
 	kk__st8(y, &c0);
 	kk__st8(y + 8, &c1);
 }
