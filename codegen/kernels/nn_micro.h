@@ -12,10 +12,7 @@
 #include <string.h>
 
 #include "kk_pack.h"
-
-/* The vectors never cross a non-inlined ABI boundary: silence the notes
- * about AVX argument passing when compiled without -mavx. */
-#pragma GCC diagnostic ignored "-Wpsabi"
+#include "kk_v8.h"
 
 /* A loop with a constant trip count fully unrolled (clang; the unit tests
  * also build the kernels with GCC). Same definition as kk_philox8.h's. */
@@ -29,47 +26,6 @@
 
 #define KK_KC 256
 #define KK_MC 72      /* rows of A packed per block (a multiple of KK_MR) */
-
-typedef float kk_v8f __attribute__((vector_size(32)));
-
-static inline kk_v8f kk__ld8(const float *p)
-{
-	kk_v8f v;
-	memcpy(&v, p, sizeof v);
-	return v;
-}
-
-static inline void kk__st8(float *p, const kk_v8f *v)
-{
-	memcpy(p, v, sizeof *v);
-}
-
-typedef float kk__v4f __attribute__((vector_size(16)));
-
-/* The first n (<= 8) lanes of *v to p: as 4 + 2 + 1 lanes by n's bits, no
- * more than three stores and never a call (a lane loop from a stack copy
- * became a memcpy call per row end: 7% of a 14x14 depthwise layer). */
-static inline void kk__st8n(float *p, const kk_v8f *v, int64_t n)
-{
-	kk_v8f x = *v;
-	if (n == 8) {
-		kk__st8(p, &x);
-		return;
-	}
-	kk__v4f q = __builtin_shufflevector(x, x, 0, 1, 2, 3);
-	if (n & 4) {
-		memcpy(p, &q, sizeof q);
-		p += 4;
-		q = __builtin_shufflevector(x, x, 4, 5, 6, 7);
-	}
-	if (n & 2) {
-		memcpy(p, &q, 2 * sizeof(float));
-		p += 2;
-		q = __builtin_shufflevector(q, q, 2, 3, 2, 3);
-	}
-	if (n & 1)
-		*p = q[0];
-}
 
 static inline int64_t kk__min(int64_t a, int64_t b)
 {
@@ -123,14 +79,6 @@ static inline const kk__epi *kk__epi_at(const kk__epi *ep, int64_t r, int64_t c,
 	e->cbias = ep->cbias ? ep->cbias + c : NULL;
 	e->res = ep->res ? ep->res + r * ep->res_rs + c : NULL;
 	return e;
-}
-
-typedef int32_t kk_v8i __attribute__((vector_size(32)));
-
-/* Lane-wise a where m is set, else b (GCC and clang: no vector ?: in C). */
-static inline kk_v8f kk__sel8(kk_v8i m, kk_v8f a, kk_v8f b)
-{
-	return (kk_v8f)((m & (kk_v8i)a) | (~m & (kk_v8i)b));
 }
 
 /* v clamped to [l, h] lane by lane (bounds already in vectors). */

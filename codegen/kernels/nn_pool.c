@@ -7,6 +7,7 @@
 #include <string.h>
 #include "kk_nn.h"
 #include "kk_par.h"
+#include "kk_v8.h"
 
 /* A pooling call split over output rows (n*C + c, oz, oy); g is the
  * geometry array of the row functions, so selects the MaxPool index order
@@ -107,14 +108,18 @@ KK__MAXPOOL_ROW(kk__maxpool_row_f32, float, -INFINITY)
 KK__MAXPOOL_ROW(kk__maxpool_row_f64, double, -INFINITY)
 KK__MAXPOOL_ROW(kk__maxpool_row_u8, uint8_t, 0)
 
-/* Output row yr[OW] of the f32 2-D max pooling of plane x at oy, without
- * Indices or dilation, in two steps that LLVM vectorises: the window's rows
- * are reduced into one row r (contiguous loads), padded with -inf to the
- * columns the outputs read; then each output is the max of KW neighbours of
- * r, tap by tap, at a stride of 1 or 2 that is a constant in its loop (an
- * interleaved load). The generic row above is scalar: a strided load per
- * tap and output. NaN inputs are skipped as there. Returns 0, doing
- * nothing, when r would not fit its stack buffer. */
+/* Output rows [oy0, oy1) of the f32 2-D max pooling of plane x (no Indices,
+ * no dilation) into y (OW per row), a block of rows at a time in two passes:
+ * each output row's window rows are reduced into a row of R, whole 8-lane
+ * vectors (the last one overlapping the one before it: the same values
+ * stored twice) over columns padded with -inf; then each output is the max
+ * of KW neighbours of its R row, at a stride of 1 or 2 that is a constant in
+ * its loop (LLVM's interleaved loads). No pass stores scalars that a vector
+ * load reads back soon after: that defeats store-to-load forwarding, and
+ * scalar remainder loops over the rows made this kernel 4-5x slower when it
+ * was not inlined with constant sizes. NaN inputs are skipped as the
+ * generic row does. Returns 0, doing nothing, when a row of R would not fit
+ * its stack buffer. */
 #define KK__POOL_ROW_BUF 4096
 #define KK__HMAX_PASSES(S) \
 	do { \
@@ -135,58 +140,121 @@ KK__MAXPOOL_ROW(kk__maxpool_row_u8, uint8_t, 0)
 			} \
 	} while (0)
 
-static int kk__maxpool_row2d_f32(const float *restrict x, float *restrict yr, int64_t oy,
-	const int64_t *g)
+/* Row r[0..n8) (n8 a multiple of 8): -inf outside columns [c0, c1), inside
+ * them the max of rows xr[0..nr) (row stride W) at column c - pw. */
+static void kk__vmax_rows(float *restrict r, int64_t n8, const float *restrict xr,
+	int64_t nr, int64_t W, int64_t c0, int64_t c1, int64_t pw)
+{
+	const kk_v8f lowest = {-INFINITY, -INFINITY, -INFINITY, -INFINITY,
+			       -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+	for (int64_t c = 0; c < n8; c += 8)
+		kk__st8(r + c, &lowest);
+	if (c1 - c0 < 8 || nr == 0) {
+		for (int64_t i = 0; i < nr; i++)
+			for (int64_t c = c0; c < c1; c++) {
+				float v = xr[i * W + c - pw];
+				r[c] = v > r[c] ? v : r[c];
+			}
+		return;
+	}
+	for (int64_t c = c0;; c += 8) {
+		if (c > c1 - 8)
+			c = c1 - 8;
+		const float *p = xr + c - pw;
+		kk_v8f m = lowest;     /* not row 0: a NaN there would stick */
+		if (nr == 3) {         /* 3-row windows, unrolled */
+			kk_v8f a = kk__ld8(p), b = kk__ld8(p + W), d = kk__ld8(p + 2 * W);
+			m = kk__sel8(a > m, a, m);
+			m = kk__sel8(b > m, b, m);
+			m = kk__sel8(d > m, d, m);
+		} else {
+			for (int64_t i = 0; i < nr; i++) {
+				kk_v8f v = kk__ld8(p + i * W);
+				m = kk__sel8(v > m, v, m);
+			}
+		}
+		kk__st8(r + c, &m);
+		if (c == c1 - 8)
+			break;
+	}
+}
+
+static int kk__maxpool_rows2d_f32(const float *restrict x, float *restrict y, int64_t oy0,
+	int64_t oy1, const int64_t *g)
 {
 	int64_t H = g[1], W = g[2], OW = g[5], KH = g[7], KW = g[8], sh = g[10], sw = g[11];
 	int64_t ph = g[16], pw = g[17];
-	int64_t span = (OW - 1) * sw + KW;   /* columns of r the outputs read */
-	if (span > KK__POOL_ROW_BUF)
+	int64_t span = (OW - 1) * sw + KW;   /* columns of R the outputs read */
+	int64_t n8 = (span + 7) / 8 * 8;
+	if (n8 > KK__POOL_ROW_BUF)
 		return 0;
-	float r[KK__POOL_ROW_BUF];
+	float R[KK__POOL_ROW_BUF];
 	int64_t c0 = pw < span ? pw : span, c1 = pw + W < span ? pw + W : span;
-	for (int64_t c = 0; c < span; c++)
-		r[c] = -INFINITY;
-	int64_t ky0, ky1;
-	kk__tap_range(oy, sh, ph, 1, KH, 0, H, &ky0, &ky1);
-	for (int64_t ky = ky0; ky < ky1; ky++) {
-		const float *xr = x + (oy * sh - ph + ky) * W;
-		for (int64_t c = c0; c < c1; c++) {
-			float v = xr[c - pw];
-			r[c] = v > r[c] ? v : r[c];
+	int64_t block = KK__POOL_ROW_BUF / n8;
+	for (int64_t b = oy0; b < oy1; b += block) {
+		int64_t e = b + block < oy1 ? b + block : oy1;
+		for (int64_t oy = b; oy < e; oy++) {
+			int64_t ky0, ky1;
+			kk__tap_range(oy, sh, ph, 1, KH, 0, H, &ky0, &ky1);
+			kk__vmax_rows(R + (oy - b) * n8, n8, x + (oy * sh - ph + ky0) * W,
+				      ky1 > ky0 ? ky1 - ky0 : 0, W, c0, c1, pw);
+		}
+		for (int64_t oy = b; oy < e; oy++) {
+			const float *r = R + (oy - b) * n8;
+			float *yr = y + (oy - oy0) * OW;
+			if (sw == 1)
+				KK__HMAX_PASSES(1);
+			else if (sw == 2)
+				KK__HMAX_PASSES(2);
+			else
+				KK__HMAX_PASSES(sw);
 		}
 	}
-	if (sw == 1)
-		KK__HMAX_PASSES(1);
-	else if (sw == 2)
-		KK__HMAX_PASSES(2);
-	else
-		KK__HMAX_PASSES(sw);
 	return 1;
 }
 
-static void kk__maxpool_row_f32_any(const float *restrict x, float *restrict yr,
-	int64_t *restrict ir, int64_t nc, int64_t oz, int64_t oy, const int64_t *g, int32_t so)
+/* Output rows [b, e) (rows of (n*C + c, oz, oy)) of the f32 max pooling:
+ * each plane's run of rows by the 2-D path when it applies (one depth, no
+ * depth padding, no Indices, no dilation), else row by row. */
+static void kk__maxpool_range_f32(const float *X, float *Y, int64_t *I, const int64_t *g,
+	int32_t so, int64_t b, int64_t e)
 {
-	/* 2-D: one depth, no depth padding; no Indices; dilation 1 */
-	if (!ir && g[0] == 1 && g[3] == 1 && g[6] == 1 && g[13] == 1 && g[14] == 1 &&
-	    kk__maxpool_row2d_f32(x, yr, oy, g))
-		return;
-	kk__maxpool_row_f32(x, yr, ir, nc, oz, oy, g, so);
+	int plane2d = !I && g[0] == 1 && g[3] == 1 && g[6] == 1 && g[13] == 1 && g[14] == 1;
+	for (int64_t r = b, nc, oz, oy; r < e;) {
+		kk__pool_row(g, r, &nc, &oz, &oy);
+		const float *x = X + nc * g[0] * g[1] * g[2];
+		int64_t n = g[4] - oy < e - r ? g[4] - oy : e - r;
+		if (plane2d && kk__maxpool_rows2d_f32(x, Y + r * g[5], oy, oy + n, g)) {
+			r += n;
+			continue;
+		}
+		kk__maxpool_row_f32(x, Y + r * g[5], I ? I + r * g[5] : NULL, nc, oz, oy, g, so);
+		r++;
+	}
 }
+
+/* The other element types, row by row. */
+#define KK__POOL_RANGE(name, rowfn, T) \
+static void name(const T *X, T *Y, int64_t *I, const int64_t *g, int32_t so, \
+	int64_t b, int64_t e) \
+{ \
+	for (int64_t r = b, nc, oz, oy; r < e; r++) { \
+		kk__pool_row(g, r, &nc, &oz, &oy); \
+		rowfn(X + nc * g[0] * g[1] * g[2], Y + r * g[5], I ? I + r * g[5] : NULL, \
+			nc, oz, oy, g, so); \
+	} \
+}
+
+KK__POOL_RANGE(kk__maxpool_range_f64, kk__maxpool_row_f64, double)
+KK__POOL_RANGE(kk__maxpool_range_u8, kk__maxpool_row_u8, uint8_t)
 
 /* g[] layout shared by the pool helpers: D H W OD OH OW KD KH KW sd sh sw dd
  * dh dw pd ph pw ped peh pew. */
-#define KK__MAXPOOL(name, rowfn, T) \
+#define KK__MAXPOOL(name, rangefn, T) \
 static void name##_rows(void *vp, int64_t b, int64_t e) \
 { \
 	const kk__pool_job *j = vp; \
-	const int64_t *g = j->g; \
-	for (int64_t r = b, nc, oz, oy; r < e; r++) { \
-		kk__pool_row(g, r, &nc, &oz, &oy); \
-		rowfn((const T *)j->X + nc * g[0] * g[1] * g[2], (T *)j->Y + r * g[5], \
-			j->I ? j->I + r * g[5] : NULL, nc, oz, oy, g, j->so); \
-	} \
+	rangefn((const T *)j->X, (T *)j->Y, j->I, j->g, j->so, b, e); \
 } \
 void name(kiln_rt_ctx *ctx, const T *X, T *Y, int64_t *I, \
 	int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd, \
@@ -203,18 +271,12 @@ void name(kiln_rt_ctx *ctx, const T *X, T *Y, int64_t *I, \
 		kk_par_for(ctx, rows_, gr_, name##_rows, &j); \
 		return; \
 	} \
-	for (int64_t nc = 0; nc < N * C; nc++) \
-		for (int64_t oz = 0; oz < OD; oz++) \
-			for (int64_t oy = 0; oy < OH; oy++) { \
-				int64_t o = ((nc * OD + oz) * OH + oy) * OW; \
-				rowfn(X + nc * D * H * Wd, Y + o, I ? I + o : NULL, nc, oz, oy, \
-					g, storage_order); \
-			} \
+	rangefn(X, Y, I, g, storage_order, 0, rows_); \
 }
 
-KK__MAXPOOL(kk_maxpool_f32, kk__maxpool_row_f32_any, float)
-KK__MAXPOOL(kk_maxpool_f64, kk__maxpool_row_f64, double)
-KK__MAXPOOL(kk_maxpool_u8, kk__maxpool_row_u8, uint8_t)
+KK__MAXPOOL(kk_maxpool_f32, kk__maxpool_range_f32, float)
+KK__MAXPOOL(kk_maxpool_f64, kk__maxpool_range_f64, double)
+KK__MAXPOOL(kk_maxpool_u8, kk__maxpool_range_u8, uint8_t)
 
 /* Average pooling of one output row: sums over the valid taps, then divides
  * by the separable count of counted cells. */
