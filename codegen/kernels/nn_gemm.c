@@ -153,11 +153,19 @@ static __attribute__((noinline)) void kk__gemm_block(const kk__gemm_args *g, flo
 			int64_t r = i0 + s * KK_MR;
 			kk__epi e;
 			const kk__epi *pe = k0 + kc == K ? kk__epi_at(ep, r, j0, &e) : NULL;
-			/* one call site: the micro-kernel is large inlined */
-			kk__micro_s_f32(kc, g->pack_a ? ap + s * kc * KK_MR : A + r * a_rs + k0,
-				g->pack_a ? 1 : a_rs, g->pack_a ? KK_MR : 1, panel, KK_NR,
-				g->Y + r * y_rs + j0, y_rs, kk__min(KK_MR, mc - s * KK_MR), nr,
-				k0 > 0, pe, pf, KK_NR);
+			/* two call sites, the micro-kernel inlined in each: with
+			 * constant strides a packed sliver's rows sit at constant
+			 * offsets from one pointer (kk__micro_s_f32); strides chosen
+			 * at run time kept six row pointers and spilled in its loop
+			 * (the 7x7 layers of MobileNetV2 ran 1.4x slower) */
+			float *yt = g->Y + r * y_rs + j0;
+			int64_t mr = kk__min(KK_MR, mc - s * KK_MR);
+			if (g->pack_a)
+				kk__micro_s_f32(kc, ap + s * kc * KK_MR, 1, KK_MR, panel, KK_NR, yt,
+					y_rs, mr, nr, k0 > 0, pe, pf, KK_NR);
+			else
+				kk__micro_s_f32(kc, A + r * a_rs + k0, a_rs, 1, panel, KK_NR, yt,
+					y_rs, mr, nr, k0 > 0, pe, pf, KK_NR);
 			pf = panel;     /* later slivers find the panel in cache */
 		}
 	}
