@@ -118,16 +118,17 @@ static inline int kk_wino_ok(int64_t OW)
  * output. Direct: 9 C M multiply-adds per output pixel. Winograd: 16 C M
  * per 2x2 tile, the T tiles going through the micro-kernel in blocks of
  * KK_NR (Tp = T rounded up), and transforms moving 16 (C + M) floats per
- * tile. It pays when C M (9 OH OW - 16 Tp) >= 640 (C + M) Tp, the constant
- * from ResNet-18's layers (1 thread): C = M = 64 at 56x56 1.15x faster (at
- * the limit), 128 at 28x28 ~1.35x, 256 at 14x14 ~1.5x, 512 at 7x7 ~1.6x.
- * SqueezeNet's 48 -> 192 and 64 -> 256 at 13x13 (49 tiles, 64 computed,
- * for 169 pixels) ran 8-20% faster direct; they fall below it. */
+ * tile. It pays when C M (9 OH OW - 16 Tp) >= 350 (C + M) Tp. The constant,
+ * measured with the 8-tile vector transforms (1 thread, each layer alone,
+ * direct against Winograd alternating): SqueezeNet's 32 -> 128 at 27x27
+ * (398 on this scale) 12-19% faster by Winograd, 64 -> 256 at 13x13 (398)
+ * 4-10%, 48 -> 192 at 13x13 (298) level, 16 -> 64 at 55x55 (240) 30% slower;
+ * ResNet-18's layers (640 and up) gain 1.15-1.6x. */
 static inline int kk_wino_pays(int64_t C, int64_t M, int64_t OH, int64_t OW)
 {
 	int64_t T = kk_wino_tiles(OH, OW), Tp = (T + KK_NR - 1) / KK_NR * KK_NR;
 	int64_t gain = 9 * OH * OW - 16 * Tp;
-	return gain > 0 && C * M * gain >= 640 * (C + M) * Tp;
+	return gain > 0 && C * M * gain >= 350 * (C + M) * Tp;
 }
 
 /* Scratch floats: the transformed input (16 x C x tiles) and the 16
