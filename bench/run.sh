@@ -186,7 +186,7 @@ gflops() {
 	echo
 	echo "FLOPs = 2 x multiply-accumulates of Conv and Gemm/MatMul (ONNX shape inference, batch 1);"
 	echo "peak = single-core FP32 FMA throughput measured by \`bench/fma_peak.c\` ($isa loop, best of 5, CPU time)."
-	echo "kiln runs the 3x3 stride-1 convolutions of 64 or more channels by Winograd F(2x2, 3x3): 4"
+	echo "kiln runs all of ResNet-18's 3x3 stride-1 convolutions by Winograd F(2x2, 3x3) (\`kk_wino_pays\`): 4"
 	echo "multiply-adds per output and channel pair where these FLOPs count 9, so its rate is effective"
 	echo "(FLOPs of the direct convolution per second), above what its FMA units execute."
 	echo
