@@ -1267,8 +1267,8 @@ typedef struct {
 /* Y = A^T m A for every tile of channels [m0, m1), A^T = [1 1 1 0; 0 1 -1
  * -1], then the epilogue: clamp(y + B[m] + R, lo, hi). A tile row's outputs
  * are built as even and odd columns of its two output rows (contiguous over
- * the tiles: the loop vectorises), then stored interleaved, each row then
- * through the epilogue (kk__epi_apply). */
+ * the tiles: the loop vectorises), then interleaved through the epilogue
+ * (kk__epi_vec, kk__epi_one) as they are stored. */
 static void kk__wino_out_items(void *vp, int64_t m0, int64_t m1)
 {
 	const kk__wino_out_job *j = vp;
@@ -1279,6 +1279,8 @@ static void kk__wino_out_items(void *vp, int64_t m0, int64_t m1)
 		const float *mm = j->mid + m * T;
 		float *y = j->y + m * P;
 		const float *r = j->R ? j->R + m * P : NULL;
+		float bias = j->B ? j->B[m] : 0.0f;
+		const kk__epi ep = {NULL, NULL, 0, j->lo, j->hi, NULL, 0.0f, 1.0f};
 		for (int64_t ty = 0; ty < j->TH; ty++) {
 			const float *restrict mt = mm + ty * TW;
 			/* 8 tiles per vector; the products' 16 planes are read up to 7
@@ -1303,20 +1305,29 @@ static void kk__wino_out_items(void *vp, int64_t m0, int64_t m1)
 			}
 			for (int a = 0; a < 2 && 2 * ty + a < j->OH; a++) {
 				/* even and odd columns interleaved, 16 outputs per pair of
-				 * vectors */
+				 * vectors, through the epilogue in registers (whole groups
+				 * of 8) or as they are stored (the row's last few): as
+				 * kk__epi_apply would after storing them, without the
+				 * second pass over the row */
 				float *restrict yr = y + (2 * ty + a) * OW;
+				const float *rr = r ? r + (2 * ty + a) * OW : NULL;
 				for (int64_t ox = 0; ox < OW; ox += 16) {
 					kk_v8f e = kk__ld8(oe[a] + ox / 2), o = kk__ld8(oo[a] + ox / 2);
-					kk_v8f lo = __builtin_shufflevector(e, o, 0, 8, 1, 9, 2, 10, 3, 11);
-					kk_v8f hi = __builtin_shufflevector(e, o, 4, 12, 5, 13, 6, 14, 7, 15);
-					int64_t left = OW - ox;
-					kk__st8n(yr + ox, &lo, kk__min(8, left));
-					if (left > 8)
-						kk__st8n(yr + ox + 8, &hi, kk__min(8, left - 8));
+					kk_v8f v[2] = {
+						__builtin_shufflevector(e, o, 0, 8, 1, 9, 2, 10, 3, 11),
+						__builtin_shufflevector(e, o, 4, 12, 5, 13, 6, 14, 7, 15)};
+					for (int h = 0; h < 2 && ox + 8 * h < OW; h++) {
+						int64_t c = ox + 8 * h, n = kk__min(8, OW - c);
+						if (n == 8) {
+							v[h] = kk__epi_vec(v[h], bias, NULL, rr ? rr + c : NULL, &ep);
+							kk__st8(yr + c, &v[h]);
+							continue;
+						}
+						for (int64_t q = 0; q < n; q++)
+							yr[c + q] = kk__epi_one(v[h][q], bias, NULL,
+								rr ? rr + c + q : NULL, &ep);
+					}
 				}
-				kk__epi e = {j->B ? j->B + m : NULL, r ? r + (2 * ty + a) * OW : NULL, OW,
-					j->lo, j->hi, NULL, 0.0f, 1.0f};
-				kk__epi_apply(yr, OW, 1, OW, &e);
 			}
 		}
 	}

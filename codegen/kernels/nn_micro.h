@@ -171,6 +171,39 @@ static inline __attribute__((always_inline)) void kk__store_row_fast(float *rest
 /* The epilogue applied to a finished Y[M,N] (row stride y_rs), for the paths
  * that do not go through the micro-kernel (small-M and K == 0 products, the
  * direct convolutions): the same arithmetic as kk__store_row_epi. */
+/* The epilogue of one 8-column group whose row bias is b, column bias (if
+ * any) at cb and residual (if any) at res: the micro-kernel's operations in
+ * its order. kk__epi_one is the same for one element. */
+static inline kk_v8f kk__epi_vec(kk_v8f v, float b, const float *cb, const float *res,
+	const kk__epi *e)
+{
+	v = e->alpha * v;         /* two statements: no fused multiply-add */
+	v = v + b;
+	if (cb)
+		v += e->cscale * kk__ld8(cb);
+	if (res)
+		v += kk__ld8(res);
+	if (e->lo != -INFINITY || e->hi != INFINITY)
+		v = kk__clamp8(v, e->lo, e->hi);
+	return v;
+}
+
+static inline float kk__epi_one(float v, float b, const float *cb, const float *res,
+	const kk__epi *e)
+{
+	v = e->alpha * v;
+	v = v + b;
+	if (cb)
+		v += e->cscale * *cb;
+	if (res)
+		v += *res;
+	if (e->lo != -INFINITY || e->hi != INFINITY) {
+		v = v < e->lo ? e->lo : v;
+		v = v > e->hi ? e->hi : v;
+	}
+	return v;
+}
+
 static inline void kk__epi_apply(float *Y, int64_t y_rs, int64_t M, int64_t N,
 	const kk__epi *e)
 {
@@ -179,37 +212,18 @@ static inline void kk__epi_apply(float *Y, int64_t y_rs, int64_t M, int64_t N,
 	 * vectorisation took 32 columns per step, and short rows, as
 	 * Winograd's output rows of 56, 28, 14 and 7, went mostly through its
 	 * scalar remainder: a quarter of that transform's time) */
-	float alpha = e->alpha, cs = e->cscale, lo = e->lo, hi = e->hi;
-	int clamp = lo != -INFINITY || hi != INFINITY;
 	for (int64_t i = 0; i < M; i++) {
 		float *restrict y = Y + i * y_rs, b = e->bias ? e->bias[i] : 0.0f;
 		const float *res = e->res ? e->res + i * e->res_rs : NULL;
 		int64_t j = 0;
 		for (; j + 8 <= N; j += 8) {
-			kk_v8f v = kk__ld8(y + j);
-			v = alpha * v;            /* two statements: no fused multiply-add */
-			v = v + b;
-			if (e->cbias)
-				v += cs * kk__ld8(e->cbias + j);
-			if (res)
-				v += kk__ld8(res + j);
-			if (clamp)
-				v = kk__clamp8(v, lo, hi);
+			kk_v8f v = kk__epi_vec(kk__ld8(y + j), b, e->cbias ? e->cbias + j : NULL,
+				res ? res + j : NULL, e);
 			kk__st8(y + j, &v);
 		}
-		for (; j < N; j++) {
-			float v = alpha * y[j];
-			v = v + b;
-			if (e->cbias)
-				v += cs * e->cbias[j];
-			if (res)
-				v += res[j];
-			if (clamp) {
-				v = v < lo ? lo : v;
-				v = v > hi ? hi : v;
-			}
-			y[j] = v;
-		}
+		for (; j < N; j++)
+			y[j] = kk__epi_one(y[j], b, e->cbias ? e->cbias + j : NULL,
+				res ? res + j : NULL, e);
 	}
 }
 
