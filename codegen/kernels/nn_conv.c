@@ -554,16 +554,16 @@ static void kk__conv_dw_f32(const float *restrict x, const float *restrict w,
 }
 
 /* Four output vectors of a 3x3 single-channel convolution: acc[v] += the
- * nine taps w at b[v] (rows rs apart, columns dw apart, stride sw) — with
+ * nine taps w at b[v] (rows rs apart, the three columns at xo, stride sw) — with
  * sw constant, 36 FMAs and no loop (the loops with the stride's test inside
  * stayed loops, the four row pointers on the stack). */
 static inline __attribute__((always_inline)) void kk__dw33_group(kk_v8f acc[4],
-	const float *const b[4], const float *w, int64_t rs, int64_t dw, int64_t sw)
+	const float *const b[4], const float *w, int64_t rs, const int64_t xo[3], int64_t sw)
 {
 	KK__UNROLL
 	for (int t = 0; t < 9; t++) {
 		float wt = w[t];
-		int64_t o = t / 3 * rs + t % 3 * dw;
+		int64_t o = t / 3 * rs + xo[t % 3];
 		KK__UNROLL
 		for (int v = 0; v < 4; v++)
 			acc[v] += wt * kk__ld8s(b[v] + o, sw);
@@ -588,6 +588,14 @@ static __attribute__((noinline)) int kk__conv_dw_pad_f32(const float *restrict x
 	int64_t PH = (g->OH - 1) * g->sh + (g->KH - 1) * g->dh + 1;
 	int64_t PW = (ow8 - 1) * g->sw + (g->KW - 1) * g->dw + 1 + (g->sw == 2 ? 1 : 0);
 	PW = (PW + 7) / 8 * 8;    /* rows whole vectors apart: filled by vectors */
+	/* 3x3 at stride 2: each padded row stored as its even columns then its
+	 * odd ones (PWh each), so every tap is a contiguous load (even, odd,
+	 * even + 1) instead of two loads and two shuffles, which bounded the
+	 * layer; the split is made once per input row as it is copied */
+	int split = g->sw == 2 && g->dw == 1 && g->KH == 3 && g->KW == 3;
+	int64_t PWh = ow8 + 8;    /* the even half is read up to ow8 + 8 */
+	if (split)
+		PW = 2 * PWh;
 	/* + 8: the zeros after a row's last column may reach 7 floats past it */
 	if (g->sw > 2 || PH * PW + 8 > KK__DW_BUF)
 		return 0;
@@ -601,13 +609,35 @@ static __attribute__((noinline)) int kk__conv_dw_pad_f32(const float *restrict x
 				kk__st8(br + c, &z);
 			continue;
 		}
+		const float *xr = x + iy * g->W - g->pw;
+		if (split) {
+			/* padded column c = k + pw of input column k: even c to
+			 * br[c/2], odd c to br[PWh + c/2]; columns past the halves
+			 * are never read */
+			for (int64_t c = 0; c < PW; c += 8)
+				kk__st8(br + c, &z);
+			int64_t pw = g->pw, wu = kk__min(g->W, 2 * PWh - pw - 1);
+			float *de = (pw & 1) ? br + PWh + (pw - 1) / 2 : br + pw / 2;
+			float *dd = (pw & 1) ? br + (pw + 1) / 2 : br + PWh + pw / 2;
+			const float *xs = xr + pw;
+			int64_t k = 0;
+			for (; k + 16 <= wu; k += 16) {
+				kk_v8f a = kk__ld8(xs + k), b = kk__ld8(xs + k + 8);
+				kk_v8f e = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+				kk_v8f o = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
+				kk__st8(de + k / 2, &e);
+				kk__st8(dd + k / 2, &o);
+			}
+			for (; k < wu; k++)
+				(k & 1 ? dd : de)[k / 2] = xs[k];
+			continue;
+		}
 		/* zeros before the row (one vector, written first), the row as
 		 * vectors of 8, the last one ending at hi (overlapping the one
 		 * before; rows narrower than 8 lane by lane), zeros from hi on
 		 * (the stores past PW land in the next row, written after) */
 		for (int64_t c = 0; c < lo; c += 8)
 			kk__st8(br + c, &z);
-		const float *xr = x + iy * g->W - g->pw;
 		if (hi - lo < 8) {
 			for (int j = 0; j < 8; j++)
 				if (lo + j < hi)
@@ -623,23 +653,27 @@ static __attribute__((noinline)) int kk__conv_dw_pad_f32(const float *restrict x
 		for (int64_t c = hi; c < PW; c += 8)
 			kk__st8(br + c, &z);
 	}
+	/* where output column ox's window starts in a padded row, and the
+	 * three columns' offsets from it */
+	int64_t cs = split ? 1 : g->sw;
+	const int64_t xo[3] = {0, split ? PWh : g->dw, split ? 1 : 2 * g->dw};
 	if (g->KH == 3 && g->KW == 3 && ow8 >= 32) {
 		/* 3x3, rows of at least four vectors: four at a time along the
 		 * row (four independent chains of nine FMAs), the row's last one
 		 * to three vectors as one more group of four, repeating the last */
-		int64_t rs = g->dh * PW, sw = g->sw;
+		int64_t rs = g->dh * PW;
 		for (int64_t oy = 0; oy < g->OH; oy++) {
 			const float *br = buf + oy * g->sh * PW;
 			float *yr = y + oy * g->OW;
 			for (int64_t ox = 0; ox < ow8; ox += 32) {
 				const float *b[4];
 				for (int v = 0; v < 4; v++)
-					b[v] = br + kk__min(ox + 8 * v, ow8 - 8) * sw;
+					b[v] = br + kk__min(ox + 8 * v, ow8 - 8) * cs;
 				kk_v8f acc[4] = {{0}, {0}, {0}, {0}};
-				if (sw == 1)
-					kk__dw33_group(acc, b, w, rs, g->dw, 1);
+				if (cs == 1)
+					kk__dw33_group(acc, b, w, rs, xo, 1);
 				else
-					kk__dw33_group(acc, b, w, rs, g->dw, 2);
+					kk__dw33_group(acc, b, w, rs, xo, 2);
 				KK__UNROLL
 				for (int v = 0; v < 4; v++) {
 					int64_t o = ox + 8 * v;
@@ -669,7 +703,7 @@ static __attribute__((noinline)) int kk__conv_dw_pad_f32(const float *restrict x
 					wv[v] = wv[v - 1];
 					continue;
 				}
-				b[v] = buf + oy * g->sh * PW + ox * g->sw;
+				b[v] = buf + oy * g->sh * PW + ox * cs;
 				yv[v] = y + oy * g->OW + ox;
 				wv[v] = kk__min(8, g->OW - ox);
 				if ((ox += 8) >= ow8) {
@@ -678,10 +712,10 @@ static __attribute__((noinline)) int kk__conv_dw_pad_f32(const float *restrict x
 				}
 			}
 			kk_v8f acc[4] = {{0}, {0}, {0}, {0}};
-			if (g->sw == 1)
-				kk__dw33_group(acc, b, w, g->dh * PW, g->dw, 1);
+			if (cs == 1)
+				kk__dw33_group(acc, b, w, g->dh * PW, xo, 1);
 			else
-				kk__dw33_group(acc, b, w, g->dh * PW, g->dw, 2);
+				kk__dw33_group(acc, b, w, g->dh * PW, xo, 2);
 			for (int v = 0; v < 4 && i + v < nvec; v++) {
 				acc[v] = kk__clamp8(acc[v] + bias, lo, hi);
 				kk__st8n(yv[v], &acc[v], wv[v]);

@@ -314,6 +314,16 @@ static void test_conv_dw33(void **state)
 					c.out[a] = (c.in[a] + 2 - 2 * d - 1) / s + 1;
 				run_case(&c, (int)(s + d) & 1);
 			}
+	/* stride 2 with even padding (0, 2) and 2 then 0: the even/odd column
+	 * split puts a row's first input column in the other half */
+	for (int i = 0; i < 6; i++)
+		for (int64_t p = 0; p <= 2; p += 2) {
+			conv_case c = {1, 3, 3, 3, {1, 5 + i, w[i]}, {1, 3, 3}, {1, 2, 2},
+				{1, 1, 1}, {0, p, p}, {0, 2 - p, 2 - p}, {1, 0, 0}};
+			for (int a = 1; a < 3; a++)
+				c.out[a] = (c.in[a] + 2 - 3) / 2 + 1;
+			run_case(&c, (int)p / 2);
+		}
 }
 
 /* Depthwise on planes under 16 wide with 20 channels: 8 channels per
