@@ -924,6 +924,154 @@ static __attribute__((noinline)) void kk__conv_dwcv_f32(const kk__conv_job_f32 *
 }
 
 
+/* ---- few input channels: direct, no im2col ------------------------------ */
+
+/* A first layer (C <= 4: RGB) has K = C KH KW of 27 or less, so the GEMM
+ * path spends more than half of its time packing 16-pixel panels and
+ * setting up and storing 6x16 tiles for 27 k steps each. Here each output
+ * row is computed from C KH input rows buffered with their zero padding
+ * (at stride 2 as even then odd columns, so every tap is a contiguous
+ * load), 4 output channels by 24 pixels at a time: per tap three input
+ * vectors and four broadcast weights feed 12 FMAs. 2-D, group 1, KH and KW
+ * at most 3, dilation 1, stride 1 or 2, output rows of at least 24, no
+ * residual (bias and clamp as stored). */
+#define KK__SC_ROW 1056    /* floats per buffered row (each half at stride 2) */
+#define KK__SC_MAXM 256
+
+static int kk__smallc_ok(const kk__conv_geom *g)
+{
+	return g->group == 1 && g->C <= 4 && g->KD == 1 && g->D == 1 && g->OD == 1 &&
+	       g->pd == 0 && g->KH <= 3 && g->KW <= 3 && g->dh == 1 && g->dw == 1 &&
+	       (g->sh == 1 || g->sh == 2) && (g->sw == 1 || g->sw == 2) &&
+	       g->M >= 4 && g->M <= KK__SC_MAXM && g->OW >= 24 &&
+	       (g->sw == 1 ? g->OW + 8 : 2 * (g->OW + 8)) <= KK__SC_ROW;
+}
+
+/* Input row iy of x (W floats) into d as the padded row p (p[q] = x[q - pw],
+ * zero outside the row): at stride 1 as it is (h floats), at stride 2 as
+ * p's even columns in d[0, h) and its odd ones in d[h, 2h). */
+static void kk__sc_row(float *restrict d, const float *restrict x, int64_t iy, int64_t H,
+	int64_t W, int64_t pw, int64_t h, int64_t sw)
+{
+	const kk_v8f z = {0};
+	int64_t n = sw == 2 ? 2 * h : h;
+	for (int64_t q = 0; q < n; q += 8)
+		kk__st8(d + q, &z);
+	if (iy < 0 || iy >= H)
+		return;
+	const float *xr = x + iy * W;
+	if (sw == 1) {
+		int64_t wu = kk__min(W, h - pw), k = 0;
+		for (; k + 8 <= wu; k += 8) {
+			kk_v8f v = kk__ld8(xr + k);
+			kk__st8(d + pw + k, &v);
+		}
+		for (; k < wu; k++)
+			d[pw + k] = xr[k];
+		return;
+	}
+	/* input column k is p's column k + pw: even ones to d[(k + pw) / 2],
+	 * odd ones to d[h + (k + pw) / 2] */
+	int64_t wu = kk__min(W, 2 * h - pw - 1), k = 0;
+	float *de = (pw & 1) ? d + h + (pw - 1) / 2 : d + pw / 2;
+	float *dd = (pw & 1) ? d + (pw + 1) / 2 : d + h + pw / 2;
+	for (; k + 16 <= wu; k += 16) {
+		kk_v8f a = kk__ld8(xr + k), b = kk__ld8(xr + k + 8);
+		kk_v8f e = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+		kk_v8f o = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
+		kk__st8(de + k / 2, &e);
+		kk__st8(dd + k / 2, &o);
+	}
+	for (; k < wu; k++)
+		(k & 1 ? dd : de)[k / 2] = xr[k];
+}
+
+/* Output rows [r0, r1) of image n (kk__smallc_ok, no residual). */
+static __attribute__((noinline)) void kk__conv_smallc_f32(const kk__conv_job_f32 *j, int64_t n,
+	int64_t r0, int64_t r1)
+{
+	const kk__conv_geom *g = &j->g;
+	int64_t C = g->C, M = g->M, KH = g->KH, KW = g->KW, T = C * KH * KW;
+	int64_t OW = g->OW, P = g->OH * OW, sw = g->sw;
+	int64_t h = sw == 1 ? (g->OW + 8 + 7) / 8 * 8 : (g->OW + 8 + 7) / 8 * 8;
+	int64_t rs = sw == 1 ? h : 2 * h;      /* floats per buffered row */
+	float rows[4 * 3 * KK__SC_ROW];
+	float wl[36 * KK__SC_MAXM];            /* wl[t * M + m]: tap t of channel m */
+	int64_t toff[36];
+	for (int64_t m = 0; m < M; m++)
+		for (int64_t t = 0; t < T; t++)
+			wl[t * M + m] = j->W ? j->W[m * T + t] :
+				j->Wp[m / KK_MR * T * KK_MR + t * KK_MR + m % KK_MR];
+	for (int64_t t = 0; t < T; t++) {
+		int64_t c = t / (KH * KW), ky = t / KW % KH, kx = t % KW;
+		toff[t] = (c * KH + ky) * rs + (sw == 1 ? kx : (kx & 1 ? h : 0) + kx / 2);
+	}
+	const float *x = j->X + n * C * g->H * g->W;
+	float *y = j->Y + n * j->y_ns;
+	const kk_v8f z = {0};
+	kk_v8f lo = z, hi = z;
+	lo += j->lo;
+	hi += j->hi;
+	for (int64_t oy = r0; oy < r1; oy++) {
+		for (int64_t c = 0; c < C; c++)
+			for (int64_t ky = 0; ky < KH; ky++)
+				kk__sc_row(rows + (c * KH + ky) * rs, x + c * g->H * g->W,
+					oy * g->sh - g->ph + ky, g->H, g->W, g->pw, h, sw);
+		for (int64_t m0 = 0; m0 < M; m0 += 4) {
+			int64_t m4 = kk__min(m0, M - 4);    /* the last group overlaps */
+			kk_v8f bias[4];
+			for (int q = 0; q < 4; q++) {
+				bias[q] = z;
+				bias[q] += j->B ? j->B[m4 + q] : 0.0f;
+			}
+			for (int64_t ox = 0;; ox += 24) {
+				if (ox > OW - 24)
+					ox = OW - 24;          /* the last group overlaps */
+				kk_v8f a[4][3];
+				KK__UNROLL
+				for (int q = 0; q < 4; q++)
+					KK__UNROLL
+					for (int v = 0; v < 3; v++)
+						a[q][v] = z;
+				for (int64_t t = 0; t < T; t++) {
+					const float *b = rows + toff[t] + ox;
+					kk_v8f v0 = kk__ld8(b), v1 = kk__ld8(b + 8), v2 = kk__ld8(b + 16);
+					const float *wt = wl + t * M + m4;
+					KK__UNROLL
+					for (int q = 0; q < 4; q++) {
+						float wq = wt[q];
+						a[q][0] += wq * v0;
+						a[q][1] += wq * v1;
+						a[q][2] += wq * v2;
+					}
+				}
+				KK__UNROLL
+				for (int q = 0; q < 4; q++) {
+					float *yr = y + (m4 + q) * P + oy * OW + ox;
+					KK__UNROLL
+					for (int v = 0; v < 3; v++) {
+						kk_v8f r = kk__clamp8v(a[q][v] + bias[q], lo, hi);
+						kk__st8(yr + 8 * v, &r);
+					}
+				}
+				if (ox == OW - 24)
+					break;
+			}
+		}
+	}
+}
+
+static void kk__conv_smallc_items(void *vp, int64_t b, int64_t e)
+{
+	const kk__conv_job_f32 *j = vp;
+	int64_t OH = j->g.OH;
+	while (b < e) {
+		int64_t n = b / OH, r0 = b % OH, r1 = kk__min(OH, r0 + (e - b));
+		kk__conv_smallc_f32(j, j->n0 + n, r0, r1);
+		b += r1 - r0;
+	}
+}
+
 /* Pre-packed weights (kk_pack.h slivers, each group packed on its own) from
  * output channel m0 (a multiple of KK_MR) of group gi; NULL if not packed. */
 static const float *kk__conv_wp(const float *Wp, const kk__conv_geom *g, int64_t gi,
@@ -1081,6 +1229,11 @@ void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *
 	int64_t Mg = M / group, P = OD * OH * OW;
 	kk__conv_job_f32 j = {X, W, Wp, B, R, Y, g, 0, (Mg + KK_MR - 1) / KK_MR, lo, hi, 0,
 		y_ns ? y_ns : M * P, NULL, 0, 0};
+	if (!R && (W || Wp) && kk__smallc_ok(&g)) {
+		kk_par_for(ctx, N * OH, kk_par_grain(KK_PAR_MIN_FLOPS, 2 * M * C * KH * KW * OW),
+			kk__conv_smallc_items, &j);
+		return;
+	}
 	if (!S || !Wp || KD != 1 || D != 1 || OD != 1 || pd != 0 || C / group <= 1 || Mg <= 1
 		|| !kk_conv_pad_ok(OW, KH * KW, sw)) {
 		kk__conv_run_f32(ctx, &j, N);

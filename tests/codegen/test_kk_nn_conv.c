@@ -326,6 +326,30 @@ static void test_conv_dw33(void **state)
 		}
 }
 
+/* Few input channels (C <= 4, the direct path of a first layer): strides
+ * 1 and 2 in each direction, pads 0 to 2 (asymmetric: a row's first input
+ * column in either half at stride 2), 1 to 3 taps each way, output rows of
+ * 24 and more (24 exactly, odd, wide), M not a multiple of 4, two images;
+ * run_case checks it against the reference and the packed weights, with
+ * and without bias, and its clamp (the residual goes the GEMM way). */
+static void test_conv_few_channels(void **state)
+{
+	static const int64_t w[] = {47, 48, 61, 100};
+	for (int i = 0; i < 24; i++) {
+		int64_t C = 1 + i % 4, s = 1 + i / 4 % 2, sy = 1 + i / 8 % 2;
+		int64_t kh = 1 + i % 3, kw = 3 - i / 3 % 2, p = i % 3, q = (i + 1) % 3;
+		conv_case c = {2, C, 5 + i % 9, 1, {1, 9 + i % 5, w[i % 4]}, {1, kh, kw},
+			{1, sy, s}, {1, 1, 1}, {0, p < kh ? p : kh - 1, p < kw ? p : kw - 1},
+			{0, q < kh ? q : kh - 1, q < kw ? q : kw - 1}, {1, 0, 0}};
+		for (int a = 1; a < 3; a++)
+			c.out[a] = (c.in[a] + c.pb[a] + c.pe[a] - c.k[a]) / c.s[a] + 1;
+		if (c.out[2] < 24)
+			c.in[2] += 2 * (24 - c.out[2]), c.out[2] = (c.in[2] + c.pb[2] + c.pe[2] -
+				c.k[2]) / c.s[2] + 1;
+		run_case(&c, i & 1);
+	}
+}
+
 /* Depthwise on planes under 16 wide with 20 channels: 8 channels per
  * vector (two whole blocks and a partial one), input rows under 8 wide
  * (gathered lane by lane) and from 8 up (8x8 transposes, the last one
@@ -354,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_conv_large),
 		cmocka_unit_test(test_conv_dw33),
 		cmocka_unit_test(test_conv_dw_narrow),
+		cmocka_unit_test(test_conv_few_channels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -158,6 +158,13 @@ static void c_conv_group(kiln_rt_ctx *ctx, void *out)
 	kk_conv_f32(ctx, g_a, g_b, NULL, g_c, out, 2, 16, 1, 40, 40, 40, 1, 20, 20,
 		1, 3, 3, 1, 2, 2, 1, 1, 1, 0, 1, 1, 2, NULL, -INFINITY, INFINITY, 0, NULL);
 }
+static void c_conv_smallc(kiln_rt_ctx *ctx, void *out)
+{
+	/* few input channels (the direct path): N 2, C 3, M 30, 100x100 ->
+	 * 50x50 at stride 2, pad 1, bias, clamp */
+	kk_conv_f32(ctx, g_a, g_b, NULL, g_c, out, 2, 3, 1, 100, 100, 30, 1, 50, 50,
+		1, 3, 3, 1, 2, 2, 1, 1, 1, 0, 1, 1, 1, NULL, 0.0f, 6.0f, 0, NULL);
+}
 static void c_conv_t(kiln_rt_ctx *ctx, void *out)
 {
 	/* the transposed product (g_b read as packed W^T panels): N 2, C 64,
@@ -233,6 +240,7 @@ static void test_conv(void **s)
 	check_case("conv grouped", c_conv_group, 2 * 40 * 20 * 20 * 4);
 	check_case("conv depthwise", c_conv_depthwise, 16 * 64 * 64 * 4);
 	check_case("conv depthwise 14x14", c_conv_depthwise_small, 2 * 300 * 14 * 14 * 4);
+	check_case("conv few input channels", c_conv_smallc, 2 * 30 * 50 * 50 * 4);
 	check_case("conv transposed", c_conv_t, 2 * 128 * 49 * 4);
 	check_case("conv Winograd", c_conv_wino, 2 * 40 * 21 * 30 * 4);
 }
