@@ -570,6 +570,27 @@ static inline __attribute__((always_inline)) void kk__dw33_group(kk_v8f acc[4],
 	}
 }
 
+/* Input row xr (W floats) into the halves of a zero-filled padded row whose
+ * column c = k + pw holds input column k: even columns at d[c/2], odd ones
+ * at d[h + c/2] (columns past 2h - 1 dropped), so that a stride-2 tap reads
+ * contiguous floats. */
+static void kk__split_row(float *restrict d, const float *restrict xr, int64_t W, int64_t pw,
+	int64_t h)
+{
+	int64_t wu = kk__min(W, 2 * h - pw - 1), k = 0;
+	float *de = (pw & 1) ? d + h + (pw - 1) / 2 : d + pw / 2;
+	float *dd = (pw & 1) ? d + (pw + 1) / 2 : d + h + pw / 2;
+	for (; k + 16 <= wu; k += 16) {
+		kk_v8f a = kk__ld8(xr + k), b = kk__ld8(xr + k + 8);
+		kk_v8f e = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+		kk_v8f o = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
+		kk__st8(de + k / 2, &e);
+		kk__st8(dd + k / 2, &o);
+	}
+	for (; k < wu; k++)
+		(k & 1 ? dd : de)[k / 2] = xr[k];
+}
+
 /* Depthwise through a zero-padded copy of the plane: every output row is
  * whole 8-wide vectors with no bounds tests (the last vector of a row goes
  * through a small buffer). 3x3 kernels, the common case, have their taps
@@ -616,20 +637,7 @@ static __attribute__((noinline)) int kk__conv_dw_pad_f32(const float *restrict x
 			 * are never read */
 			for (int64_t c = 0; c < PW; c += 8)
 				kk__st8(br + c, &z);
-			int64_t pw = g->pw, wu = kk__min(g->W, 2 * PWh - pw - 1);
-			float *de = (pw & 1) ? br + PWh + (pw - 1) / 2 : br + pw / 2;
-			float *dd = (pw & 1) ? br + (pw + 1) / 2 : br + PWh + pw / 2;
-			const float *xs = xr + pw;
-			int64_t k = 0;
-			for (; k + 16 <= wu; k += 16) {
-				kk_v8f a = kk__ld8(xs + k), b = kk__ld8(xs + k + 8);
-				kk_v8f e = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
-				kk_v8f o = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
-				kk__st8(de + k / 2, &e);
-				kk__st8(dd + k / 2, &o);
-			}
-			for (; k < wu; k++)
-				(k & 1 ? dd : de)[k / 2] = xs[k];
+			kk__split_row(br, x + iy * g->W, g->W, g->pw, PWh);
 			continue;
 		}
 		/* zeros before the row (one vector, written first), the row as
@@ -970,20 +978,7 @@ static void kk__sc_row(float *restrict d, const float *restrict x, int64_t iy, i
 			d[pw + k] = xr[k];
 		return;
 	}
-	/* input column k is p's column k + pw: even ones to d[(k + pw) / 2],
-	 * odd ones to d[h + (k + pw) / 2] */
-	int64_t wu = kk__min(W, 2 * h - pw - 1), k = 0;
-	float *de = (pw & 1) ? d + h + (pw - 1) / 2 : d + pw / 2;
-	float *dd = (pw & 1) ? d + (pw + 1) / 2 : d + h + pw / 2;
-	for (; k + 16 <= wu; k += 16) {
-		kk_v8f a = kk__ld8(xr + k), b = kk__ld8(xr + k + 8);
-		kk_v8f e = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
-		kk_v8f o = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
-		kk__st8(de + k / 2, &e);
-		kk__st8(dd + k / 2, &o);
-	}
-	for (; k < wu; k++)
-		(k & 1 ? dd : de)[k / 2] = xr[k];
+	kk__split_row(d, xr, W, pw, h);
 }
 
 /* Output rows [r0, r1) of image n (kk__smallc_ok, no residual). */
