@@ -988,7 +988,7 @@ static __attribute__((noinline)) void kk__conv_smallc_f32(const kk__conv_job_f32
 	const kk__conv_geom *g = &j->g;
 	int64_t C = g->C, M = g->M, KH = g->KH, KW = g->KW, T = C * KH * KW;
 	int64_t OW = g->OW, P = g->OH * OW, sw = g->sw;
-	int64_t h = sw == 1 ? (g->OW + 8 + 7) / 8 * 8 : (g->OW + 8 + 7) / 8 * 8;
+	int64_t h = (g->OW + 8 + 7) / 8 * 8;     /* a row (each half at stride 2) */
 	int64_t rs = sw == 1 ? h : 2 * h;      /* floats per buffered row */
 	float rows[4 * 3 * KK__SC_ROW];
 	float wl[36 * KK__SC_MAXM];            /* wl[t * M + m]: tap t of channel m */
