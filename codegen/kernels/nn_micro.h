@@ -168,9 +168,6 @@ static inline __attribute__((always_inline)) void kk__store_row_fast(float *rest
 	kk__st8(y + 8, &c1);
 }
 
-/* The epilogue applied to a finished Y[M,N] (row stride y_rs), for the paths
- * that do not go through the micro-kernel (small-M and K == 0 products, the
- * direct convolutions): the same arithmetic as kk__store_row_epi. */
 /* The epilogue of one 8-column group whose row bias is b, column bias (if
  * any) at cb and residual (if any) at res: the micro-kernel's operations in
  * its order. kk__epi_one is the same for one element. */
@@ -204,6 +201,9 @@ static inline float kk__epi_one(float v, float b, const float *cb, const float *
 	return v;
 }
 
+/* The epilogue applied to a finished Y[M,N] (row stride y_rs), for the paths
+ * that do not go through the micro-kernel (small-M and K == 0 products, the
+ * direct convolutions): the same arithmetic as kk__store_row_epi. */
 static inline void kk__epi_apply(float *Y, int64_t y_rs, int64_t M, int64_t N,
 	const kk__epi *e)
 {
