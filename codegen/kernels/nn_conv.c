@@ -630,7 +630,6 @@ static __attribute__((noinline)) int kk__conv_dw_pad_f32(const float *restrict x
 				kk__st8(br + c, &z);
 			continue;
 		}
-		const float *xr = x + iy * g->W - g->pw;
 		if (split) {
 			/* padded column c = k + pw of input column k: even c to
 			 * br[c/2], odd c to br[PWh + c/2]; columns past the halves
@@ -646,6 +645,7 @@ static __attribute__((noinline)) int kk__conv_dw_pad_f32(const float *restrict x
 		 * (the stores past PW land in the next row, written after) */
 		for (int64_t c = 0; c < lo; c += 8)
 			kk__st8(br + c, &z);
+		const float *xr = x + iy * g->W - g->pw;
 		if (hi - lo < 8) {
 			for (int j = 0; j < 8; j++)
 				if (lo + j < hi)
@@ -1394,21 +1394,29 @@ static void kk__wino_in_items(void *vp, int64_t c0, int64_t c1)
 {
 	const kk__wino_in_job *j = vp;
 	int64_t TW = j->TW, T = j->TH * TW, n = 2 * TW + 2, CT = j->C * T;
-	/* + 16: the last 8 tiles' vectors read up to 8 floats past a split row,
-	 * zeroed (their lanes past TW are not stored) */
-	float row[KK_WINO_ROW], ev[4][KK_WINO_ROW / 2 + 16], od[4][KK_WINO_ROW / 2 + 16];
+	/* each of the 4 rows split as even columns sp[a][0, HH), odd ones
+	 * sp[a][HH, 2 HH) (kk__split_row; p's n columns hold the whole input
+	 * row); + 16: the last 8 tiles' vectors read up to 8 floats past a
+	 * split row, zeroed (their lanes past TW are not stored) */
+	enum { HH = KK_WINO_ROW / 2 + 16 };
+	float sp[4][2 * HH];
+	const kk_v8f z = {0};
+	int64_t nz = (n / 2 + 16 + 7) / 8 * 8;
 	for (int64_t c = c0; c < c1; c++) {
 		const float *xc = j->x + c * j->H * j->W;
 		float *vc = j->v + c * T;
 		for (int64_t ty = 0; ty < j->TH; ty++) {
+			const float *ev[4], *od[4];
 			for (int a = 0; a < 4; a++) {
-				kk__padded_row(row, xc, 2 * ty - j->ph + a, j->H, j->W, j->pw, n);
-				for (int64_t i = 0; i < n / 2; i++) {
-					ev[a][i] = row[2 * i];
-					od[a][i] = row[2 * i + 1];
+				int64_t iy = 2 * ty - j->ph + a;
+				for (int64_t i = 0; i < nz; i += 8) {
+					kk__st8(sp[a] + i, &z);
+					kk__st8(sp[a] + HH + i, &z);
 				}
-				for (int64_t i = n / 2; i < n / 2 + 16; i++)
-					ev[a][i] = od[a][i] = 0.0f;
+				if (iy >= 0 && iy < j->H)
+					kk__split_row(sp[a], xc + iy * j->W, j->W, j->pw, HH);
+				ev[a] = sp[a];
+				od[a] = sp[a] + HH;
 			}
 			float *restrict vt = vc + ty * TW;
 			/* 8 tiles per vector (the 16 output planes are CT apart: as a
