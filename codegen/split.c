@@ -15,7 +15,8 @@
  *   hidden symbols;
  * - part 0 is the module itself, compiled on the calling thread; the other
  *   parts are read from bitcode of a copy without the entry points and
- *   weights.
+ *   weights, each by the first thread free to take it (a queue served by
+ *   one thread per other core, and by the calling thread after part 0).
  * The cut depends on the module only: the library is the same for any
  * number of cores. */
 #include <pthread.h>
@@ -208,6 +209,26 @@ static void *part_thread(void *arg)
 	return NULL;
 }
 
+/* Parts next..n-1 of jobs, each compiled by the first thread to take it. */
+typedef struct {
+	part_job *jobs;
+	int n, next;
+	pthread_mutex_t mu;
+} part_queue;
+
+static void *queue_thread(void *arg)
+{
+	part_queue *q = arg;
+	for (;;) {
+		pthread_mutex_lock(&q->mu);
+		int p = q->next < q->n ? q->next++ : -1;
+		pthread_mutex_unlock(&q->mu);
+		if (p < 0)
+			return NULL;
+		part_thread(&q->jobs[p]);
+	}
+}
+
 /* Whether value v is used by a function that is not an entry point (an
  * entry point has default visibility; the rest is internal or hidden). */
 static int used_by_kernels(LLVMValueRef v)
@@ -347,18 +368,19 @@ int cg_emit_parts(LLVMModuleRef M, const cg_options *o, int nparts, char *const 
 		ir_fail(st, "out of memory");
 		goto out;
 	}
-	/* the other parts on their own threads (or this one, when a thread
-	 * cannot start), then part 0 here: one thread per core at most */
+	/* part 0 here, the others from a queue served by up to one thread per
+	 * other core and by this one once part 0 is done: more parts than
+	 * cores even out what the parts' sizes predict badly */
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	part_queue q = {jobs, nparts, 1, PTHREAD_MUTEX_INITIALIZER};
 	for (int p = 1; p < nparts; p++) {
 		jobs[p].bc = LLVMGetBufferStart(bc);
 		jobs[p].bc_len = LLVMGetBufferSize(bc);
-		if (p < ncpu && pthread_create(&th[p], NULL, part_thread, &jobs[p]) == 0)
-			started[p] = 1;
-		else
-			part_thread(&jobs[p]);
 	}
+	for (int p = 1; p < nparts && p < ncpu; p++)
+		started[p] = pthread_create(&th[p], NULL, queue_thread, &q) == 0;
 	jobs[0].rc = compile_part(&jobs[0], M);
+	queue_thread(&q);
 	for (int p = 1; p < nparts; p++)
 		if (started[p])
 			pthread_join(th[p], NULL);

@@ -170,12 +170,16 @@ static int mark_called_from_run(cg_ctx *cg, int round)
 /* LLVM's own options, set once per process (they are global to libLLVM).
  * The kernels branch on many run-time parameters; with O3's defaults the
  * unswitching of loops on them and full unrolling multiply their code
- * (compiling ResNet-18 took ~5 s, most of it in instruction selection and
- * register allocation of those copies) for no measured speed-up: the
- * micro-kernels are unrolled by hand. */
+ * for no measured speed-up: the micro-kernels are unrolled by hand, and the
+ * one loop that gained from unswitching (Winograd's output row, on its
+ * residual) is versioned in the kernel. O3 asks SimpleLoopUnswitch for
+ * non-trivial unswitching, which -enable-nontrivial-unswitch can only force
+ * on; a cost threshold of 0 is what stops it (trivial unswitching, which
+ * copies nothing, stays). Measured on ResNet-18: 23% less IR after
+ * optimisation, compile 4.2-5.4 s -> 3.5-4.5 s, outputs bit-identical. */
 static void parse_llvm_options(void)
 {
-	const char *argv[] = {"kiln", "-unroll-threshold=50", "-enable-nontrivial-unswitch=false"};
+	const char *argv[] = {"kiln", "-unroll-threshold=50", "-unswitch-threshold=0"};
 	LLVMParseCommandLineOptions(3, argv, NULL);
 }
 

@@ -1454,11 +1454,39 @@ typedef struct {
 	int64_t M, OH, OW, TH, TW;
 } kk__wino_out_job;
 
+/* One output row from its even and odd columns oe, oo: interleaved, 16
+ * outputs per pair of vectors, through the epilogue in registers (whole
+ * groups of 8) or as they are stored (the row's last few): as kk__epi_apply
+ * would after storing them, without the second pass over the row. Inlined
+ * at two call sites, with and without a residual rr: versioned by hand
+ * (LLVM's non-trivial loop unswitching is off, target.c). */
+static inline __attribute__((always_inline)) void kk__wino_out_row(float *restrict yr,
+	const float *oe, const float *oo, int64_t OW, float bias, const float *rr,
+	const kk__epi *ep)
+{
+	for (int64_t ox = 0; ox < OW; ox += 16) {
+		kk_v8f e = kk__ld8(oe + ox / 2), o = kk__ld8(oo + ox / 2);
+		kk_v8f v[2] = {
+			__builtin_shufflevector(e, o, 0, 8, 1, 9, 2, 10, 3, 11),
+			__builtin_shufflevector(e, o, 4, 12, 5, 13, 6, 14, 7, 15)};
+		for (int h = 0; h < 2 && ox + 8 * h < OW; h++) {
+			int64_t c = ox + 8 * h, n = kk__min(8, OW - c);
+			if (n == 8) {
+				v[h] = kk__epi_vec(v[h], bias, NULL, rr ? rr + c : NULL, ep);
+				kk__st8(yr + c, &v[h]);
+				continue;
+			}
+			for (int64_t q = 0; q < n; q++)
+				yr[c + q] = kk__epi_one(v[h][q], bias, NULL, rr ? rr + c + q : NULL, ep);
+		}
+	}
+}
+
 /* Y = A^T m A for every tile of channels [m0, m1), A^T = [1 1 1 0; 0 1 -1
  * -1], then the epilogue: clamp(y + B[m] + R, lo, hi). A tile row's outputs
  * are built as even and odd columns of its two output rows (contiguous over
  * the tiles: the loop vectorises), then interleaved through the epilogue
- * (kk__epi_vec, kk__epi_one) as they are stored. */
+ * as they are stored (kk__wino_out_row). */
 static void kk__wino_out_items(void *vp, int64_t m0, int64_t m1)
 {
 	const kk__wino_out_job *j = vp;
@@ -1494,30 +1522,12 @@ static void kk__wino_out_items(void *vp, int64_t m0, int64_t m1)
 				kk__st8(oo[1] + tx, &o1);
 			}
 			for (int a = 0; a < 2 && 2 * ty + a < j->OH; a++) {
-				/* even and odd columns interleaved, 16 outputs per pair of
-				 * vectors, through the epilogue in registers (whole groups
-				 * of 8) or as they are stored (the row's last few): as
-				 * kk__epi_apply would after storing them, without the
-				 * second pass over the row */
-				float *restrict yr = y + (2 * ty + a) * OW;
-				const float *rr = r ? r + (2 * ty + a) * OW : NULL;
-				for (int64_t ox = 0; ox < OW; ox += 16) {
-					kk_v8f e = kk__ld8(oe[a] + ox / 2), o = kk__ld8(oo[a] + ox / 2);
-					kk_v8f v[2] = {
-						__builtin_shufflevector(e, o, 0, 8, 1, 9, 2, 10, 3, 11),
-						__builtin_shufflevector(e, o, 4, 12, 5, 13, 6, 14, 7, 15)};
-					for (int h = 0; h < 2 && ox + 8 * h < OW; h++) {
-						int64_t c = ox + 8 * h, n = kk__min(8, OW - c);
-						if (n == 8) {
-							v[h] = kk__epi_vec(v[h], bias, NULL, rr ? rr + c : NULL, &ep);
-							kk__st8(yr + c, &v[h]);
-							continue;
-						}
-						for (int64_t q = 0; q < n; q++)
-							yr[c + q] = kk__epi_one(v[h][q], bias, NULL,
-								rr ? rr + c + q : NULL, &ep);
-					}
-				}
+				float *yr = y + (2 * ty + a) * OW;
+				if (r)
+					kk__wino_out_row(yr, oe[a], oo[a], OW, bias, r + (2 * ty + a) * OW,
+						&ep);
+				else
+					kk__wino_out_row(yr, oe[a], oo[a], OW, bias, NULL, &ep);
 			}
 		}
 	}

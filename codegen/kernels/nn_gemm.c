@@ -129,15 +129,16 @@ typedef struct {
 
 /* Rows [i0, i0+mc) x K slice [k0, k0+kc) of the product into Y (adding to
  * the earlier slices; the epilogue with the last): A's block packed into ap
- * (pack_a) and swept by every KK_NR-column panel of B (bp: its packing
- * buffer when B is not pre-packed). Not inlined: one copy of the micro-kernel. */
-static __attribute__((noinline)) void kk__gemm_block(const kk__gemm_args *g, float *restrict ap,
-	float *restrict bp, int64_t i0, int64_t mc, int64_t k0, int64_t kc)
+ * (pack_a, a constant at both call sites) and swept by every KK_NR-column
+ * panel of B (bp: its packing buffer when B is not pre-packed). */
+static inline __attribute__((always_inline)) void kk__gemm_block_at(const kk__gemm_args *g,
+	float *restrict ap, float *restrict bp, int64_t i0, int64_t mc, int64_t k0, int64_t kc,
+	int pack_a)
 {
 	const float *A = g->A;
 	int64_t a_rs = g->a_rs, N = g->N, K = g->K, y_rs = g->y_rs;
 	const kk__epi *ep = g->ep;
-	if (g->pack_a)
+	if (pack_a)
 		kk__pack_a_f32(ap, A, a_rs, g->a_ks, i0, mc, k0, kc);
 	for (int64_t j0 = 0; j0 < N; j0 += KK_NR) {
 		int64_t nr = kk__min(KK_NR, N - j0);
@@ -153,14 +154,14 @@ static __attribute__((noinline)) void kk__gemm_block(const kk__gemm_args *g, flo
 			int64_t r = i0 + s * KK_MR;
 			kk__epi e;
 			const kk__epi *pe = k0 + kc == K ? kk__epi_at(ep, r, j0, &e) : NULL;
-			/* two call sites, the micro-kernel inlined in each: with
-			 * constant strides a packed sliver's rows sit at constant
-			 * offsets from one pointer (kk__micro_s_f32); strides chosen
-			 * at run time kept six row pointers and spilled in its loop
-			 * (the 7x7 layers of MobileNetV2 ran 1.4x slower) */
+			/* the micro-kernel with A's strides constant for a packed
+			 * block: a packed sliver's rows then sit at constant offsets
+			 * from one pointer (kk__micro_s_f32); strides chosen at run
+			 * time kept six row pointers and spilled in its loop (the
+			 * 7x7 layers of MobileNetV2 ran 1.4x slower) */
 			float *yt = g->Y + r * y_rs + j0;
 			int64_t mr = kk__min(KK_MR, mc - s * KK_MR);
-			if (g->pack_a)
+			if (pack_a)
 				kk__micro_s_f32(kc, ap + s * kc * KK_MR, 1, KK_MR, panel, KK_NR, yt,
 					y_rs, mr, nr, k0 > 0, pe, pf, KK_NR);
 			else
@@ -169,6 +170,30 @@ static __attribute__((noinline)) void kk__gemm_block(const kk__gemm_args *g, flo
 			pf = panel;     /* later slivers find the panel in cache */
 		}
 	}
+}
+
+/* kk__gemm_block_at for a packed A and for A read in place: each a root
+ * of its own (not inlined, one copy of the micro-kernel each), so that
+ * split.c can compile the two in parallel. */
+static __attribute__((noinline)) void kk__gemm_block_pa(const kk__gemm_args *g,
+	float *restrict ap, float *restrict bp, int64_t i0, int64_t mc, int64_t k0, int64_t kc)
+{
+	kk__gemm_block_at(g, ap, bp, i0, mc, k0, kc, 1);
+}
+
+static __attribute__((noinline)) void kk__gemm_block_ip(const kk__gemm_args *g,
+	float *restrict ap, float *restrict bp, int64_t i0, int64_t mc, int64_t k0, int64_t kc)
+{
+	kk__gemm_block_at(g, ap, bp, i0, mc, k0, kc, 0);
+}
+
+static inline void kk__gemm_block(const kk__gemm_args *g, float *restrict ap,
+	float *restrict bp, int64_t i0, int64_t mc, int64_t k0, int64_t kc)
+{
+	if (g->pack_a)
+		kk__gemm_block_pa(g, ap, bp, i0, mc, k0, kc);
+	else
+		kk__gemm_block_ip(g, ap, bp, i0, mc, k0, kc);
 }
 
 /* y[0..N) = a * B for one row a (a(k) = a[k*a_ks]) with B pre-packed in
