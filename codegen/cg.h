@@ -75,6 +75,8 @@ typedef struct cg_ctx {
 	LLVMValueRef mc_base;     /* i64 first sample of the chunk in the MC sample
 				   * loop (ir_mc_region), NULL outside it */
 	int64_t mc_chunk;         /* samples per chunk when the build has a loop */
+	int conv_paths;           /* kk_conv_f32 paths the Conv nodes may take
+				   * (kk_pack.h KK_CONV_PATH_*), their union */
 } cg_ctx;
 
 /* Builds the whole module (kernels linked in, entry function, meta). */

@@ -508,6 +508,8 @@ static int lower_conv_wino(cg_ctx *cg, const ir_node *n, const win3 *w)
 		*p++ = cg_i64(cg, w->pb[i]);
 	p = conv_epi_args(cg, n, p);
 	*p++ = cg->scratch;
+	/* its 16 products run as a grouped pointwise convolution */
+	cg->conv_paths |= kk_conv_paths_of(16 * C, 16 * M, 16, 1, 1);
 	cg_call(cg, "kk_conv_wino_f32", a, (int)(p - a));
 	return 0;
 }
@@ -555,6 +557,13 @@ int cg_lower_conv(cg_ctx *cg, const ir_node *n)
 	if (X->dtype == IR_F32) {
 		p = conv_epi_args(cg, n, p);
 		*p++ = cg->scratch ? cg->scratch : cg_null(cg);   /* conv_padded */
+	}
+	if (X->dtype == IR_F32) {
+		int64_t group = ir_attr_int(n, "group", 1);
+		cg->conv_paths |= ir_dim_is_const(W->shape.d[0]) && ir_dim_is_const(W->shape.d[1])
+			&& group > 0 ? kk_conv_paths_of(W->shape.d[1].c * group, W->shape.d[0].c, group,
+				sr >= 2 ? kern[sr - 2] : 1, sr >= 1 ? kern[sr - 1] : 1)
+			: KK_CONV_PATH_CW | KK_CONV_PATH_FEWC;
 	}
 	cg_call(cg, k, a, (int)(p - a));
 	return 0;

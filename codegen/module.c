@@ -458,6 +458,20 @@ static int load_kernels(cg_ctx *cg)
 	return 0;
 }
 
+/* kk_conv_paths (nn_conv.c) becomes the union of the paths the model's
+ * kk_conv_f32 calls may take, an internal constant: specialising folds the
+ * others away, and their kernels are dropped before they are compiled
+ * (ResNet-18's depthwise and few-channel kernels). */
+static void set_conv_paths(cg_ctx *cg)
+{
+	LLVMValueRef gv = LLVMGetNamedGlobal(cg->M, "kk_conv_paths");
+	if (!gv)
+		return;
+	LLVMSetInitializer(gv, LLVMConstInt(cg->t_i32, (unsigned long long)cg->conv_paths, 0));
+	LLVMSetGlobalConstant(gv, 1);
+	LLVMSetLinkage(gv, LLVMInternalLinkage);
+}
+
 int cg_build_module(cg_ctx *cg, ir_graph *g, const cg_options *o, LLVMContextRef C,
 		    ir_status *st)
 {
@@ -488,6 +502,7 @@ int cg_build_module(cg_ctx *cg, ir_graph *g, const cg_options *o, LLVMContextRef
 		 cg_plan_build_loop(g, &cg->plan, loop_a, loop_b, st) == 0 &&
 		 add_run_fn(cg, loop_a, loop_b, chunks) == 0 && add_meta(cg) == 0) {
 		add_arena_size_fn(cg);
+		set_conv_paths(cg);
 		rc = 0;
 	}
 	free(cg->ptr);

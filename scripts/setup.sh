@@ -7,7 +7,7 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PKGS="build-essential cmake pkg-config llvm-19-dev clang-19 libprotobuf-c-dev
 protobuf-c-compiler libonnx-dev libonnx-testdata python3-onnx python3-numpy
-python3-torch python3-torchvision libcmocka-dev valgrind"
+python3-torch python3-torchvision libcmocka-dev valgrind lld"
 
 missing=""
 for p in $PKGS; do

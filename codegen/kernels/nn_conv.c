@@ -12,6 +12,13 @@
 #include "nn_micro.h"
 #include "kk_par.h"
 
+/* The kk_conv_f32 paths (kk_pack.h KK_CONV_PATH_*) the model can take: the
+ * code generator replaces this definition with the union over its Conv
+ * nodes, as an internal constant (module.c); weak, so that the compiler of
+ * this file cannot fold it, and all paths where nothing replaces it (the
+ * kernels linked natively into the tests). */
+__attribute__((weak)) const int kk_conv_paths = KK_CONV_PATH_CW | KK_CONV_PATH_FEWC;
+
 /* Convolution geometry shared by the helpers (a local constant struct, so
  * inlining keeps every field a constant). */
 typedef struct {
@@ -1090,7 +1097,7 @@ static __attribute__((noinline)) void kk__conv_piece_f32(const kk__conv_job_f32 
 	const float *w = j->W ? j->W + c0 * Kg : NULL;   /* NULL: Wp given */
 	float *y = j->Y + n * j->y_ns + c0 * P;
 	const float *r = j->R ? j->R + (n * g->M + c0) * P : NULL;
-	if (Cg == 1 || Mg == 1) {
+	if ((kk_conv_paths & KK_CONV_PATH_CW) && (Cg == 1 || Mg == 1)) {
 		for (int64_t m = 0; m < m1 - m0; m++) {
 			/* bias and clamp in the depthwise stores when there is no
 			 * residual (which must come before the clamp), else after */
@@ -1115,12 +1122,19 @@ static __attribute__((noinline)) void kk__conv_piece_f32(const kk__conv_job_f32 
 		j->xp ? &pad : NULL);
 }
 
+/* Whether j runs as kk__conv_dwcv_f32, a constant 0 when the model has no
+ * channel-wise convolution (kk_conv_paths). */
+static inline int kk__dwcv_on(const kk__conv_job_f32 *j)
+{
+	return (kk_conv_paths & KK_CONV_PATH_CW) && j->dwcv;
+}
+
 static void kk__conv_items_f32(void *vp, int64_t b, int64_t e)
 {
 	const kk__conv_job_f32 *j = vp;
 	int64_t Mg = j->g.M / j->g.group, P = j->g.OD * j->g.OH * j->g.OW;
 	int64_t per = j->npix ? j->npix : j->nb;   /* items per (image, group) */
-	while (j->dwcv && b < e) {   /* items: (image, channel) */
+	while (kk__dwcv_on(j) && b < e) {   /* items: (image, channel) */
 		int64_t n = j->n0 + b / j->g.group, c = b % j->g.group;
 		int64_t c1 = kk__min(j->g.group, c + (e - b));
 		kk__conv_dwcv_f32(j, n, c, c1);
@@ -1164,7 +1178,7 @@ static void kk__conv_run_f32(kiln_rt_ctx *ctx, kk__conv_job_f32 *j, int64_t nimg
 		return;
 	}
 	for (int64_t n = j->n0; n < j->n0 + nimg; n++) {
-		if (j->dwcv) {
+		if (kk__dwcv_on(j)) {
 			kk__conv_dwcv_f32(j, n, 0, g->group);
 			continue;
 		}
@@ -1224,7 +1238,7 @@ void kk_conv_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *
 	int64_t Mg = M / group, P = OD * OH * OW;
 	kk__conv_job_f32 j = {X, W, Wp, B, R, Y, g, 0, (Mg + KK_MR - 1) / KK_MR, lo, hi, 0,
 		y_ns ? y_ns : M * P, NULL, 0, 0};
-	if (!R && (W || Wp) && kk__smallc_ok(&g)) {
+	if ((kk_conv_paths & KK_CONV_PATH_FEWC) && !R && (W || Wp) && kk__smallc_ok(&g)) {
 		kk_par_for(ctx, N * OH, kk_par_grain(KK_PAR_MIN_FLOPS, 2 * M * C * KH * KW * OW),
 			kk__conv_smallc_items, &j);
 		return;

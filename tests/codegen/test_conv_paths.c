@@ -1,0 +1,138 @@
+/* test_conv_paths.c — kk_conv_paths (kk_pack.h, nn_conv.c, module.c): the
+ * kk_conv_f32 paths a model's Conv nodes cannot take are folded away before
+ * the optimiser compiles them. One-Conv graphs built with the passes tests'
+ * builder go through the pass pipeline, cg_build_module and cg_optimize;
+ * the checks are which kernel bodies the optimised module still defines:
+ * the depthwise loops (kk__conv_dw_pad_f32) only with a channel-wise Conv,
+ * the few-input-channel rows (kk__conv_smallc_f32) only with at most 4
+ * input channels and taps at most 3x3, and
+ * the GEMM path (kk__conv_gemm_f32) in every graph with a group-1 Conv of
+ * more than one channel. A graph with both kinds of Conv keeps both. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "build.h"
+#include "cg.h"
+#include "jit.h"
+
+typedef struct {
+	int dw_pad, smallc, gemm;   /* defined in the optimised module */
+} kernels;
+
+static int defined(LLVMModuleRef M, const char *name)
+{
+	LLVMValueRef f = LLVMGetNamedFunction(M, name);
+	return f && !LLVMIsDeclaration(f);
+}
+
+/* Conv nodes: C input channels, M outputs, group, k x k taps, on a 32x32
+ * image (weights are graph inputs: no packing, the generic kk_conv_f32). */
+static void add_conv(ir_graph *g, const char *tag, ir_value *x, int64_t C, int64_t M,
+		     int64_t group, int64_t k)
+{
+	char wn[16], wd[48], yn[16];
+	snprintf(wn, sizeof wn, "w%s", tag);
+	snprintf(wd, sizeof wd, "%lld,%lld,%lld,%lld", (long long)M, (long long)(C / group),
+		 (long long)k, (long long)k);
+	snprintf(yn, sizeof yn, "y%s", tag);
+	ir_value *in[2] = {x, tb_input(g, wn, IR_F32, wd)};
+	ir_value *y = tb_value(g, yn, IR_F32, NULL);
+	ir_node *n = tb_node(g, "Conv", yn, 13, 2, in, 1, &y);
+	int64_t pads[4] = {k / 2, k / 2, k / 2, k / 2};
+	tb_attr_ints(g, n, "pads", 4, pads);
+	tb_attr_int(g, n, "group", group);
+	tb_output(g, y);
+}
+
+static kernels compile(ir_graph *g)
+{
+	tj_pipeline(g, 0);
+	cg_options o = {.opt_level = 1};
+	ir_status st = {0};
+	LLVMContextRef C = LLVMContextCreate();
+	cg_ctx cg;
+	LLVMTargetMachineRef tm = cg_target_machine(&o, LLVMRelocPIC, &st);
+	assert_non_null(tm);
+	if (cg_build_module(&cg, g, &o, C, &st) || cg_optimize(&cg, tm, &st))
+		fail_msg("%s", st.msg);
+	kernels k = {defined(cg.M, "kk__conv_dw_pad_f32"), defined(cg.M, "kk__conv_smallc_f32"),
+		     defined(cg.M, "kk__conv_gemm_f32")};
+	LLVMDisposeModule(cg.M);
+	LLVMDisposeTargetMachine(tm);
+	LLVMContextDispose(C);
+	ir_graph_free(g);
+	return k;
+}
+
+static ir_value *image(ir_graph *g, int64_t C)
+{
+	char d[32];
+	snprintf(d, sizeof d, "1,%lld,32,32", (long long)C);
+	return tb_input(g, "x", IR_F32, d);
+}
+
+static void test_plain(void **state)
+{
+	(void)state;
+	ir_graph *g = tb_graph(13);
+	add_conv(g, "a", image(g, 8), 8, 16, 1, 3);
+	kernels k = compile(g);
+	assert_false(k.dw_pad);
+	assert_false(k.smallc);
+	assert_true(k.gemm);
+}
+
+static void test_depthwise(void **state)
+{
+	(void)state;
+	ir_graph *g = tb_graph(13);
+	add_conv(g, "a", image(g, 8), 8, 8, 8, 3);
+	kernels k = compile(g);
+	assert_true(k.dw_pad);
+	assert_false(k.smallc);
+}
+
+static void test_few_channels(void **state)
+{
+	(void)state;
+	ir_graph *g = tb_graph(13);
+	add_conv(g, "a", image(g, 3), 3, 16, 1, 3);
+	kernels k = compile(g);
+	assert_true(k.smallc);
+	assert_false(k.dw_pad);
+	/* 7x7 taps: never the few-channel rows */
+	g = tb_graph(13);
+	add_conv(g, "a", image(g, 3), 3, 16, 1, 7);
+	k = compile(g);
+	assert_false(k.smallc);
+	assert_true(k.gemm);
+}
+
+static void test_mixed(void **state)
+{
+	(void)state;
+	ir_graph *g = tb_graph(13);
+	ir_value *x = image(g, 4);
+	add_conv(g, "a", x, 4, 4, 4, 3);
+	add_conv(g, "b", x, 4, 16, 1, 3);
+	kernels k = compile(g);
+	assert_true(k.dw_pad);
+	assert_true(k.smallc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain),
+		cmocka_unit_test(test_depthwise),
+		cmocka_unit_test(test_few_channels),
+		cmocka_unit_test(test_mixed),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
