@@ -97,7 +97,7 @@ static inline int kk_conv_paths_of(int64_t C, int64_t M, int64_t group, int64_t 
 	int64_t KW)
 {
 	return (C / group == 1 || M / group == 1 ? KK_CONV_PATH_CW : 0) |
-	       (group == 1 && C <= 4 && KH <= 3 && KW <= 3 ? KK_CONV_PATH_FEWC : 0);
+	       (group == 1 && C <= 4 && KH <= 7 && KW <= 7 ? KK_CONV_PATH_FEWC : 0);
 }
 
 /* A 1x1 convolution at stride 1 that keeps the image size (so unpadded):

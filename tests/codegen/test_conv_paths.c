@@ -5,7 +5,7 @@
  * the checks are which kernel bodies the optimised module still defines:
  * the depthwise loops (kk__conv_dw_pad_f32) only with a channel-wise Conv,
  * the few-input-channel rows (kk__conv_smallc_f32) only with at most 4
- * input channels and taps at most 3x3, and
+ * input channels and taps at most 7x7, and
  * the GEMM path (kk__conv_gemm_f32) in every graph with a group-1 Conv of
  * more than one channel. A graph with both kinds of Conv keeps both. */
 #include <setjmp.h>
@@ -106,9 +106,9 @@ static void test_few_channels(void **state)
 	kernels k = compile(g);
 	assert_true(k.smallc);
 	assert_false(k.dw_pad);
-	/* 7x7 taps: never the few-channel rows */
+	/* 9x9 taps: never the few-channel rows */
 	g = tb_graph(13);
-	add_conv(g, "a", image(g, 3), 3, 16, 1, 7);
+	add_conv(g, "a", image(g, 3), 3, 16, 1, 9);
 	k = compile(g);
 	assert_false(k.smallc);
 	assert_true(k.gemm);

@@ -328,7 +328,8 @@ static void test_conv_dw33(void **state)
 
 /* Few input channels (C <= 4, the direct path of a first layer): strides
  * 1 and 2 in each direction, pads 0 to 2 (asymmetric: a row's first input
- * column in either half at stride 2), 1 to 3 taps each way, output rows of
+ * column in either half at stride 2), 1 to 3 taps each way and larger ones
+ * up to 7x7, output rows of
  * 24 and more (24 exactly, odd, wide), M not a multiple of 4, two images;
  * run_case checks it against the reference and the packed weights, with
  * and without bias, and its clamp (the residual goes the GEMM way). */
@@ -346,6 +347,20 @@ static void test_conv_few_channels(void **state)
 		if (c.out[2] < 24)
 			c.in[2] += 2 * (24 - c.out[2]), c.out[2] = (c.in[2] + c.pb[2] + c.pe[2] -
 				c.k[2]) / c.s[2] + 1;
+		run_case(&c, i & 1);
+	}
+	/* larger taps (ResNet's 7x7 at stride 2, pad 3), up to 7 each way;
+	 * the last case fills the weight buffer exactly (4 x 7 x 7 taps x 64
+	 * output channels) */
+	static const int64_t big[][6] = {   /* C, M, KH, KW, stride, pad */
+		{3, 13, 7, 7, 2, 3}, {3, 64, 7, 7, 2, 3}, {2, 9, 5, 5, 1, 2}, {1, 6, 7, 5, 1, 1},
+		{4, 5, 4, 6, 2, 0}, {4, 64, 7, 7, 1, 3}};
+	for (int i = 0; i < 6; i++) {
+		const int64_t *b = big[i];
+		conv_case c = {2, b[0], b[1], 1, {1, 11 + i, 60 + 3 * i}, {1, b[2], b[3]},
+			{1, b[4], b[4]}, {1, 1, 1}, {0, b[5], b[5]}, {0, b[5], b[5]}, {1, 0, 0}};
+		for (int a = 1; a < 3; a++)
+			c.out[a] = (c.in[a] + 2 * c.pb[a] - c.k[a]) / c.s[a] + 1;
 		run_case(&c, i & 1);
 	}
 }
