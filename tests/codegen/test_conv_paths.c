@@ -1,13 +1,12 @@
 /* test_conv_paths.c — kk_conv_paths (kk_pack.h, nn_conv.c, module.c): the
  * kk_conv_f32 paths a model's Conv nodes cannot take are folded away before
- * the optimiser compiles them. One-Conv graphs built with the passes tests'
- * builder go through the pass pipeline, cg_build_module and cg_optimize;
- * the checks are which kernel bodies the optimised module still defines:
- * the depthwise loops (kk__conv_dw_pad_f32) only with a channel-wise Conv,
- * the few-input-channel rows (kk__conv_smallc_f32) only with at most 4
- * input channels and taps at most 7x7, and
- * the GEMM path (kk__conv_gemm_f32) in every graph with a group-1 Conv of
- * more than one channel. A graph with both kinds of Conv keeps both. */
+ * the optimiser compiles them. Graphs of one or two Convs, built with the
+ * passes tests' builder, go through the pass pipeline, cg_build_module and
+ * cg_optimize; the checks are which kernel bodies the optimised module
+ * still defines: the depthwise loops (kk__conv_dw_pad_f32) only with a
+ * channel-wise Conv, the few-input-channel rows (kk__conv_smallc_f32) only
+ * with at most 4 input channels and taps at most 7x7, the GEMM path
+ * (kk__conv_gemm_f32) where a group-1 Conv can take no other. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -77,62 +76,51 @@ static ir_value *image(ir_graph *g, int64_t C)
 	return tb_input(g, "x", IR_F32, d);
 }
 
-static void test_plain(void **state)
+/* A graph of one or two Convs on one input of C channels (M, group, taps
+ * each; M 0: no second Conv) and the kernels its module must (1) or must
+ * not (0) define, -1 either. */
+typedef struct {
+	const char *what;
+	int64_t C, conv[2][3];
+	int dw_pad, smallc, gemm;
+} paths_case;
+
+static const paths_case cases[] = {
+	{"plain 3x3", 8, {{16, 1, 3}, {0}}, 0, 0, 1},
+	{"depthwise", 8, {{8, 8, 3}, {0}}, 1, 0, -1},
+	{"3 channels 3x3", 3, {{16, 1, 3}, {0}}, 0, 1, -1},
+	{"3 channels 7x7", 3, {{16, 1, 7}, {0}}, 0, 1, -1},
+	{"3 channels 9x9", 3, {{16, 1, 9}, {0}}, 0, 0, 1},
+	{"depthwise and few channels", 4, {{4, 4, 3}, {16, 1, 3}}, 1, 1, -1},
+};
+
+static void check(int want, int got, const paths_case *c, const char *kernel)
 {
-	(void)state;
-	ir_graph *g = tb_graph(13);
-	add_conv(g, "a", image(g, 8), 8, 16, 1, 3);
-	kernels k = compile(g);
-	assert_false(k.dw_pad);
-	assert_false(k.smallc);
-	assert_true(k.gemm);
+	if (want >= 0 && want != got)
+		fail_msg("%s: %s %s", c->what, kernel, got ? "defined" : "missing");
 }
 
-static void test_depthwise(void **state)
+static void test_paths(void **state)
 {
 	(void)state;
-	ir_graph *g = tb_graph(13);
-	add_conv(g, "a", image(g, 8), 8, 8, 8, 3);
-	kernels k = compile(g);
-	assert_true(k.dw_pad);
-	assert_false(k.smallc);
-}
-
-static void test_few_channels(void **state)
-{
-	(void)state;
-	ir_graph *g = tb_graph(13);
-	add_conv(g, "a", image(g, 3), 3, 16, 1, 3);
-	kernels k = compile(g);
-	assert_true(k.smallc);
-	assert_false(k.dw_pad);
-	/* 9x9 taps: never the few-channel rows */
-	g = tb_graph(13);
-	add_conv(g, "a", image(g, 3), 3, 16, 1, 9);
-	k = compile(g);
-	assert_false(k.smallc);
-	assert_true(k.gemm);
-}
-
-static void test_mixed(void **state)
-{
-	(void)state;
-	ir_graph *g = tb_graph(13);
-	ir_value *x = image(g, 4);
-	add_conv(g, "a", x, 4, 4, 4, 3);
-	add_conv(g, "b", x, 4, 16, 1, 3);
-	kernels k = compile(g);
-	assert_true(k.dw_pad);
-	assert_true(k.smallc);
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		const paths_case *c = &cases[i];
+		ir_graph *g = tb_graph(13);
+		ir_value *x = image(g, c->C);
+		for (int n = 0; n < 2 && c->conv[n][0]; n++)
+			add_conv(g, n ? "b" : "a", x, c->C, c->conv[n][0], c->conv[n][1],
+				 c->conv[n][2]);
+		kernels k = compile(g);
+		check(c->dw_pad, k.dw_pad, c, "kk__conv_dw_pad_f32");
+		check(c->smallc, k.smallc, c, "kk__conv_smallc_f32");
+		check(c->gemm, k.gemm, c, "kk__conv_gemm_f32");
+	}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plain),
-		cmocka_unit_test(test_depthwise),
-		cmocka_unit_test(test_few_channels),
-		cmocka_unit_test(test_mixed),
+		cmocka_unit_test(test_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
