@@ -122,7 +122,11 @@ LLVMTargetMachineRef cg_target_machine(const cg_options *o, LLVMRelocMode reloc,
 				       ir_status *st);
 /* Gives M the target machine's triple and data layout. */
 void cg_set_target(LLVMModuleRef M, LLVMTargetMachineRef tm);
-/* Internalises everything but the ABI symbols and runs the O-level pipeline. */
+/* The part of the optimisation that needs the whole module: internalises
+ * everything but the ABI symbols, drops what nothing uses, checks the
+ * module, folds kk_conv_paths and specialises the kernels (not at -O0). */
+int cg_prepare(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st);
+/* cg_prepare, then the O-level pipeline. */
 int cg_optimize(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st);
 /* The O-level pipeline alone (lvl 0..3). */
 int cg_pipeline(LLVMModuleRef M, LLVMTargetMachineRef tm, int lvl, ir_status *st);

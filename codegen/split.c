@@ -209,9 +209,11 @@ static void *part_thread(void *arg)
 	return NULL;
 }
 
-/* Parts next..n-1 of jobs, each compiled by the first thread to take it. */
+/* Parts order[next..n) of jobs, each compiled by the first thread to take
+ * it. */
 typedef struct {
 	part_job *jobs;
+	const int *order;
 	int n, next;
 	pthread_mutex_t mu;
 } part_queue;
@@ -221,11 +223,27 @@ static void *queue_thread(void *arg)
 	part_queue *q = arg;
 	for (;;) {
 		pthread_mutex_lock(&q->mu);
-		int p = q->next < q->n ? q->next++ : -1;
+		int p = q->next < q->n ? q->order[q->next++] : -1;
 		pthread_mutex_unlock(&q->mu);
 		if (p < 0)
 			return NULL;
 		part_thread(&q->jobs[p]);
+	}
+}
+
+/* order[1..nparts): the parts after 0, the heaviest first (the code their
+ * roots weigh): the last to start is a light one. */
+static void queue_order(fn_table *t, const int *part, int nparts, int *order)
+{
+	int64_t load[CG_PARTS] = {0};
+	for (int i = 0; i < t->n; i++)
+		if (part[i] > 0)
+			load[part[i]] += weight(t, i);
+	for (int p = 1; p < nparts; p++) {
+		int j = p;
+		for (; j > 1 && load[order[j - 1]] < load[p]; j--)
+			order[j] = order[j - 1];
+		order[j] = p;
 	}
 }
 
@@ -372,7 +390,9 @@ int cg_emit_parts(LLVMModuleRef M, const cg_options *o, int nparts, char *const 
 	 * other core and by this one once part 0 is done: more parts than
 	 * cores even out what the parts' sizes predict badly */
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	part_queue q = {jobs, nparts, 1, PTHREAD_MUTEX_INITIALIZER};
+	int order[CG_PARTS] = {0};
+	queue_order(&t, part, nparts, order);
+	part_queue q = {jobs, order, nparts, 1, PTHREAD_MUTEX_INITIALIZER};
 	for (int p = 1; p < nparts; p++) {
 		jobs[p].bc = LLVMGetBufferStart(bc);
 		jobs[p].bc_len = LLVMGetBufferSize(bc);

@@ -221,10 +221,26 @@ void cg_set_target(LLVMModuleRef M, LLVMTargetMachineRef tm)
 	LLVMDisposeMessage(triple);
 }
 
-/* Internalises all but the entry points, drops what nothing uses, checks
- * the module and specialises the kernels (the part of the optimisation that
- * needs the whole module). */
-static int cg_prepare(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st)
+/* kk_conv_paths (module.c) folded into the kernels that read it, and the
+ * paths it rules out dropped with the kernels only they call, before the
+ * module is cut into parts (split.c): the other parts see the global as a
+ * declaration and could not fold it. */
+static int fold_conv_paths(cg_ctx *cg, LLVMPassBuilderOptionsRef po, ir_status *st)
+{
+	LLVMValueRef gv = LLVMGetNamedGlobal(cg->M, "kk_conv_paths");
+	if (!gv || !LLVMGetFirstUse(gv))
+		return 0;
+	LLVMErrorRef e = LLVMRunPasses(cg->M, "ipsccp,globaldce", NULL, po);
+	if (e) {
+		char *em = LLVMGetErrorMessage(e);
+		ir_fail(st, "LLVM constant propagation failed: %s", em);
+		LLVMDisposeErrorMessage(em);
+		return -1;
+	}
+	return 0;
+}
+
+int cg_prepare(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st)
 {
 	cg_set_target(cg->M, tm);
 	for (LLVMValueRef f = LLVMGetFirstFunction(cg->M); f; f = LLVMGetNextFunction(f))
@@ -246,7 +262,7 @@ static int cg_prepare(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st)
 	if (cg->o->opt_level <= 0)
 		return 0;
 	LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
-	int rc = specialise(cg, po, st);
+	int rc = fold_conv_paths(cg, po, st) ? -1 : specialise(cg, po, st);
 	LLVMDisposePassBuilderOptions(po);
 	return rc;
 }

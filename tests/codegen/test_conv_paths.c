@@ -2,8 +2,8 @@
  * kk_conv_f32 paths a model's Conv nodes cannot take are folded away before
  * the optimiser compiles them. Graphs of one or two Convs, built with the
  * passes tests' builder, go through the pass pipeline, cg_build_module and
- * cg_optimize; the checks are which kernel bodies the optimised module
- * still defines: the depthwise loops (kk__conv_dw_pad_f32) only with a
+ * cg_prepare (what the module is before split.c cuts it into parts); the
+ * checks are which kernel bodies it still defines: the depthwise loops (kk__conv_dw_pad_f32) only with a
  * channel-wise Conv, the few-input-channel rows (kk__conv_smallc_f32) only
  * with at most 4 input channels and taps at most 7x7, the GEMM path
  * (kk__conv_gemm_f32) where a group-1 Conv can take no other. */
@@ -52,13 +52,13 @@ static void add_conv(ir_graph *g, const char *tag, ir_value *x, int64_t C, int64
 static kernels compile(ir_graph *g)
 {
 	tj_pipeline(g, 0);
-	cg_options o = {.opt_level = 1};
+	cg_options o = {.opt_level = 3};
 	ir_status st = {0};
 	LLVMContextRef C = LLVMContextCreate();
 	cg_ctx cg;
 	LLVMTargetMachineRef tm = cg_target_machine(&o, LLVMRelocPIC, &st);
 	assert_non_null(tm);
-	if (cg_build_module(&cg, g, &o, C, &st) || cg_optimize(&cg, tm, &st))
+	if (cg_build_module(&cg, g, &o, C, &st) || cg_prepare(&cg, tm, &st))
 		fail_msg("%s", st.msg);
 	kernels k = {defined(cg.M, "kk__conv_dw_pad_f32"), defined(cg.M, "kk__conv_smallc_f32"),
 		     defined(cg.M, "kk__conv_gemm_f32")};
