@@ -147,10 +147,14 @@ static inline __attribute__((always_inline)) void kk__gemm_block_at(const kk__ge
 			panel = g->bpk + j0 * K + k0 * KK_NR;
 		else
 			kk__pack_b_f32(bp, g->B, g->b_ks, g->b_ns, k0, kc, j0, nr);
-		/* a pre-packed panel comes from memory: while the first sliver
-		 * sweeps it, fetch the next one */
-		const float *pf = g->bpk && j0 + KK_NR < N ? panel + KK_NR * K : panel;
+		/* a pre-packed panel comes from memory: while the slivers sweep
+		 * this one, fetch the next one, each sliver its share of it
+		 * (sliver s from float s * share, pf_ks floats per k step) */
+		int64_t nsl = (mc + KK_MR - 1) / KK_MR, share = (kc * KK_NR + nsl - 1) / nsl;
+		int64_t pf_ks = (share + kc - 1) / kc;
+		const float *next = g->bpk && j0 + KK_NR < N ? panel + KK_NR * K : NULL;
 		for (int64_t s = 0; s * KK_MR < mc; s++) {
+			const float *pf = next ? next + s * share : panel;
 			int64_t r = i0 + s * KK_MR;
 			kk__epi e;
 			const kk__epi *pe = k0 + kc == K ? kk__epi_at(ep, r, j0, &e) : NULL;
@@ -163,11 +167,10 @@ static inline __attribute__((always_inline)) void kk__gemm_block_at(const kk__ge
 			int64_t mr = kk__min(KK_MR, mc - s * KK_MR);
 			if (pack_a)
 				kk__micro_s_f32(kc, ap + s * kc * KK_MR, 1, KK_MR, panel, KK_NR, yt,
-					y_rs, mr, nr, k0 > 0, pe, pf, KK_NR);
+					y_rs, mr, nr, k0 > 0, pe, pf, pf_ks);
 			else
 				kk__micro_s_f32(kc, A + r * a_rs + k0, a_rs, 1, panel, KK_NR, yt,
-					y_rs, mr, nr, k0 > 0, pe, pf, KK_NR);
-			pf = panel;     /* later slivers find the panel in cache */
+					y_rs, mr, nr, k0 > 0, pe, pf, pf_ks);
 		}
 	}
 }
