@@ -301,7 +301,7 @@ static void test_conv_large(void **state)
 
 /* Depthwise 3x3 (the padded-plane path, four output vectors at a time,
  * along rows of four vectors or more, else across rows) on widths around
- * the vector size, strides 1 and 2, dilation 2. */
+ * the vector size, strides 1 and 2, dilation 2, and tall planes. */
 static void test_conv_dw33(void **state)
 {
 	static const int64_t w[] = {7, 8, 14, 28, 33, 70};
@@ -323,6 +323,15 @@ static void test_conv_dw33(void **state)
 			for (int a = 1; a < 3; a++)
 				c.out[a] = (c.in[a] + 2 - 3) / 2 + 1;
 			run_case(&c, (int)p / 2);
+		}
+	/* tall planes (60-odd rows of 70), strides 1 and 2, dilations 1 and 2 */
+	for (int64_t s = 1; s <= 2; s++)
+		for (int64_t d = 1; d <= 2; d++) {
+			conv_case c = {1, 3, 3, 3, {1, 61 + (int)d, 70}, {1, 3, 3}, {1, s, s},
+				{1, d, d}, {0, d, d}, {0, d, d}, {1, 0, 0}};
+			for (int a = 1; a < 3; a++)
+				c.out[a] = (c.in[a] + 2 * d - 2 * d - 1) / s + 1;
+			run_case(&c, (int)(s + d) & 1);
 		}
 }
 
