@@ -6,6 +6,7 @@
 
 #include <llvm-c/Core.h>
 #include <llvm-c/TargetMachine.h>
+#include <llvm-c/Transforms/PassBuilder.h>
 
 #include "codegen.h"
 
@@ -126,6 +127,10 @@ void cg_set_target(LLVMModuleRef M, LLVMTargetMachineRef tm);
  * everything but the ABI symbols, drops what nothing uses, checks the
  * module, folds kk_conv_paths and specialises the kernels (not at -O0). */
 int cg_prepare(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st);
+/* LLVMRunPasses(M, pipe, tm, po); on an error "LLVM WHAT failed: ..." in st
+ * and -1. */
+int cg_run_passes(LLVMModuleRef M, const char *pipe, LLVMTargetMachineRef tm,
+		  LLVMPassBuilderOptionsRef po, const char *what, ir_status *st);
 /* cg_prepare, then the O-level pipeline. */
 int cg_optimize(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st);
 /* The O-level pipeline alone (lvl 0..3). */

@@ -174,13 +174,9 @@ static int compile_part(part_job *j, LLVMModuleRef M)
 	}
 	int rc = -1;
 	LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
-	LLVMErrorRef e = LLVMRunPasses(M, "elim-avail-extern,globaldce", tm, po);
+	int bad = cg_run_passes(M, "elim-avail-extern,globaldce", tm, po, "partitioning", &j->st);
 	LLVMDisposePassBuilderOptions(po);
-	if (e) {
-		char *em = LLVMGetErrorMessage(e);
-		ir_fail(&j->st, "LLVM partitioning failed: %s", em);
-		LLVMDisposeErrorMessage(em);
-	} else if (cg_pipeline(M, tm, j->o->opt_level, &j->st) == 0) {
+	if (!bad && cg_pipeline(M, tm, j->o->opt_level, &j->st) == 0) {
 		char *err = NULL;
 		if (LLVMTargetMachineEmitToFile(tm, M, (char *)j->obj, LLVMObjectFile, &err))
 			ir_fail(&j->st, "cannot write %s: %s", j->obj, err ? err : "");

@@ -189,6 +189,18 @@ static void llvm_options(void)
 	pthread_once(&once, parse_llvm_options);
 }
 
+int cg_run_passes(LLVMModuleRef M, const char *pipe, LLVMTargetMachineRef tm,
+		  LLVMPassBuilderOptionsRef po, const char *what, ir_status *st)
+{
+	LLVMErrorRef e = LLVMRunPasses(M, pipe, tm, po);
+	if (!e)
+		return 0;
+	char *em = LLVMGetErrorMessage(e);
+	ir_fail(st, "LLVM %s failed: %s", what, em);
+	LLVMDisposeErrorMessage(em);
+	return -1;
+}
+
 /* Kernels are generic over op, dtype and shape. Inlining them into the run
  * function one level at a time, folding the constant op/dtype switches and
  * dropping the arms that became dead after each level, cuts every call down
@@ -196,16 +208,10 @@ static void llvm_options(void)
  * optimiser never spends time on a generic body. */
 static int specialise(cg_ctx *cg, LLVMPassBuilderOptionsRef po, ir_status *st)
 {
-	for (int round = 0; round < 6 && mark_called_from_run(cg, round); round++) {
-		LLVMErrorRef e = LLVMRunPasses(cg->M,
-			"always-inline,function(sroa,sccp,simplifycfg),globaldce", NULL, po);
-		if (e) {
-			char *em = LLVMGetErrorMessage(e);
-			ir_fail(st, "LLVM inlining failed: %s", em);
-			LLVMDisposeErrorMessage(em);
+	for (int round = 0; round < 6 && mark_called_from_run(cg, round); round++)
+		if (cg_run_passes(cg->M, "always-inline,function(sroa,sccp,simplifycfg),globaldce",
+			       NULL, po, "inlining", st))
 			return -1;
-		}
-	}
 	return 0;
 }
 
@@ -230,14 +236,7 @@ static int fold_conv_paths(cg_ctx *cg, LLVMPassBuilderOptionsRef po, ir_status *
 	LLVMValueRef gv = LLVMGetNamedGlobal(cg->M, "kk_conv_paths");
 	if (!gv || !LLVMGetFirstUse(gv))
 		return 0;
-	LLVMErrorRef e = LLVMRunPasses(cg->M, "ipsccp,globaldce", NULL, po);
-	if (e) {
-		char *em = LLVMGetErrorMessage(e);
-		ir_fail(st, "LLVM constant propagation failed: %s", em);
-		LLVMDisposeErrorMessage(em);
-		return -1;
-	}
-	return 0;
+	return cg_run_passes(cg->M, "ipsccp,globaldce", NULL, po, "constant propagation", st);
 }
 
 int cg_prepare(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st)
@@ -274,15 +273,9 @@ int cg_pipeline(LLVMModuleRef M, LLVMTargetMachineRef tm, int lvl, ir_status *st
 	LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
 	LLVMPassBuilderOptionsSetLoopVectorization(po, lvl >= 2);
 	LLVMPassBuilderOptionsSetSLPVectorization(po, lvl >= 2);
-	LLVMErrorRef e = LLVMRunPasses(M, pipe, tm, po);
+	int rc = cg_run_passes(M, pipe, tm, po, "optimisation", st);
 	LLVMDisposePassBuilderOptions(po);
-	if (e) {
-		char *em = LLVMGetErrorMessage(e);
-		ir_fail(st, "LLVM optimisation failed: %s", em);
-		LLVMDisposeErrorMessage(em);
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 int cg_optimize(cg_ctx *cg, LLVMTargetMachineRef tm, ir_status *st)
