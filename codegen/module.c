@@ -459,9 +459,9 @@ static int load_kernels(cg_ctx *cg)
 }
 
 /* kk_conv_paths (nn_conv.c) becomes the union of the paths the model's
- * kk_conv_f32 calls may take, an internal constant: specialising folds the
+ * kk_conv_f32 calls may take, an internal constant: cg_prepare folds the
  * others away, and their kernels are dropped before they are compiled
- * (ResNet-18's depthwise and few-channel kernels). */
+ * (ResNet-18's depthwise kernels). */
 static void set_conv_paths(cg_ctx *cg)
 {
 	LLVMValueRef gv = LLVMGetNamedGlobal(cg->M, "kk_conv_paths");

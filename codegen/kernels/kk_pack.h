@@ -87,17 +87,21 @@ static inline int64_t kk_conv_pad_floats(int64_t C, int64_t OH, int64_t OW, int6
 /* kk_conv_f32's paths that a Conv node may take, from its channels and
  * group (a superset of the one it takes; nn_conv.c decides): channel-wise
  * (C/group or M/group is 1: the depthwise kernels) and few input channels
- * (kk__smallc_ok; KH and KW are 1 for a 1-D convolution). The code generator stores the union over the model's
- * nodes in kk_conv_paths, and the paths no node can take fold away with
- * their code, before the optimiser compiles them. */
+ * (kk__smallc_ok, within the bounds below; KH and KW are 1 for a 1-D
+ * convolution). The code generator stores the union over the model's nodes
+ * in kk_conv_paths, and the paths no node can take fold away with their
+ * code before the module is cut into parts (target.c). */
 #define KK_CONV_PATH_CW 1
 #define KK_CONV_PATH_FEWC 2
+#define KK_CONV_FEWC_MAXC 4    /* input channels of the few-channel path */
+#define KK_CONV_FEWC_MAXK 7    /* its KH and KW */
 
 static inline int kk_conv_paths_of(int64_t C, int64_t M, int64_t group, int64_t KH,
 	int64_t KW)
 {
 	return (C / group == 1 || M / group == 1 ? KK_CONV_PATH_CW : 0) |
-	       (group == 1 && C <= 4 && KH <= 7 && KW <= 7 ? KK_CONV_PATH_FEWC : 0);
+	       (group == 1 && C <= KK_CONV_FEWC_MAXC && KH <= KK_CONV_FEWC_MAXK &&
+		KW <= KK_CONV_FEWC_MAXK ? KK_CONV_PATH_FEWC : 0);
 }
 
 /* A 1x1 convolution at stride 1 that keeps the image size (so unpadded):

@@ -598,6 +598,33 @@ static void kk__split_row(float *restrict d, const float *restrict xr, int64_t W
 		(k & 1 ? dd : de)[k / 2] = xr[k];
 }
 
+/* Input row iy of the H x W plane x into d as the padded row p (p[q] =
+ * x[q - pw], zero outside the row; all zeros when iy is outside the plane):
+ * at stride 1 as it is (h floats), at stride 2 as p's even columns in
+ * d[0, h) and its odd ones in d[h, 2h) (kk__split_row). */
+static void kk__padded_row_sw(float *restrict d, const float *restrict x, int64_t iy, int64_t H,
+	int64_t W, int64_t pw, int64_t h, int64_t sw)
+{
+	const kk_v8f z = {0};
+	int64_t n = sw == 2 ? 2 * h : h;
+	for (int64_t q = 0; q < n; q += 8)
+		kk__st8(d + q, &z);
+	if (iy < 0 || iy >= H)
+		return;
+	const float *xr = x + iy * W;
+	if (sw == 1) {
+		int64_t wu = kk__min(W, h - pw), k = 0;
+		for (; k + 8 <= wu; k += 8) {
+			kk_v8f v = kk__ld8(xr + k);
+			kk__st8(d + pw + k, &v);
+		}
+		for (; k < wu; k++)
+			d[pw + k] = xr[k];
+		return;
+	}
+	kk__split_row(d, xr, W, pw, h);
+}
+
 /* Depthwise through a zero-padded copy of the plane: every output row is
  * whole 8-wide vectors with no bounds tests (the last vector of a row goes
  * through a small buffer). 3x3 kernels, the common case, have their taps
@@ -632,18 +659,13 @@ static __attribute__((noinline)) int kk__conv_dw_pad_f32(const float *restrict x
 	for (int64_t r = 0; r < PH; r++) {
 		float *restrict br = buf + r * PW;
 		int64_t iy = r - g->ph, lo = g->pw, hi = kk__min(PW, g->pw + g->W);
+		if (split) {     /* columns past the halves are never read */
+			kk__padded_row_sw(br, x, iy, g->H, g->W, g->pw, PWh, 2);
+			continue;
+		}
 		if (iy < 0 || iy >= g->H || hi <= lo) {
 			for (int64_t c = 0; c < PW; c += 8)
 				kk__st8(br + c, &z);
-			continue;
-		}
-		if (split) {
-			/* padded column c = k + pw of input column k: even c to
-			 * br[c/2], odd c to br[PWh + c/2]; columns past the halves
-			 * are never read */
-			for (int64_t c = 0; c < PW; c += 8)
-				kk__st8(br + c, &z);
-			kk__split_row(br, x + iy * g->W, g->W, g->pw, PWh);
 			continue;
 		}
 		/* zeros before the row (one vector, written first), the row as
@@ -955,44 +977,18 @@ static __attribute__((noinline)) void kk__conv_dwcv_f32(const kk__conv_job_f32 *
  * ResNet-18's 7x7 layer alone: 4.6 -> 3.8 ms (medians, alternating). */
 #define KK__SC_ROW 1056    /* floats per buffered row (each half at stride 2) */
 #define KK__SC_MAXM 256
-#define KK__SC_MAXK 7      /* KH, KW */
 #define KK__SC_WL 12544    /* taps x output channels */
 
 static int kk__smallc_ok(const kk__conv_geom *g)
 {
-	return g->group == 1 && g->C <= 4 && g->KD == 1 && g->D == 1 && g->OD == 1 &&
-	       g->pd == 0 && g->KH <= KK__SC_MAXK && g->KW <= KK__SC_MAXK &&
+	return g->group == 1 && g->C <= KK_CONV_FEWC_MAXC && g->KD == 1 && g->D == 1 &&
+	       g->OD == 1 && g->pd == 0 && g->KH <= KK_CONV_FEWC_MAXK &&
+	       g->KW <= KK_CONV_FEWC_MAXK &&
 	       g->dh == 1 && g->dw == 1 &&
 	       (g->sh == 1 || g->sh == 2) && (g->sw == 1 || g->sw == 2) &&
 	       g->M >= 4 && g->M <= KK__SC_MAXM &&
 	       g->C * g->KH * g->KW * ((g->M + 3) / 4 * 4) <= KK__SC_WL &&
 	       g->OW >= 24 && (g->sw == 1 ? g->OW + 8 : 2 * (g->OW + 8)) <= KK__SC_ROW;
-}
-
-/* Input row iy of x (W floats) into d as the padded row p (p[q] = x[q - pw],
- * zero outside the row): at stride 1 as it is (h floats), at stride 2 as
- * p's even columns in d[0, h) and its odd ones in d[h, 2h). */
-static void kk__sc_row(float *restrict d, const float *restrict x, int64_t iy, int64_t H,
-	int64_t W, int64_t pw, int64_t h, int64_t sw)
-{
-	const kk_v8f z = {0};
-	int64_t n = sw == 2 ? 2 * h : h;
-	for (int64_t q = 0; q < n; q += 8)
-		kk__st8(d + q, &z);
-	if (iy < 0 || iy >= H)
-		return;
-	const float *xr = x + iy * W;
-	if (sw == 1) {
-		int64_t wu = kk__min(W, h - pw), k = 0;
-		for (; k + 8 <= wu; k += 8) {
-			kk_v8f v = kk__ld8(xr + k);
-			kk__st8(d + pw + k, &v);
-		}
-		for (; k < wu; k++)
-			d[pw + k] = xr[k];
-		return;
-	}
-	kk__split_row(d, xr, W, pw, h);
 }
 
 /* Output rows [r0, r1) of image n (kk__smallc_ok, no residual). */
@@ -1004,13 +1000,13 @@ static __attribute__((noinline)) void kk__conv_smallc_f32(const kk__conv_job_f32
 	int64_t OW = g->OW, P = g->OH * OW, sw = g->sw;
 	int64_t h = (g->OW + 8 + 7) / 8 * 8;     /* a row (each half at stride 2) */
 	int64_t rs = sw == 1 ? h : 2 * h;      /* floats per buffered row */
-	float rows[4 * KK__SC_MAXK * KK__SC_ROW];
+	float rows[KK_CONV_FEWC_MAXC * KK_CONV_FEWC_MAXK * KK__SC_ROW];
 	/* wl[(m0 / 4 * T + t) * 4 + q]: tap t of channel m4 + q, for the group
 	 * of 4 channels from m4 = min(m0, M - 4): each group's taps contiguous
 	 * (as taps x channels, a 7x7 layer's 147 taps each read a cache line
 	 * of their own, with the buffered rows more than L1 holds) */
 	float wl[KK__SC_WL];
-	int64_t toff[4 * KK__SC_MAXK * KK__SC_MAXK];
+	int64_t toff[KK_CONV_FEWC_MAXC * KK_CONV_FEWC_MAXK * KK_CONV_FEWC_MAXK];
 	for (int64_t m0 = 0; m0 < M; m0 += 4)
 		for (int64_t t = 0; t < T; t++)
 			for (int64_t q = 0; q < 4; q++) {
@@ -1031,7 +1027,7 @@ static __attribute__((noinline)) void kk__conv_smallc_f32(const kk__conv_job_f32
 	for (int64_t oy = r0; oy < r1; oy++) {
 		for (int64_t c = 0; c < C; c++)
 			for (int64_t ky = 0; ky < KH; ky++)
-				kk__sc_row(rows + (c * KH + ky) * rs, x + c * g->H * g->W,
+				kk__padded_row_sw(rows + (c * KH + ky) * rs, x + c * g->H * g->W,
 					oy * g->sh - g->ph + ky, g->H, g->W, g->pw, h, sw);
 		for (int64_t m0 = 0; m0 < M; m0 += 4) {
 			int64_t m4 = kk__min(m0, M - 4);    /* the last group overlaps */

@@ -140,6 +140,11 @@ static inline __attribute__((always_inline)) void kk__gemm_block_at(const kk__ge
 	const kk__epi *ep = g->ep;
 	if (pack_a)
 		kk__pack_a_f32(ap, A, a_rs, g->a_ks, i0, mc, k0, kc);
+	/* a pre-packed panel comes from memory: while the slivers sweep one,
+	 * they fetch the next, each its share of it (sliver s from float
+	 * s * share, pf_ks floats per k step) */
+	int64_t nsl = (mc + KK_MR - 1) / KK_MR, share = (kc * KK_NR + nsl - 1) / nsl;
+	int64_t pf_ks = (share + kc - 1) / kc;
 	for (int64_t j0 = 0; j0 < N; j0 += KK_NR) {
 		int64_t nr = kk__min(KK_NR, N - j0);
 		const float *panel = bp;
@@ -147,11 +152,6 @@ static inline __attribute__((always_inline)) void kk__gemm_block_at(const kk__ge
 			panel = g->bpk + j0 * K + k0 * KK_NR;
 		else
 			kk__pack_b_f32(bp, g->B, g->b_ks, g->b_ns, k0, kc, j0, nr);
-		/* a pre-packed panel comes from memory: while the slivers sweep
-		 * this one, fetch the next one, each sliver its share of it
-		 * (sliver s from float s * share, pf_ks floats per k step) */
-		int64_t nsl = (mc + KK_MR - 1) / KK_MR, share = (kc * KK_NR + nsl - 1) / nsl;
-		int64_t pf_ks = (share + kc - 1) / kc;
 		const float *next = g->bpk && j0 + KK_NR < N ? panel + KK_NR * K : NULL;
 		for (int64_t s = 0; s * KK_MR < mc; s++) {
 			const float *pf = next ? next + s * share : panel;
