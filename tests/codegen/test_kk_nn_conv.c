@@ -338,10 +338,10 @@ static void test_conv_dw33(void **state)
 /* Few input channels (C <= 4, the direct path of a first layer): strides
  * 1 and 2 in each direction, pads 0 to 2 (asymmetric: a row's first input
  * column in either half at stride 2), 1 to 3 taps each way and larger ones
- * up to 7x7, output rows of
- * 24 and more (24 exactly, odd, wide), M not a multiple of 4, two images;
- * run_case checks it against the reference and the packed weights, with
- * and without bias, and its clamp (the residual goes the GEMM way). */
+ * up to 7x7, output rows of 24 and more (24 exactly, odd, wide), M not a
+ * multiple of 4, two images; run_case checks it against the reference and
+ * the packed weights, with and without bias, and its clamp (the residual
+ * goes the GEMM way). */
 static void test_conv_few_channels(void **state)
 {
 	static const int64_t w[] = {47, 48, 61, 100};
