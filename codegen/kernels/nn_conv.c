@@ -26,6 +26,18 @@ typedef struct {
 	int64_t sd, sh, sw, dd, dh, dw, pd, ph, pw, group;
 } kk__conv_geom;
 
+/* On a function whose loops fill or copy rows of a plane: they stay loops.
+ * LLVM would make each row's zeros or copy a memset/memcpy call (a call per
+ * row and border: ~8% of MobileNetV2 was in libc, and 11% of its stride-2
+ * depthwise layer when its row helper lacked this). On the helpers
+ * themselves, not only their callers: a helper's loops become calls before
+ * it is inlined. */
+#ifdef __clang__
+#define KK__ROW_LOOPS __attribute__((no_builtin("memset", "memcpy", "memmove")))
+#else
+#define KK__ROW_LOOPS
+#endif
+
 static inline int64_t kk__floor_div(int64_t a, int64_t b)
 {
 	int64_t q = a / b;
@@ -560,19 +572,23 @@ static void kk__conv_dw_f32(const float *restrict x, const float *restrict w,
 	}
 }
 
-/* Four output vectors of a 3x3 single-channel convolution: acc[v] += the
- * nine taps w at b[v] (rows rs apart, the three columns at xo, stride sw) — with
- * sw constant, 36 FMAs and no loop (the loops with the stride's test inside
- * stayed loops, the four row pointers on the stack). */
-static inline __attribute__((always_inline)) void kk__dw33_group(kk_v8f acc[4],
-	const float *const b[4], const float *w, int64_t rs, const int64_t xo[3], int64_t sw)
+#define KK__DW_NV 8         /* output vectors of a 3x3 depthwise in flight */
+
+/* nv (<= KK__DW_NV) output vectors of a 3x3 single-channel convolution:
+ * acc[v] += the nine taps w at b[v] (rows rs apart, the three columns at xo,
+ * stride sw) — with nv and sw constant, 9 nv FMAs and no loop (the loops
+ * with the stride's test inside stayed loops, the row pointers on the
+ * stack). */
+static inline __attribute__((always_inline)) void kk__dw33_group(kk_v8f *acc,
+	const float *const *b, int nv, const float *w, int64_t rs, const int64_t xo[3],
+	int64_t sw)
 {
 	KK__UNROLL
 	for (int t = 0; t < 9; t++) {
 		float wt = w[t];
 		int64_t o = t / 3 * rs + xo[t % 3];
 		KK__UNROLL
-		for (int v = 0; v < 4; v++)
+		for (int v = 0; v < nv; v++)
 			acc[v] += wt * kk__ld8s(b[v] + o, sw);
 	}
 }
@@ -581,7 +597,7 @@ static inline __attribute__((always_inline)) void kk__dw33_group(kk_v8f acc[4],
  * column c = k + pw holds input column k: even columns at d[c/2], odd ones
  * at d[h + c/2] (columns past 2h - 1 dropped), so that a stride-2 tap reads
  * contiguous floats. */
-static void kk__split_row(float *restrict d, const float *restrict xr, int64_t W, int64_t pw,
+KK__ROW_LOOPS static void kk__split_row(float *restrict d, const float *restrict xr, int64_t W, int64_t pw,
 	int64_t h)
 {
 	int64_t wu = kk__min(W, 2 * h - pw - 1), k = 0;
@@ -602,8 +618,8 @@ static void kk__split_row(float *restrict d, const float *restrict xr, int64_t W
  * x[q - pw], zero outside the row; all zeros when iy is outside the plane):
  * at stride 1 as it is (h floats), at stride 2 as p's even columns in
  * d[0, h) and its odd ones in d[h, 2h) (kk__split_row). */
-static void kk__padded_row_sw(float *restrict d, const float *restrict x, int64_t iy, int64_t H,
-	int64_t W, int64_t pw, int64_t h, int64_t sw)
+KK__ROW_LOOPS static void kk__padded_row_sw(float *restrict d, const float *restrict x,
+	int64_t iy, int64_t H, int64_t W, int64_t pw, int64_t h, int64_t sw)
 {
 	const kk_v8f z = {0};
 	int64_t n = sw == 2 ? 2 * h : h;
@@ -631,12 +647,7 @@ static void kk__padded_row_sw(float *restrict d, const float *restrict x, int64_
  * unrolled and four output vectors in flight. 0 when the padded plane would
  * not fit the stack buffer (the caller then uses kk__conv_dw_f32). */
 #define KK__DW_BUF 32768
-#ifdef __clang__
-/* the row loops stay loops: LLVM would make each a memset/memcpy call (one
- * per row and border; ~8% of MobileNetV2 was in libc) */
-__attribute__((no_builtin("memset", "memcpy", "memmove")))
-#endif
-static __attribute__((noinline)) int kk__conv_dw_pad_f32(const float *restrict x, const float *restrict w,
+KK__ROW_LOOPS static __attribute__((noinline)) int kk__conv_dw_pad_f32(const float *restrict x, const float *restrict w,
 	float *restrict y, const kk__conv_geom *g, float bias, float lo, float hi)
 {
 	int64_t ow8 = (g->OW + 7) / 8 * 8;
@@ -695,30 +706,35 @@ static __attribute__((noinline)) int kk__conv_dw_pad_f32(const float *restrict x
 	int64_t cs = split ? 1 : g->sw;
 	const int64_t xo[3] = {0, split ? PWh : g->dw, split ? 1 : 2 * g->dw};
 	if (g->KH == 3 && g->KW == 3 && ow8 >= 32) {
-		/* 3x3, rows of at least four vectors: four at a time along the
-		 * row (four independent chains of nine FMAs), the row's last one
-		 * to three vectors as one more group of four, repeating the last */
-		int64_t rs = g->dh * PW;
-		for (int64_t oy = 0; oy < g->OH; oy++) {
-			const float *br = buf + oy * g->sh * PW;
-			float *yr = y + oy * g->OW;
+		/* 3x3, rows of at least four vectors: two output rows by four
+		 * vectors along them at a time (eight independent chains of nine
+		 * FMAs; with four, one FMA's four-cycle latency left the two FMA
+		 * pipes half idle), the rows' last one to three vectors as one
+		 * more group overlapping the one before, an odd last row repeated */
+		int64_t rs = g->dh * PW, OW = g->OW, OH = g->OH, rstep = g->sh * PW;
+		for (int64_t oy = 0; oy < OH; oy += 2) {
+			int64_t r2 = oy + 1 < OH ? rstep : 0;   /* the second row's offset */
 			for (int64_t ox = 0; ox < ow8; ox += 32) {
-				const float *b[4];
-				for (int v = 0; v < 4; v++)
-					b[v] = br + kk__min(ox + 8 * v, ow8 - 8) * cs;
-				kk_v8f acc[4] = {{0}, {0}, {0}, {0}};
-				if (cs == 1)
-					kk__dw33_group(acc, b, w, rs, xo, 1);
-				else
-					kk__dw33_group(acc, b, w, rs, xo, 2);
+				int64_t o0 = kk__min(ox, ow8 - 32);
+				const float *br = buf + oy * rstep + o0 * cs;
+				const float *b[KK__DW_NV];
 				KK__UNROLL
-				for (int v = 0; v < 4; v++) {
-					int64_t o = ox + 8 * v;
+				for (int v = 0; v < KK__DW_NV; v++)
+					b[v] = br + (v & 3) * 8 * cs + (v >> 2) * r2;
+				kk_v8f acc[KK__DW_NV] = {{0}};
+				if (cs == 1)
+					kk__dw33_group(acc, b, KK__DW_NV, w, rs, xo, 1);
+				else
+					kk__dw33_group(acc, b, KK__DW_NV, w, rs, xo, 2);
+				KK__UNROLL
+				for (int v = 0; v < KK__DW_NV; v++) {
+					int64_t o = o0 + (v & 3) * 8;
+					float *yr = y + (oy + (v >> 2) * (r2 != 0)) * OW;
 					kk_v8f r = kk__clamp8(acc[v] + bias, lo, hi);
-					if (o + 8 <= g->OW)
+					if (o + 8 <= OW)
 						kk__st8(yr + o, &r);
-					else if (o < g->OW)
-						kk__st8n(yr + o, &r, g->OW - o);
+					else
+						kk__st8n(yr + o, &r, OW - o);
 				}
 			}
 		}
@@ -750,9 +766,9 @@ static __attribute__((noinline)) int kk__conv_dw_pad_f32(const float *restrict x
 			}
 			kk_v8f acc[4] = {{0}, {0}, {0}, {0}};
 			if (cs == 1)
-				kk__dw33_group(acc, b, w, g->dh * PW, xo, 1);
+				kk__dw33_group(acc, b, 4, w, g->dh * PW, xo, 1);
 			else
-				kk__dw33_group(acc, b, w, g->dh * PW, xo, 2);
+				kk__dw33_group(acc, b, 4, w, g->dh * PW, xo, 2);
 			for (int v = 0; v < 4 && i + v < nvec; v++) {
 				acc[v] = kk__clamp8(acc[v] + bias, lo, hi);
 				kk__st8n(yv[v], &acc[v], wv[v]);
@@ -853,7 +869,7 @@ static int kk__dwcv_ok(const kk__conv_geom *g)
 /* Channels [c0, c1) of image n of a depthwise convolution (kk__dwcv_ok):
  * y = clamp(conv + bias, lo, hi), or the bare convolution then the
  * residual epilogue when j->R is set. */
-static __attribute__((noinline)) void kk__conv_dwcv_f32(const kk__conv_job_f32 *j, int64_t n,
+KK__ROW_LOOPS static __attribute__((noinline)) void kk__conv_dwcv_f32(const kk__conv_job_f32 *j, int64_t n,
 	int64_t c0, int64_t c1)
 {
 	const kk__conv_geom *g = &j->g;
@@ -992,7 +1008,7 @@ static int kk__smallc_ok(const kk__conv_geom *g)
 }
 
 /* Output rows [r0, r1) of image n (kk__smallc_ok, no residual). */
-static __attribute__((noinline)) void kk__conv_smallc_f32(const kk__conv_job_f32 *j, int64_t n,
+KK__ROW_LOOPS static __attribute__((noinline)) void kk__conv_smallc_f32(const kk__conv_job_f32 *j, int64_t n,
 	int64_t r0, int64_t r1)
 {
 	const kk__conv_geom *g = &j->g;
@@ -1199,7 +1215,7 @@ static void kk__conv_run_f32(kiln_rt_ctx *ctx, kk__conv_job_f32 *j, int64_t nimg
 
 /* d[0..n) = 0 except d[j] = src[j * sw] for j in [lo, hi): a row of a
  * padded copy or of an im2col matrix (lo >= hi: all zeros). */
-static inline void kk__zero_copy_row(float *restrict d, const float *restrict src,
+KK__ROW_LOOPS static inline void kk__zero_copy_row(float *restrict d, const float *restrict src,
 	int64_t lo, int64_t hi, int64_t n, int64_t sw)
 {
 	hi = hi > lo ? hi : lo;
@@ -1213,7 +1229,7 @@ static inline void kk__zero_copy_row(float *restrict d, const float *restrict sr
 
 /* d[0..n): row iy of the H x W plane xc, after pw zeros and before zeros up
  * to n (all zeros when iy is outside the plane). */
-static inline void kk__padded_row(float *restrict d, const float *restrict xc, int64_t iy,
+KK__ROW_LOOPS static inline void kk__padded_row(float *restrict d, const float *restrict xc, int64_t iy,
 	int64_t H, int64_t W, int64_t pw, int64_t n)
 {
 	int64_t in = iy >= 0 && iy < H;
@@ -1222,7 +1238,7 @@ static inline void kk__padded_row(float *restrict d, const float *restrict xc, i
 }
 
 /* Channels [c0, c1) of image j->n0 into its zero-padded copy j->xp. */
-static void kk__conv_pad_items(void *vp, int64_t c0, int64_t c1)
+KK__ROW_LOOPS static void kk__conv_pad_items(void *vp, int64_t c0, int64_t c1)
 {
 	const kk__conv_job_f32 *j = vp;
 	const kk__conv_geom *g = &j->g;
