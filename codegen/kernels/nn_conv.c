@@ -1178,6 +1178,44 @@ static void kk__conv_items_f32(void *vp, int64_t b, int64_t e)
 	}
 }
 
+/* Packing one float of an im2col panel costs about as much as this many
+ * rows of the product's multiply-adds over it (a copy per float against 16
+ * FMA lanes a cycle). */
+#define KK__PACK_ROWS 4
+
+/* Whether T threads split a convolution's pixels rather than its output
+ * channels (GEMM path, group 1 or per group): by the busiest thread's work,
+ * tiles counted whole (KK_MR rows by KK__CONV_Q pixels) plus the panels it
+ * packs: its own pixels' when it splits the pixels, every pixel's when it
+ * splits the channels; none where the product reads X in place. With few
+ * pixel blocks (MobileNetV2's 14x14 layers: 13) the channel split made each
+ * thread pack all of a layer's panels. */
+static int kk__conv_split_pixels(const kk__conv_geom *g, int64_t T)
+{
+	int64_t Mg = g->M / g->group, P = g->OD * g->OH * g->OW;
+	int64_t Kg = g->C / g->group * g->KD * g->KH * g->KW;
+	int64_t npix = (P + KK__CONV_Q - 1) / KK__CONV_Q, nb = (Mg + KK_MR - 1) / KK_MR;
+	if (npix >= 8 * T)
+		return 1;
+	if (npix < T)
+		return 0;
+	int pointwise = g->KD * g->KH * g->KW == 1 && g->sd * g->sh * g->sw == 1
+		&& g->pd == 0 && g->ph == 0 && g->pw == 0 && P == g->D * g->H * g->W;
+	int64_t pack = pointwise && (Kg <= KK_KC || Mg < 64) ? 0 : KK__PACK_ROWS;
+	int64_t blocks = 0, px = 0, slivers = 0;   /* the busiest task's (kk__par_task) */
+	for (int64_t t = 0; t < T; t++) {
+		int64_t b = npix * t / T, e = npix * (t + 1) / T;
+		int64_t p = kk__min(e * KK__CONV_Q, P) - b * KK__CONV_Q;
+		int64_t s = nb * (t + 1) / T - nb * t / T;
+		blocks = blocks > e - b ? blocks : e - b;
+		px = px > p ? px : p;
+		slivers = slivers > s ? slivers : s;
+	}
+	int64_t by_pixels = nb * KK_MR * blocks * KK__CONV_Q + pack * px;
+	int64_t by_channels = slivers * KK_MR * npix * KK__CONV_Q + pack * P;
+	return by_pixels < by_channels;
+}
+
 /* Images [j->n0, j->n0 + nimg) over ctx's threads. */
 static void kk__conv_run_f32(kiln_rt_ctx *ctx, kk__conv_job_f32 *j, int64_t nimg)
 {
@@ -1193,7 +1231,7 @@ static void kk__conv_run_f32(kiln_rt_ctx *ctx, kk__conv_job_f32 *j, int64_t nimg
 		 * (each thread then packs only its own im2col panels), else the
 		 * output channels (each thread packs every panel). */
 		int64_t npix = (P + KK__CONV_Q - 1) / KK__CONV_Q;
-		if (g->C / g->group > 1 && Mg > 1 && npix >= 8 * ctx->threads) {
+		if (g->C / g->group > 1 && Mg > 1 && kk__conv_split_pixels(g, ctx->threads)) {
 			j->npix = npix;
 			kk_par_for(ctx, nimg * g->group * npix,
 				kk_par_grain(KK_PAR_MIN_FLOPS, Mg * Kg * KK__CONV_Q),
