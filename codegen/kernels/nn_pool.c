@@ -121,6 +121,13 @@ KK__MAXPOOL_ROW(kk__maxpool_row_u8, uint8_t, 0)
  * generic row does. Returns 0, doing nothing, when a row of R would not fit
  * its stack buffer. */
 #define KK__POOL_ROW_BUF 4096
+/* Planes of more than KK__POOL_PF_MIN floats (larger than L1) have the
+ * input rows of the output row KK__POOL_PF_AHEAD rows on prefetched:
+ * SqueezeNet's first MaxPool (111x111 planes, from L3) alone 35-40% faster,
+ * alternating builds run by run (2 to 8 rows ahead alike); on its 55x55
+ * planes level, on 27x27 ones (in L2) 10% slower. */
+#define KK__POOL_PF_AHEAD 4
+#define KK__POOL_PF_MIN 8192
 #define KK__HMAX_PASSES(S) \
 	do { \
 		if (KW == 3) { \
@@ -191,10 +198,16 @@ static int kk__maxpool_rows2d_f32(const float *restrict x, float *restrict y, in
 	float R[KK__POOL_ROW_BUF];
 	int64_t c0 = pw < span ? pw : span, c1 = pw + W < span ? pw + W : span;
 	int64_t block = KK__POOL_ROW_BUF / n8;
+	int pf_on = H * W > KK__POOL_PF_MIN;
 	for (int64_t b = oy0; b < oy1; b += block) {
 		int64_t e = b + block < oy1 ? b + block : oy1;
 		for (int64_t oy = b; oy < e; oy++) {
 			int64_t ky0, ky1;
+			/* the sh input rows output row oy + KK__POOL_PF_AHEAD adds
+			 * (past the plane: the next one's first rows) */
+			const float *pf = x + ((oy + KK__POOL_PF_AHEAD) * sh - ph + KH - sh) * W;
+			for (int64_t q = 0; pf_on && q < sh * W; q += 16)
+				__builtin_prefetch(pf + q, 0, 3);
 			kk__tap_range(oy, sh, ph, 1, KH, 0, H, &ky0, &ky1);
 			kk__vmax_rows(R + (oy - b) * n8, n8, x + (oy * sh - ph + ky0) * W,
 				      ky1 > ky0 ? ky1 - ky0 : 0, W, c0, c1, pw);
