@@ -257,6 +257,12 @@ static inline __attribute__((always_inline)) void kk__micro_s_f32(int64_t kc,
 		__builtin_prefetch(y + r * y_rs, 1);
 		__builtin_prefetch(y + r * y_rs + KK_NR - 1, 1);
 	}
+	/* and so is a fused residual's tile (read by the epilogue) */
+	if (e && e->res)
+		for (int64_t r = 0; r < mr; r++) {
+			__builtin_prefetch(e->res + r * e->res_rs);
+			__builtin_prefetch(e->res + r * e->res_rs + KK_NR - 1);
+		}
 	kk_v8f z = {0};
 	kk_v8f c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
 	kk_v8f c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
