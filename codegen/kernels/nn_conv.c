@@ -610,12 +610,23 @@ KK__ROW_LOOPS static void kk__split_row(float *restrict d, const float *restrict
 	int64_t wu = kk__min(W, 2 * h - pw - 1), k = 0;
 	float *de = (pw & 1) ? d + h + (pw - 1) / 2 : d + pw / 2;
 	float *dd = (pw & 1) ? d + (pw + 1) / 2 : d + h + pw / 2;
-	for (; k + 16 <= wu; k += 16) {
-		kk_v8f a = kk__ld8(xr + k), b = kk__ld8(xr + k + 8);
-		kk_v8f e = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
-		kk_v8f o = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
-		kk__st8(de + k / 2, &e);
-		kk__st8(dd + k / 2, &o);
+	if (wu >= 16) {
+		/* 16 at a time, the row's last 16 from an even column
+		 * overlapping the ones before (the same values stored again),
+		 * instead of up to 15 single floats (56-wide rows: a quarter of
+		 * the copy); at most one column is left */
+		int64_t last = (wu - 16) & ~(int64_t)1;
+		for (;;) {
+			kk_v8f a = kk__ld8(xr + k), b = kk__ld8(xr + k + 8);
+			kk_v8f e = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+			kk_v8f o = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
+			kk__st8(de + k / 2, &e);
+			kk__st8(dd + k / 2, &o);
+			if (k == last)
+				break;
+			k = k + 16 < last ? k + 16 : last;
+		}
+		k = last + 16;
 	}
 	for (; k < wu; k++)
 		(k & 1 ? dd : de)[k / 2] = xr[k];
