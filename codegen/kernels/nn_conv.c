@@ -662,7 +662,8 @@ KK__ROW_LOOPS static void kk__padded_row_sw(float *restrict d, const float *rest
 /* Depthwise through a zero-padded copy of the plane: every output row is
  * whole 8-wide vectors with no bounds tests (the last vector of a row goes
  * through a small buffer). 3x3 kernels, the common case, have their taps
- * unrolled and four output vectors in flight. 0 when the padded plane would
+ * unrolled and eight output vectors in flight (four on planes under 32
+ * wide). 0 when the padded plane would
  * not fit the stack buffer (the caller then uses kk__conv_dw_f32). */
 #define KK__DW_BUF 32768
 #define KK__DW_PF_MIN 8192    /* floats: a plane larger than L1 */

@@ -123,9 +123,10 @@ KK__MAXPOOL_ROW(kk__maxpool_row_u8, uint8_t, 0)
 #define KK__POOL_ROW_BUF 4096
 /* Planes of more than KK__POOL_PF_MIN floats (larger than L1) have the
  * input rows of the output row KK__POOL_PF_AHEAD rows on prefetched:
- * SqueezeNet's first MaxPool (111x111 planes, from L3) alone 35-40% faster,
- * alternating builds run by run (2 to 8 rows ahead alike); on its 55x55
- * planes level, on 27x27 ones (in L2) 10% slower. */
+ * SqueezeNet's first MaxPool (111x111 planes, from L3) alone 35-40% faster
+ * while the machine's memory was slow, 5% while it was fast (alternating
+ * builds run by run; 2 to 8 rows ahead alike); on its 55x55 planes level,
+ * on 27x27 ones (in L2) 10% slower. */
 #define KK__POOL_PF_AHEAD 4
 #define KK__POOL_PF_MIN 8192
 #define KK__HMAX_PASSES(S) \

@@ -158,6 +158,13 @@ static void c_conv_group(kiln_rt_ctx *ctx, void *out)
 	kk_conv_f32(ctx, g_a, g_b, NULL, g_c, out, 2, 16, 1, 40, 40, 40, 1, 20, 20,
 		1, 3, 3, 1, 2, 2, 1, 1, 1, 0, 1, 1, 2, NULL, -INFINITY, INFINITY, 0, NULL);
 }
+static void c_conv_few_blocks(kiln_rt_ctx *ctx, void *out)
+{
+	/* 13 pixel blocks (14x14), K 384 over two slices, M 64: the threads
+	 * split the pixels (kk__conv_split_pixels), 6 or 7 blocks each at 2 */
+	kk_conv_f32(ctx, g_a, g_b, NULL, g_c, out, 1, 384, 1, 14, 14, 64, 1, 14, 14,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, NULL, 0.0f, INFINITY, 0, NULL);
+}
 static void c_conv_smallc(kiln_rt_ctx *ctx, void *out)
 {
 	/* few input channels (the direct path): N 2, C 3, M 30, 100x100 ->
@@ -241,6 +248,7 @@ static void test_conv(void **s)
 	check_case("conv depthwise", c_conv_depthwise, 16 * 64 * 64 * 4);
 	check_case("conv depthwise 14x14", c_conv_depthwise_small, 2 * 300 * 14 * 14 * 4);
 	check_case("conv few input channels", c_conv_smallc, 2 * 30 * 50 * 50 * 4);
+	check_case("conv 13 pixel blocks", c_conv_few_blocks, 64 * 14 * 14 * 4);
 	check_case("conv transposed", c_conv_t, 2 * 128 * 49 * 4);
 	check_case("conv Winograd", c_conv_wino, 2 * 40 * 21 * 30 * 4);
 }
