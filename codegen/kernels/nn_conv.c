@@ -663,8 +663,8 @@ KK__ROW_LOOPS static void kk__padded_row_sw(float *restrict d, const float *rest
  * whole 8-wide vectors with no bounds tests (the last vector of a row goes
  * through a small buffer). 3x3 kernels, the common case, have their taps
  * unrolled and eight output vectors in flight (four on planes under 32
- * wide). 0 when the padded plane would
- * not fit the stack buffer (the caller then uses kk__conv_dw_f32). */
+ * wide). 0 when the padded plane would not fit the stack buffer (the
+ * caller then uses kk__conv_dw_f32). */
 #define KK__DW_BUF 32768
 #define KK__DW_PF_MIN 8192    /* floats: a plane larger than L1 */
 KK__ROW_LOOPS static __attribute__((noinline)) int kk__conv_dw_pad_f32(const float *restrict x, const float *restrict w,
