@@ -373,6 +373,14 @@ static __attribute__((noinline)) void kk__conv_pointwise_f32(const float *restri
 	}
 }
 
+/* 1x1, stride 1, no padding, the image kept: im2col(X) == X (a row of P
+ * floats per input channel). */
+static inline int kk__conv_geom_pointwise(const kk__conv_geom *g)
+{
+	return g->KD * g->KH * g->KW == 1 && g->sd * g->sh * g->sw == 1 && g->pd == 0 &&
+	       g->ph == 0 && g->pw == 0 && g->OD * g->OH * g->OW == g->D * g->H * g->W;
+}
+
 /* One image n, group gi: Y[Mg, P] = W_g[Mg, Kg] * im2col(X_g)[Kg, P] for
  * the pixels [qb, qe). Loop order (BLIS): block of KK_NR pixels, K slice,
  * the block's im2col panel packed once (KK_KC x KK_NR, 16 KB: stays in L1)
@@ -394,8 +402,7 @@ static __attribute__((noinline)) void kk__conv_gemm_f32(const float *restrict x,
 	/* 1x1, stride 1, no padding: im2col(X) == X (Kg x P, row stride P),
 	 * read in place when few output channels share each packed panel
 	 * (packing is a copy that pays off from about 64 of them) */
-	int pointwise = g->KD * g->KH * g->KW == 1 && g->sd * g->sh * g->sw == 1
-		&& g->pd == 0 && g->ph == 0 && g->pw == 0 && P == g->D * g->H * g->W;
+	int pointwise = kk__conv_geom_pointwise(g);
 	if (pointwise && wp && Kg <= KK_KC) {
 		kk__conv_pointwise_f32(x, wp, y, Mg, Kg, P, ep, qb, qe);
 		return;
@@ -736,7 +743,8 @@ KK__ROW_LOOPS static __attribute__((noinline)) int kk__conv_dw_pad_f32(const flo
 	 * come spread over the compute, not all before it (MobileNetV2's
 	 * 112 -> 56 layer alone 12% faster; on smaller planes 8-21% slower:
 	 * there it is made whole first) */
-	int64_t filled = split && g->H * g->W > KK__DW_PF_MIN ? 0 : PH;
+	int big = split && g->H * g->W > KK__DW_PF_MIN;   /* stride 2, plane over L1 */
+	int64_t filled = big ? 0 : PH;
 	kk__dw_fill(buf, x, g, 0, filled, PW, PWh, split);
 	/* where output column ox's window starts in a padded row, and the
 	 * three columns' offsets from it */
@@ -756,8 +764,7 @@ KK__ROW_LOOPS static __attribute__((noinline)) int kk__conv_dw_pad_f32(const flo
 		 * alone 17-20% faster, alternating run by run; its 56x56 one, 12.5
 		 * KB planes, 10-13% slower; at stride 1 level or slower) */
 		int64_t groups = (OH + 1) / 2 * ((ow8 + 31) / 32);
-		int64_t lines = split && xn && g->H * g->W > KK__DW_PF_MIN ?
-			(g->H * g->W + 15) / 16 : 0;
+		int64_t lines = big && xn ? (g->H * g->W + 15) / 16 : 0;
 		int64_t per = (lines + groups - 1) / groups, pl = 0;
 		for (int64_t oy = 0; oy < OH; oy += 2) {
 			int64_t r2 = oy + 1 < OH ? rstep : 0;   /* the second row's offset */
@@ -1258,9 +1265,7 @@ static int kk__conv_split_pixels(const kk__conv_geom *g, int64_t T)
 		return 1;
 	if (npix < T)
 		return 0;
-	int pointwise = g->KD * g->KH * g->KW == 1 && g->sd * g->sh * g->sw == 1
-		&& g->pd == 0 && g->ph == 0 && g->pw == 0 && P == g->D * g->H * g->W;
-	int64_t pack = pointwise && (Kg <= KK_KC || Mg < 64) ? 0 : KK__PACK_ROWS;
+	int64_t pack = kk__conv_geom_pointwise(g) && (Kg <= KK_KC || Mg < 64) ? 0 : KK__PACK_ROWS;
 	int64_t blocks = 0, px = 0, slivers = 0;   /* the busiest task's (kk__par_task) */
 	for (int64_t t = 0; t < T; t++) {
 		int64_t b = npix * t / T, e = npix * (t + 1) / T;
