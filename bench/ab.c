@@ -91,8 +91,10 @@ int main(int argc, char **argv)
 			runs = atoi(argv[i] + 7);
 		else if (nm < AB_MAX_MODELS)
 			m[nm++].path = argv[i];
+		else
+			nm = AB_MAX_MODELS + 1;      /* too many: the usage below */
 	}
-	if (nm == 0 || threads < 1 || runs < 1) {
+	if (nm == 0 || nm > AB_MAX_MODELS || threads < 1 || runs < 1) {
 		fprintf(stderr, "usage: ab [--threads=N] [--runs=N] MODEL.so... (up to %d)\n",
 			AB_MAX_MODELS);
 		return 2;
