@@ -413,8 +413,19 @@ static int64_t conv_winograd(const ir_node *n)
 	return f < INT32_MAX ? f : 0;
 }
 
+/* KilnConvPwDw's scratch: the intermediate tensor of one image. */
+static int64_t conv_pwdw_floats(const ir_node *n)
+{
+	const ir_shape *x = &n->in[0]->shape;
+	return kk_pwdw_floats(n->in[1]->shape.d[0].c, x->d[2].c, x->d[3].c);
+}
+
 int cg_conv_scratch(const ir_node *n, cg_lin *bytes)
 {
+	if (n->op == IR_OP_KilnConvPwDw) {
+		bytes->c[0] = conv_pwdw_floats(n) * (int64_t)sizeof(float);
+		return 1;
+	}
 	int64_t K, P, M, f = conv_winograd(n);
 	if (!f)
 		f = conv_transposed(n, &K, &P, &M) ? kk_conv_t_floats(K, P, M, conv_pointwise(n))
@@ -423,18 +434,24 @@ int cg_conv_scratch(const ir_node *n, cg_lin *bytes)
 	return f > 0;
 }
 
+/* The image stride of n's output: 0 (dense), or that of the Concat output
+ * it is written into in place (plan.c). */
+static LLVMValueRef conv_y_ns(cg_ctx *cg, const ir_node *n)
+{
+	const cg_loc *l = &cg->plan.loc[n->out[0]->id];
+	const ir_value *big = l->kind == CG_LOC_ALIAS ? cg->g->values[l->index] : NULL;
+	return big && big->producer && big->producer->op == IR_OP_Concat
+	       ? cg_span(cg, &big->shape, 1, big->shape.rank) : cg_i64(cg, 0);
+}
+
 /* The fused epilogue's arguments (passes/fuse_epilogue.c: residual input 3,
- * clamp) and Y's image stride: 0 (dense), or that of the Concat output Y
- * is written into in place (plan.c). */
+ * clamp) and Y's image stride (conv_y_ns). */
 static LLVMValueRef *conv_epi_args(cg_ctx *cg, const ir_node *n, LLVMValueRef *p)
 {
 	*p++ = cg_ptr(cg, n->nin > 3 ? n->in[3] : NULL);
 	*p++ = cg_f32(cg, ir_attr_float(n, "kiln_clip_min", -INFINITY));
 	*p++ = cg_f32(cg, ir_attr_float(n, "kiln_clip_max", INFINITY));
-	const cg_loc *l = &cg->plan.loc[n->out[0]->id];
-	const ir_value *big = l->kind == CG_LOC_ALIAS ? cg->g->values[l->index] : NULL;
-	*p++ = big && big->producer && big->producer->op == IR_OP_Concat
-	       ? cg_span(cg, &big->shape, 1, big->shape.rank) : cg_i64(cg, 0);
+	*p++ = conv_y_ns(cg, n);
 	return p;
 }
 
@@ -566,6 +583,36 @@ int cg_lower_conv(cg_ctx *cg, const ir_node *n)
 			: KK_CONV_PATH_CW | KK_CONV_PATH_FEWC;
 	}
 	cg_call(cg, k, a, (int)(p - a));
+	return 0;
+}
+
+/* KilnConvPwDw (passes/fuse_pwdw.c): the pointwise weights packed at
+ * compile time as kk_conv_pwdw_f32 reads them (kk_pwdw_pack_w). */
+int cg_lower_conv_pwdw(cg_ctx *cg, const ir_node *n)
+{
+	const ir_value *X = n->in[0], *W1 = n->in[1], *Y = n->out[0];
+	int64_t C = W1->shape.d[0].c, K = W1->shape.d[1].c;
+	const int64_t *sv;
+	if (X->dtype != IR_F32 || !W1->data || !cg->scratch || ir_attr_ints(n, "strides", &sv) != 2)
+		return cg_fail(cg, "internal error: a KilnConvPwDw passes/fuse_pwdw.c did not make");
+	size_t nb = (size_t)kk_pwdw_w_floats(C, K) * sizeof(float);
+	float *buf = malloc(nb);
+	if (!buf)
+		return cg_fail(cg, "out of memory packing Conv weights");
+	kk_pwdw_pack_w(buf, (const float *)W1->data, C, K);
+	LLVMValueRef wt = cg_const_blob(cg, buf, nb);
+	free(buf);
+	LLVMValueRef a[24] = {
+		cg->a_ctx, cg_ptr(cg, X), wt, cg_ptr(cg, n->in[2]), cg_ptr(cg, n->in[3]),
+		cg_ptr(cg, n->nin > 4 ? n->in[4] : NULL), cg_ptr(cg, Y), cg_dim(cg, X->shape.d[0]),
+		cg_i64(cg, K), cg_i64(cg, C), cg_i64(cg, X->shape.d[2].c), cg_i64(cg, X->shape.d[3].c),
+		cg_i64(cg, Y->shape.d[2].c), cg_i64(cg, Y->shape.d[3].c), cg_i64(cg, sv[0]),
+		cg_f32(cg, ir_attr_float(n, "kiln_pw_clip_min", -INFINITY)),
+		cg_f32(cg, ir_attr_float(n, "kiln_pw_clip_max", INFINITY)),
+		cg_f32(cg, ir_attr_float(n, "kiln_clip_min", -INFINITY)),
+		cg_f32(cg, ir_attr_float(n, "kiln_clip_max", INFINITY)), conv_y_ns(cg, n),
+		cg->scratch};
+	cg_call(cg, "kk_conv_pwdw_f32", a, 21);
 	return 0;
 }
 

@@ -297,8 +297,9 @@ static void concat_slices(const ir_graph *g, cg_loc *loc)
 			int64_t b = block_bytes(x, axis);
 			if (b < 0)
 				break;
-			int conv = x->producer && x->producer->op == IR_OP_Conv &&
-				   x->dtype == IR_F32;   /* a Conv's output type is its input's */
+			/* a Conv's output type is its input's */
+			int conv = x->producer && (x->producer->op == IR_OP_Conv ||
+				   x->producer->op == IR_OP_KilnConvPwDw) && x->dtype == IR_F32;
 			if ((outer || (channels && conv)) && slice_ok(g, loc, n, x)) {
 				loc[x->id].kind = CG_LOC_ALIAS;
 				loc[x->id].index = y->id;

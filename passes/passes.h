@@ -59,6 +59,11 @@ int pass_split_matmul(ir_graph *g, const pass_options *o, ir_status *st);
  * on f32 -> one node whose kernel applies them as it stores (runs last). */
 int pass_fuse_epilogue(ir_graph *g, const pass_options *o, ir_status *st);
 
+/* ---- passes/fuse_pwdw.c ---- */
+/* A pointwise Conv feeding only a 3x3 depthwise Conv -> one KilnConvPwDw
+ * (after fuse-epilogue). */
+int pass_fuse_pwdw(ir_graph *g, const pass_options *o, ir_status *st);
+
 /* ---- passes/hoist_scale.c ---- */
 /* Mul|Div(View(w), constant scalar) -> View(Mul|Div(w, scalar)) through
  * Reshape/Transpose-like ops, so fuse_epilogue meets the scale right after

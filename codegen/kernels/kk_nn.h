@@ -131,6 +131,17 @@ void kk_conv_t_f32(kiln_rt_ctx *ctx, const float *X, const float *Bp, const floa
 void kk_conv_wino_f32(kiln_rt_ctx *ctx, const float *X, const float *Up, const float *B,
 	float *Y, int64_t N, int64_t C, int64_t H, int64_t Wd, int64_t M, int64_t OH, int64_t OW,
 	int64_t ph, int64_t pw, const float *R, float lo, float hi, int64_t y_ns, float *S);
+/* KilnConvPwDw (nn_pwdw.c): Y = clamp(dw(T) + B2, lo2, hi2) where T =
+ * clamp(W1 X + B1, lo1, hi1) is a pointwise convolution (X [N, K, H, W],
+ * W1 [C, K]) and dw a depthwise 3x3 one (W2 [C, 1, 3, 3]) with pads 1 and
+ * stride s (1 or 2): Y [N, C, OH, OW], OH = (H - 1) / s + 1, likewise OW.
+ * C a multiple of 8. Wt: W1 as kk_pwdw_pack_w lays it out (kk_pack.h); B1,
+ * B2 NULL for none; y_ns as kk_conv_f32's; S: kk_pwdw_floats(C, H, W)
+ * floats of scratch. */
+void kk_conv_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Wt, const float *B1,
+	const float *W2, const float *B2, float *Y, int64_t N, int64_t K, int64_t C, int64_t H,
+	int64_t W, int64_t OH, int64_t OW, int64_t s, float lo1, float hi1, float lo2, float hi2,
+	int64_t y_ns, float *S);
 void kk_conv_f64(kiln_rt_ctx *ctx, const double *X, const double *W, const double *B,
 	double *Y, int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,
 	int64_t M, int64_t OD, int64_t OH, int64_t OW,

@@ -186,4 +186,26 @@ static inline void kk_wino_weights(float *U, const float *w, int64_t M, int64_t 
 		}
 }
 
+/* kk_conv_pwdw_f32 (nn_pwdw.c): the pointwise weights w[C][K] as panels of
+ * 16 output channels, each K x 16 (channel c of panel b at wt[(b K + k) 16
+ * + c % 16], zero past C), and its scratch: the intermediate tensor of one
+ * image, C / 8 blocks of (H + 2) x (W + 2) pixels of 8 channels each. */
+static inline int64_t kk_pwdw_w_floats(int64_t C, int64_t K)
+{
+	return (C + 15) / 16 * 16 * K;
+}
+
+static inline void kk_pwdw_pack_w(float *wt, const float *w, int64_t C, int64_t K)
+{
+	for (int64_t b = 0; b < (C + 15) / 16; b++)
+		for (int64_t k = 0; k < K; k++)
+			for (int64_t c = 0; c < 16; c++)
+				wt[(b * K + k) * 16 + c] = b * 16 + c < C ? w[(b * 16 + c) * K + k] : 0.0f;
+}
+
+static inline int64_t kk_pwdw_floats(int64_t C, int64_t H, int64_t W)
+{
+	return C * (H + 2) * (W + 2);
+}
+
 #endif

@@ -891,27 +891,6 @@ typedef struct {
 	int dwcv;                    /* depthwise 8 channels at a time (kk__dwcv_ok) */
 } kk__conv_job_f32;
 
-/* 8x8 transpose: r[i][j] -> r[j][i] (three rounds of two-vector shuffles). */
-static inline void kk__tr8x8(kk_v8f r[8])
-{
-	kk_v8f t[8], u[8];
-	for (int i = 0; i < 8; i += 2) {
-		t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
-		t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
-	}
-	for (int i = 0; i < 8; i += 4)
-		for (int h = 0; h < 2; h++) {
-			u[i + 2 * h] = __builtin_shufflevector(t[i + h], t[i + h + 2],
-				0, 1, 8, 9, 4, 5, 12, 13);
-			u[i + 2 * h + 1] = __builtin_shufflevector(t[i + h], t[i + h + 2],
-				2, 3, 10, 11, 6, 7, 14, 15);
-		}
-	for (int i = 0; i < 4; i++) {
-		r[i] = __builtin_shufflevector(u[i], u[i + 4], 0, 1, 2, 3, 8, 9, 10, 11);
-		r[i + 4] = __builtin_shufflevector(u[i], u[i + 4], 4, 5, 6, 7, 12, 13, 14, 15);
-	}
-}
-
 /* Depthwise planes small enough to run 8 channels at a time, each vector
  * lane a channel: the zero-padded input of 8 channels transposed into
  * KK__DWCV_BUF floats (pixel-major, 8 channels per pixel), the output into

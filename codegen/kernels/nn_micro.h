@@ -1,6 +1,6 @@
-/* nn_micro.h — private to nn_gemm.c and nn_conv.c: the f32 register-blocked
- * GEMM micro-kernel (KK_MR rows x KK_NR columns of accumulators in vector
- * registers) that both the Gemm/MatMul kernels and the implicit-GEMM
+/* nn_micro.h — private to nn_gemm.c, nn_conv.c and nn_pwdw.c: the f32
+ * register-blocked GEMM micro-kernel (KK_MR rows x KK_NR columns of
+ * accumulators in vector registers) that both the Gemm/MatMul kernels and the implicit-GEMM
  * convolution feed with a packed B panel (KK_KC x KK_NR, zero-padded), and
  * the output epilogue (bias, residual, clamp) both apply as they store.
  * Uses GCC/Clang vector extensions; LLVM legalises them for any target. */

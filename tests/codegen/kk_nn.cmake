@@ -12,5 +12,6 @@ foreach(kk_nn_t gemm conv pool move)
   target_link_libraries(test_kk_nn_${kk_nn_t} ${CMOCKA_LIB} m)
   add_test(NAME kk_nn_${kk_nn_t} COMMAND test_kk_nn_${kk_nn_t})
 endforeach()
-# the small-image convolution runs as a product through nn_gemm.c
-target_sources(test_kk_nn_conv PRIVATE ${KK_NN_KERNELS}/nn_gemm.c)
+# the small-image convolution runs as a product through nn_gemm.c; the
+# pointwise-depthwise pair (nn_pwdw.c) is checked against kk_conv_f32
+target_sources(test_kk_nn_conv PRIVATE ${KK_NN_KERNELS}/nn_gemm.c ${KK_NN_KERNELS}/nn_pwdw.c)

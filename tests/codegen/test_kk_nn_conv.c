@@ -395,6 +395,132 @@ static void test_conv_dw_narrow(void **state)
 			}
 }
 
+/* The pair of test_conv_pwdw in double precision: output (n, c, q), q a
+ * pixel of the OH x OW output; *mag bounds the magnitudes summed. */
+typedef struct {
+	int64_t N, K, C, H, W, s, OW;
+	const float *X, *W1, *B1, *W2, *B2;
+	float lo1, hi1, lo2, hi2;
+} pwdw_case;
+
+static double pwdw_ref(const pwdw_case *p, int64_t n, int64_t c, int64_t q, double *mag)
+{
+	int64_t oy = q / p->OW, ox = q % p->OW, P = p->H * p->W;
+	double acc = 0.0;
+	*mag = 1.0;
+	for (int64_t t = 0; t < 9; t++) {
+		int64_t iy = oy * p->s - 1 + t / 3, ix = ox * p->s - 1 + t % 3;
+		if (iy < 0 || iy >= p->H || ix < 0 || ix >= p->W)
+			continue;
+		double v = p->B1 ? p->B1[c] : 0.0, m = fabs(v);
+		for (int64_t k = 0; k < p->K; k++) {
+			double x = (double)p->W1[c * p->K + k] * p->X[(n * p->K + k) * P + iy * p->W + ix];
+			v += x;
+			m += fabs(x);
+		}
+		v = v < p->lo1 ? p->lo1 : v > p->hi1 ? p->hi1 : v;
+		acc += p->W2[c * 9 + t] * v;
+		*mag += fabs(p->W2[c * 9 + t]) * (m + fabs(v));
+	}
+	acc += p->B2 ? p->B2[c] : 0.0;
+	return acc < p->lo2 ? p->lo2 : acc > p->hi2 ? p->hi2 : acc;
+}
+
+/* One case of test_conv_pwdw: Y (images yns apart, gaps of 3 channels)
+ * against pwdw_ref, and against Y2, kk_conv_f32 twice, bit for bit. */
+static void pwdw_check(const pwdw_case *p, const float *Y, int64_t yns, const float *Y2)
+{
+	int64_t OP = ((p->H - 1) / p->s + 1) * p->OW;
+	for (int64_t n = 0; n < p->N; n++)
+		for (int64_t c = 0; c < p->C + 3; c++)
+			for (int64_t q = 0; q < OP; q++) {
+				float y = Y[n * yns + c * OP + q];
+				if (c >= p->C) {          /* the gap: untouched */
+					assert_true(y == -7.0f);
+					continue;
+				}
+				double mag, r = pwdw_ref(p, n, c, q, &mag);
+				float y2 = Y2[(n * p->C + c) * OP + q];
+				if (!(fabs(y - r) <= 1e-5 * mag) || (p->K <= 256 && y != y2)) {
+					print_error("K %lld C %lld %lldx%lld s %lld: n %lld c %lld pixel "
+						"%lld: %.9g, expected %.9g, kk_conv_f32 twice %.9g\n",
+						(long long)p->K, (long long)p->C, (long long)p->H,
+						(long long)p->W, (long long)p->s, (long long)n, (long long)c,
+						(long long)q, y, r, y2);
+					fail();
+				}
+			}
+}
+
+static float *rand_floats(int64_t n, double scale)
+{
+	float *v = malloc(sizeof(float) * (size_t)n);
+	assert_non_null(v);
+	for (int64_t i = 0; i < n; i++)
+		v[i] = (float)(scale * urand());
+	return v;
+}
+
+/* kk_conv_pwdw_f32 (KilnConvPwDw): a pointwise convolution then a 3x3
+ * depthwise one (pads 1, stride 1 or 2), each with its bias and clamp.
+ * Checked against a naive double-precision pair, and bit for bit against
+ * kk_conv_f32 run twice (the same arithmetic in the same order, as
+ * nn_pwdw.c says) where K fits one of its slices; scratch NaN-filled
+ * (nothing read before written, the zero ring included), each image into a
+ * block of a wider output with nothing written in the gaps. Cases: C a
+ * multiple of 16 and not (a half-empty last panel), images of 6 pixels
+ * (one tile) and with a partial last tile, odd and non-square sizes, K of 1
+ * and past 256, two images, no biases, no clamps. */
+static void test_conv_pwdw(void **state)
+{
+	(void)state;
+	static const int64_t cases[][8] = {   /* N K C H W s bias clamp */
+		{1, 16, 96, 12, 12, 2, 1, 1}, {1, 5, 24, 7, 9, 1, 0, 1}, {2, 300, 16, 6, 5, 2, 1, 0},
+		{1, 1, 8, 2, 3, 1, 1, 1}, {1, 7, 32, 1, 13, 2, 1, 1}, {2, 24, 40, 13, 11, 2, 0, 0},
+		{1, 64, 48, 14, 14, 1, 1, 1}, {1, 96, 16, 7, 7, 1, 1, 1},
+	};
+	for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+		const int64_t *k = cases[ci];
+		int64_t N = k[0], K = k[1], C = k[2], H = k[3], W = k[4], s = k[5], P = H * W;
+		int64_t OH = (H - 1) / s + 1, OW = (W - 1) / s + 1, yns = (C + 3) * OH * OW;
+		pwdw_case p = {N, K, C, H, W, s, OW, rand_floats(N * K * P, 1.0),
+			rand_floats(C * K, 2.0 / sqrt((double)K)), k[6] ? rand_floats(C, 1.0) : NULL,
+			rand_floats(C * 9, 1.0), k[6] ? rand_floats(C, 0.2) : NULL,
+			k[7] ? 0.0f : -INFINITY, k[7] ? 6.0f : INFINITY,
+			k[7] ? 0.0f : -INFINITY, k[7] ? 0.5f : INFINITY};
+		float *Wt = rand_floats(kk_pwdw_w_floats(C, K), 1.0);
+		float *S = rand_floats(kk_pwdw_floats(C, H, W), 1.0), *Y = rand_floats(N * yns, 1.0);
+		float *T = rand_floats(N * C * P, 1.0), *Y2 = rand_floats(N * C * OH * OW, 1.0);
+		float *Wp = rand_floats(kk_packed_a_floats(C, K), 1.0);
+		kk_pwdw_pack_w(Wt, p.W1, C, K);
+		for (int64_t i = 0; i < kk_pwdw_floats(C, H, W); i++)
+			S[i] = NAN;
+		for (int64_t i = 0; i < N * yns; i++)
+			Y[i] = -7.0f;
+		kk_conv_pwdw_f32(NULL, p.X, Wt, p.B1, p.W2, p.B2, Y, N, K, C, H, W, OH, OW, s, p.lo1,
+			p.hi1, p.lo2, p.hi2, yns, S);
+		/* the two convolutions of kk_conv_f32, as codegen runs them (W as
+		 * well as Wp: one input channel takes the direct path) */
+		kk_pack_a_layout(Wp, p.W1, C, K);
+		kk_conv_f32(NULL, p.X, p.W1, Wp, p.B1, T, N, K, 1, 1, P, C, 1, 1, P, 1, 1, 1, 1, 1, 1,
+			1, 1, 1, 0, 0, 0, 1, NULL, p.lo1, p.hi1, 0, NULL);
+		kk_conv_f32(NULL, T, p.W2, NULL, p.B2, Y2, N, C, 1, H, W, C, 1, OH, OW, 1, 3, 3, 1, s,
+			s, 1, 1, 1, 0, 1, 1, C, NULL, p.lo2, p.hi2, 0, NULL);
+		pwdw_check(&p, Y, yns, Y2);
+		free((void *)p.X);
+		free((void *)p.W1);
+		free((void *)p.B1);
+		free((void *)p.W2);
+		free((void *)p.B2);
+		free(Wt);
+		free(S);
+		free(Y);
+		free(T);
+		free(Y2);
+		free(Wp);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_conv_dw33),
 		cmocka_unit_test(test_conv_dw_narrow),
 		cmocka_unit_test(test_conv_few_channels),
+		cmocka_unit_test(test_conv_pwdw),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

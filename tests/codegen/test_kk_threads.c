@@ -200,6 +200,16 @@ static void c_conv_depthwise_small(kiln_rt_ctx *ctx, void *out)
 	kk_conv_f32(ctx, g_a, g_b, NULL, g_c, out, 2, 300, 1, 14, 14, 300, 1, 14, 14,
 		1, 3, 3, 1, 1, 1, 1, 1, 1, 0, 1, 1, 300, NULL, -1.0f, 1.0f, 0, NULL);
 }
+static void c_conv_pwdw(kiln_rt_ctx *ctx, void *out)
+{
+	/* the pointwise-depthwise pair (g_b read as the packed pointwise
+	 * weights, g_c as the depthwise taps and g_c + 2000 the biases): N 2,
+	 * K 24, C 144, 28x28 -> 14x14 at stride 2, 131 pixel tiles (the last
+	 * partial) and 18 channel blocks split over the threads */
+	static float S[144 * 30 * 30];
+	kk_conv_pwdw_f32(ctx, g_a, g_b, g_c + 2000, g_c, g_c + 2000, out, 2, 24, 144, 28, 28,
+		14, 14, 2, 0.0f, 6.0f, 0.0f, 6.0f, 0, S);
+}
 static void c_maxpool(kiln_rt_ctx *ctx, void *out)
 {
 	/* N 2, C 32, 64x64 -> 32x32 (3x3, stride 2, pad 1); values then indices */
@@ -251,6 +261,7 @@ static void test_conv(void **s)
 	check_case("conv 13 pixel blocks", c_conv_few_blocks, 64 * 14 * 14 * 4);
 	check_case("conv transposed", c_conv_t, 2 * 128 * 49 * 4);
 	check_case("conv Winograd", c_conv_wino, 2 * 40 * 21 * 30 * 4);
+	check_case("conv pointwise-depthwise pair", c_conv_pwdw, 2 * 144 * 14 * 14 * 4);
 }
 
 static void test_pool_move(void **s)
