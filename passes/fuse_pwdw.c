@@ -9,8 +9,7 @@
  *       8, pads 1, dilation 1, the same stride 1 or 2 on both axes
  * neither with a fused residual or scale, P's output read by D alone and not
  * a graph output, the weights and biases constants, X 4-D with static H and
- * W, H W >= 6 (the kernel's pixel tile), the intermediate (C blocks of
- * (H + 2) x (W + 2) floats) at most PWDW_MAX_BYTES
+ * W, H W >= 6 (the kernel's pixel tile)
  * -> KilnConvPwDw(X, W1, B1, W2, B2) {strides = [s, s], kiln_pw_clip_min,
  * kiln_pw_clip_max (P's clamp), kiln_clip_min, kiln_clip_max (D's)}.
  * Runs after fuse-epilogue, on the final graph. */
@@ -18,8 +17,6 @@
 #include <string.h>
 
 #include "internal.h"
-
-#define PWDW_MAX_BYTES ((int64_t)4 << 20)
 
 /* n's integer list attribute name: every one of its count entries equal to
  * want (absent: dflt for all). */
@@ -71,18 +68,11 @@ static int fuse_at(ir_graph *g, ir_node *p)
 	    !ints_all(p, "dilations", 2, 1, 1) || !ir_dim_is_const(x->shape.d[2]) ||
 	    !ir_dim_is_const(x->shape.d[3]) || x->shape.d[2].c * x->shape.d[3].c < 6)
 		return 0;
-	/* the intermediate at most PWDW_MAX_BYTES: larger, it goes out to
-	 * memory between the two halves, and there its layout lost (in the
-	 * network, MobileNetV2's 16 -> 96 at 112x112: 5 MB, 1.67 -> 2.0 ms for
-	 * the pair; its 1.9 MB pairs at 56x56 gained 14-22%) */
-	int64_t H = x->shape.d[2].c, W = x->shape.d[3].c, C = w1->shape.d[0].c;
-	if ((H + 2) * (W + 2) * C * (int64_t)sizeof(float) > PWDW_MAX_BYTES)
-		return 0;
 	ir_node *d = pass_sole_user(g, p->out[0]);
 	if (!d || !plain_conv(d) || d->in[0] != p->out[0])
 		return 0;
 	const ir_value *w2 = d->in[1];
-	int64_t s = ints_all(d, "strides", 2, 2, 1) ? 2 : 1;
+	int64_t C = w1->shape.d[0].c, s = ints_all(d, "strides", 2, 2, 1) ? 2 : 1;
 	if (C % 8 != 0 || ir_attr_int(d, "group", 1) != C || w2->shape.d[0].c != C ||
 	    w2->shape.d[1].c != 1 || w2->shape.d[2].c != 3 || w2->shape.d[3].c != 3 ||
 	    !ints_all(d, "strides", 2, s, 1) || !ints_all(d, "pads", 4, 1, 0) ||

@@ -470,7 +470,8 @@ static float *rand_floats(int64_t n, double scale)
  * block of a wider output with nothing written in the gaps. Cases: C a
  * multiple of 16 and not (a half-empty last panel), images of 6 pixels
  * (one tile) and with a partial last tile, odd and non-square sizes, K of 1
- * and past 256, two images, no biases, no clamps. */
+ * and past 256, two images, no biases, no clamps, and intermediates large
+ * enough to go in bands of rows (odd heights: a short last band). */
 static void test_conv_pwdw(void **state)
 {
 	(void)state;
@@ -478,6 +479,8 @@ static void test_conv_pwdw(void **state)
 		{1, 16, 96, 12, 12, 2, 1, 1}, {1, 5, 24, 7, 9, 1, 0, 1}, {2, 300, 16, 6, 5, 2, 1, 0},
 		{1, 1, 8, 2, 3, 1, 1, 1}, {1, 7, 32, 1, 13, 2, 1, 1}, {2, 24, 40, 13, 11, 2, 0, 0},
 		{1, 64, 48, 14, 14, 1, 1, 1}, {1, 96, 16, 7, 7, 1, 1, 1},
+		/* intermediates over 4 MB: in bands of rows */
+		{1, 16, 96, 112, 110, 2, 1, 1}, {2, 8, 160, 90, 77, 1, 0, 1}, {1, 3, 128, 91, 101, 2, 1, 0},
 	};
 	for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
 		const int64_t *k = cases[ci];

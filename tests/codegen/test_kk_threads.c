@@ -210,6 +210,14 @@ static void c_conv_pwdw(kiln_rt_ctx *ctx, void *out)
 	kk_conv_pwdw_f32(ctx, g_a, g_b, g_c + 2000, g_c, g_c + 2000, out, 2, 24, 144, 28, 28,
 		14, 14, 2, 0.0f, 6.0f, 0.0f, 6.0f, 0, S);
 }
+static void c_conv_pwdw_bands(kiln_rt_ctx *ctx, void *out)
+{
+	/* the pair on a 5 MB intermediate, in bands of rows: K 16, C 96,
+	 * 112x112 -> 56x56 at stride 2 */
+	static float S[96 * 114 * 114];
+	kk_conv_pwdw_f32(ctx, g_a, g_b, g_c + 2000, g_c, NULL, out, 1, 16, 96, 112, 112,
+		56, 56, 2, 0.0f, 6.0f, -INFINITY, INFINITY, 0, S);
+}
 static void c_maxpool(kiln_rt_ctx *ctx, void *out)
 {
 	/* N 2, C 32, 64x64 -> 32x32 (3x3, stride 2, pad 1); values then indices */
@@ -262,6 +270,7 @@ static void test_conv(void **s)
 	check_case("conv transposed", c_conv_t, 2 * 128 * 49 * 4);
 	check_case("conv Winograd", c_conv_wino, 2 * 40 * 21 * 30 * 4);
 	check_case("conv pointwise-depthwise pair", c_conv_pwdw, 2 * 144 * 14 * 14 * 4);
+	check_case("conv pointwise-depthwise bands", c_conv_pwdw_bands, 96 * 56 * 56 * 4);
 }
 
 static void test_pool_move(void **s)
