@@ -154,12 +154,10 @@ static int fuse_at(ir_graph *g, ir_node *p)
 			return -1;
 		a->f = hi;
 	}
-	ir_value *out = chain[nc - 1]->out[0];
-	pass_drop_output(chain[nc - 1], 0);
 	p->dead = 1;
 	for (int i = 0; i < nc; i++)
 		chain[i]->dead = 1;
-	ir_node_set_out(f, 0, out);
+	pass_take_output(chain[nc - 1], f);
 	return 1;
 }
 

@@ -109,9 +109,7 @@ static int fuse_at(ir_graph *g, ir_node *m1)
 	ln->in[1] = gamma;
 	if (beta)
 		ln->in[2] = beta;
-	pass_drop_output(last, 0);
-	last->dead = 1;
-	ir_node_set_out(ln, 0, y);
+	pass_take_output(last, ln);
 	return 1;
 }
 

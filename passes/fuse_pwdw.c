@@ -99,11 +99,8 @@ static int fuse_at(ir_graph *g, ir_node *p)
 	f->in[2] = p->nin > 2 ? p->in[2] : NULL;
 	f->in[3] = d->in[1];
 	f->in[4] = d->nin > 2 ? d->in[2] : NULL;
-	ir_value *out = d->out[0];
-	pass_drop_output(d, 0);
 	p->dead = 1;
-	d->dead = 1;
-	ir_node_set_out(f, 0, out);
+	pass_take_output(d, f);
 	return 1;
 }
 

@@ -16,6 +16,9 @@ int pass_const_scalar(const ir_value *v, double *out);
 int pass_value_used(const ir_graph *g, const ir_value *v);
 /* Detaches output i of n (the value stays in the graph, unproduced). */
 void pass_drop_output(ir_node *n, int i);
+/* A fused node takes over the output of the last node it replaces: output 0
+ * of from becomes output 0 of to, and from is marked dead. */
+void pass_take_output(ir_node *from, ir_node *to);
 /* Turns v, an output of a node, into a constant holding data (copied into
  * the arena; nbytes must match v's type). The producer's slot is cleared. */
 int pass_make_const(ir_graph *g, ir_value *v, const void *data, size_t nbytes);

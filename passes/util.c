@@ -73,6 +73,14 @@ int pass_value_used(const ir_graph *g, const ir_value *v)
 	return v && (v->is_output || ir_value_uses(g, v) > 0);
 }
 
+void pass_take_output(ir_node *from, ir_node *to)
+{
+	ir_value *v = from->out[0];
+	pass_drop_output(from, 0);
+	from->dead = 1;
+	ir_node_set_out(to, 0, v);
+}
+
 void pass_drop_output(ir_node *n, int i)
 {
 	ir_value *v = n->out[i];

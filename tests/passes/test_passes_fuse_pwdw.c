@@ -1,0 +1,376 @@
+/* test_passes_fuse_pwdw.c — passes/fuse_pwdw.c: on f32, a 1x1 Conv ->
+ * Clip(0, 6) or Relu feeding only a 3x3 depthwise Conv -> Clip(0, 6) becomes
+ * one KilnConvPwDw node after pass_run_pipeline (strides 1 and 2), is left as
+ * two Convs when a precondition fails, and every graph run through the JIT
+ * matches an unfused double-precision reference computed here. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "build.h"
+#include "jit.h"
+#include "passes.h"
+
+/* x [N, K, H, W] -> 1x1 Conv -> p [N, C, H, W] -> 3x3 Conv -> z [N, C, HO, WO] */
+#define N 2
+#define MAXC 16
+#define MAXK 5
+#define MAXHW 100
+#define NX (N * MAXK * MAXHW)
+#define NP (N * MAXC * MAXHW)
+
+static float X[NX], W1[MAXC * MAXK], B1[MAXC], W2[MAXC * MAXC * 9], B2[MAXC];
+
+static float rnd(unsigned *s, float scale)
+{
+	*s = *s * 1103515245u + 12345u;
+	return ((float)((*s >> 8) % 2001) / 1000.0f - 1.0f) * scale;
+}
+
+/* Deterministic data; each case reads the leading entries it needs. The
+ * scales put both layers' pre-activations on both sides of [0, 6]. */
+static void init_data(void)
+{
+	unsigned s = 2718;
+	for (int i = 0; i < NX; i++)
+		X[i] = rnd(&s, 3.0f);
+	for (int i = 0; i < MAXC * MAXK; i++)
+		W1[i] = rnd(&s, 1.0f);
+	for (int i = 0; i < MAXC * MAXC * 9; i++)
+		W2[i] = rnd(&s, 1.0f);
+	for (int i = 0; i < MAXC; i++) {
+		B1[i] = rnd(&s, 1.0f);
+		B2[i] = rnd(&s, 1.0f);
+	}
+}
+
+/* How the activated pointwise output a is used besides the second Conv. */
+enum { PUSE_NONE, PUSE_OUTPUT, PUSE_NEG };
+
+/* One test graph: x -> Conv 1x1 (w1, b1) -> y -> Clip(0, 6) | Relu -> a ->
+ * Conv 3x3 pads 1 (w2, b2) -> d -> Clip(0, 6) -> z. */
+typedef struct {
+	int c, k, h, w;       /* channels of p, of x; x's spatial size */
+	int sy, sx;           /* the second Conv's strides */
+	int group;            /* the second Conv's group: c (depthwise) or 1 */
+	int relu;             /* Relu after the first Conv instead of Clip(0, 6) */
+	int puse;             /* PUSE_*: a also a graph output / also -> Neg -> n */
+} pc;
+
+static pc base(void)
+{
+	pc s = {16, 5, 7, 9, 1, 1, 16, 0, PUSE_NONE};
+	return s;
+}
+
+static int out_h(const pc *s)
+{
+	return (s->h + 2 - 3) / s->sy + 1;
+}
+
+static int out_w(const pc *s)
+{
+	return (s->w + 2 - 3) / s->sx + 1;
+}
+
+static ir_value *fconst(ir_graph *g, const char *name, const float *d, int n0, int n1, int k)
+{
+	char dims[64];
+	if (k)
+		snprintf(dims, sizeof dims, "%d,%d,%d,%d", n0, n1, k, k);
+	else
+		snprintf(dims, sizeof dims, "%d", n0);
+	ir_shape sh = tb_shape(g, dims);
+	ir_value *v = ir_const_new(g, name, IR_F32, &sh, d);
+	assert_non_null(v);
+	return v;
+}
+
+/* Clip(in, lo_name = 0, hi_name = 6) -> out, opset 13 (constant bounds). */
+static void clip06(ir_graph *g, const char *name, const char *lo, const char *hi,
+		   ir_value *in, ir_value *out)
+{
+	ir_value *ins[3] = {in, tb_f32(g, lo, 0.0f), tb_f32(g, hi, 6.0f)};
+	tb_node(g, "Clip", name, 13, 3, ins, 1, &out);
+}
+
+/* Graph input x; outputs z, then a (PUSE_OUTPUT) or n (PUSE_NEG).
+ * Intermediates are left for inference. */
+static ir_graph *pwdw_graph(const pc *s)
+{
+	static const int64_t pads[4] = {1, 1, 1, 1};
+	int64_t strides[2] = {s->sy, s->sx};
+	char dims[64];
+	ir_graph *g = tb_graph(13);
+	snprintf(dims, sizeof dims, "%d,%d,%d,%d", N, s->k, s->h, s->w);
+	ir_value *x = tb_input(g, "x", IR_F32, dims);
+	ir_value *y = tb_value(g, "y", IR_F32, NULL), *a = tb_value(g, "a", IR_F32, NULL);
+	ir_value *d = tb_value(g, "d", IR_F32, NULL), *z = tb_value(g, "z", IR_F32, NULL);
+	ir_value *c1[3] = {x, fconst(g, "w1", W1, s->c, s->k, 1), fconst(g, "b1", B1, s->c, 0, 0)};
+	tb_node(g, "Conv", "pw", 13, 3, c1, 1, &y);
+	if (s->relu)
+		tb_node(g, "Relu", "relu", 13, 1, &y, 1, &a);
+	else
+		clip06(g, "clip1", "lo1", "hi1", y, a);
+	int cin = s->group == 1 ? s->c : 1;
+	ir_value *c2[3] = {a, fconst(g, "w2", W2, s->c, cin, 3), fconst(g, "b2", B2, s->c, 0, 0)};
+	ir_node *dw = tb_node(g, "Conv", "dw", 13, 3, c2, 1, &d);
+	tb_attr_ints(g, dw, "pads", 4, pads);
+	tb_attr_ints(g, dw, "strides", 2, strides);
+	tb_attr_int(g, dw, "group", s->group);
+	clip06(g, "clip2", "lo2", "hi2", d, z);
+	tb_output(g, z);
+	if (s->puse == PUSE_OUTPUT)
+		tb_output(g, a);
+	if (s->puse == PUSE_NEG) {
+		ir_value *n = tb_value(g, "n", IR_F32, NULL);
+		tb_node(g, "Neg", "neg", 13, 1, &a, 1, &n);
+		tb_output(g, n);
+	}
+	return g;
+}
+
+static void check_float_attr(const ir_node *n, const char *name, float want)
+{
+	const ir_attr *at = ir_attr_find(n, name);
+	assert_non_null(at);
+	assert_int_equal(at->kind, IR_ATTR_FLOAT);
+	if (!(at->f == want))
+		fail_msg("%s = %g, want %g", name, at->f, want);
+}
+
+/* Fused: one KilnConvPwDw(x, w1, b1, w2, b2) -> z with both clamps and the
+ * strides, no Conv, Clip or Relu left. */
+static void check_fused(ir_graph *g, const pc *s)
+{
+	assert_int_equal(tb_count(g, IR_OP_KilnConvPwDw), 1);
+	assert_int_equal(tb_count(g, IR_OP_Conv), 0);
+	assert_int_equal(tb_count(g, IR_OP_Clip), 0);
+	assert_int_equal(tb_count(g, IR_OP_Relu), 0);
+	assert_int_equal(tb_count(g, IR_OP_COUNT), 1);
+	ir_node *f = tb_find(g, IR_OP_KilnConvPwDw);
+	assert_string_equal(f->op_type, "KilnConvPwDw");
+	assert_int_equal(f->nin, 5);
+	static const char *const ins[5] = {"x", "w1", "b1", "w2", "b2"};
+	for (int i = 0; i < 5; i++)
+		assert_ptr_equal(f->in[i], ir_graph_find(g, ins[i]));
+	assert_ptr_equal(f->out[0], ir_graph_find(g, "z"));
+	const int64_t *st;
+	assert_int_equal(ir_attr_ints(f, "strides", &st), 2);
+	assert_true(st[0] == s->sy && st[1] == s->sx);
+	check_float_attr(f, "kiln_pw_clip_min", 0.0f);
+	check_float_attr(f, "kiln_pw_clip_max", s->relu ? INFINITY : 6.0f);
+	check_float_attr(f, "kiln_clip_min", 0.0f);
+	check_float_attr(f, "kiln_clip_max", 6.0f);
+}
+
+/* Not fused: both Convs still there (each with its activation fused into
+ * it by fuse-epilogue), no KilnConvPwDw. */
+static void check_unfused(ir_graph *g, const pc *s)
+{
+	assert_int_equal(tb_count(g, IR_OP_KilnConvPwDw), 0);
+	assert_int_equal(tb_count(g, IR_OP_Conv), 2);
+	assert_int_equal(tb_count(g, IR_OP_Neg), s->puse == PUSE_NEG);
+	assert_int_equal(tb_count(g, IR_OP_COUNT), 2 + (s->puse == PUSE_NEG));
+}
+
+/* ---- the unfused reference, in double ---- */
+
+typedef struct {
+	double p[NP], pmag[NP];   /* activated pointwise output a; its magnitude */
+	double z[NP], zmag[NP];   /* final output */
+	int below[2], above[2];   /* cells each clamp moved up / down */
+	int inside;               /* final cells strictly inside (0, 6) */
+} ref_t;
+
+static double clamp(ref_t *o, int layer, double v, double hi)
+{
+	o->below[layer] += v < 0;
+	o->above[layer] += v > hi;
+	return v < 0 ? 0 : v > hi ? hi : v;
+}
+
+/* a = act(w1 . x + b1); pmag bounds |a| and the sum of its terms' sizes. */
+static void ref_pointwise(const pc *s, ref_t *o)
+{
+	int hw = s->h * s->w;
+	for (int n = 0; n < N; n++)
+		for (int c = 0; c < s->c; c++)
+			for (int i = 0; i < hw; i++) {
+				double acc = B1[c], mag = fabs(acc);
+				for (int k = 0; k < s->k; k++) {
+					double t = (double)W1[c * s->k + k] * X[(n * s->k + k) * hw + i];
+					acc += t;
+					mag += fabs(t);
+				}
+				int j = (n * s->c + c) * hw + i;
+				o->p[j] = clamp(o, 0, acc, s->relu ? INFINITY : 6.0);
+				o->pmag[j] = mag;
+			}
+}
+
+/* Output channel m of the 3x3 Conv at (oy, ox) of image n, and the bound
+ * |b2| + sum |w2| pmag of its rounding (the input's own error included). */
+static double ref_tap_sum(const pc *s, const ref_t *o, int n, int m, int oy, int ox, double *mag)
+{
+	int cin = s->group == 1 ? s->c : 1, hw = s->h * s->w;
+	double acc = B2[m];
+	*mag = fabs(acc);
+	for (int ci = 0; ci < cin; ci++) {
+		int c = s->group == 1 ? ci : m;
+		for (int ky = 0; ky < 3; ky++)
+			for (int kx = 0; kx < 3; kx++) {
+				int iy = oy * s->sy - 1 + ky, ix = ox * s->sx - 1 + kx;
+				if (iy < 0 || iy >= s->h || ix < 0 || ix >= s->w)
+					continue;
+				double wv = W2[((m * cin + ci) * 3 + ky) * 3 + kx];
+				int j = (n * s->c + c) * hw + iy * s->w + ix;
+				acc += wv * o->p[j];
+				*mag += fabs(wv) * o->pmag[j];
+			}
+	}
+	return acc;
+}
+
+static void reference(const pc *s, ref_t *o)
+{
+	int ho = out_h(s), wo = out_w(s);
+	memset(o, 0, sizeof *o);
+	ref_pointwise(s, o);
+	for (int n = 0; n < N; n++)
+		for (int m = 0; m < s->c; m++)
+			for (int oy = 0; oy < ho; oy++)
+				for (int ox = 0; ox < wo; ox++) {
+					int i = ((n * s->c + m) * ho + oy) * wo + ox;
+					double v = ref_tap_sum(s, o, n, m, oy, ox, &o->zmag[i]);
+					o->z[i] = clamp(o, 1, v, 6.0);
+					o->inside += o->z[i] > 0 && o->z[i] < 6;
+				}
+}
+
+/* t is [N, c, h, w] f32 and within 1e-5 of sign * ref relative to mag. */
+static void compare(const char *what, const kiln_tensor *t, const pc *s, int h, int w,
+		    double sign, const double *ref, const double *mag)
+{
+	assert_int_equal(t->dtype, KILN_FLOAT);
+	assert_int_equal(t->rank, 4);
+	assert_true(t->dims[0] == N && t->dims[1] == s->c && t->dims[2] == h && t->dims[3] == w);
+	const float *got = t->data;
+	for (int i = 0; i < N * s->c * h * w; i++)
+		if (!(fabs(got[i] - sign * ref[i]) <= 1e-5 * mag[i]))
+			fail_msg("%s[%d] = %.8g, reference %.8g", what, i, got[i], sign * ref[i]);
+}
+
+/* Builds, runs the pipeline, checks the graph (fused or not), then compiles
+ * with the JIT and checks every output against the reference. */
+static void run_case(const pc *s, int want_fused)
+{
+	ir_graph *g = pwdw_graph(s);
+	tj_pipeline(g, 0);
+	if (want_fused)
+		check_fused(g, s);
+	else
+		check_unfused(g, s);
+	kiln_model *mdl;
+	kiln_status ks;
+	kiln_session *ses = tj_session(g, 0, NULL, &mdl);
+	kiln_tensor in = {"x", KILN_FLOAT, 4, {N, s->k, s->h, s->w}, X}, out[2];
+	size_t nout = (size_t)kiln_model_num_outputs(mdl);
+	assert_int_equal(nout, 1 + (s->puse != PUSE_NONE));
+	memset(out, 0, sizeof out);
+	if (kiln_session_run(ses, &in, 1, out, nout, &ks))
+		fail_msg("run: %s", ks.msg);
+
+	ref_t *ref = malloc(sizeof *ref);
+	assert_non_null(ref);
+	reference(s, ref);
+	/* the data must exercise every clamp bound and leave values between */
+	assert_true(ref->below[0] > 0 && (s->relu || ref->above[0] > 0));
+	assert_true(ref->below[1] > 0 && ref->above[1] > 0 && ref->inside > 0);
+	compare("z", &out[0], s, out_h(s), out_w(s), 1, ref->z, ref->zmag);
+	if (s->puse == PUSE_OUTPUT)
+		compare("a", &out[1], s, s->h, s->w, 1, ref->p, ref->pmag);
+	if (s->puse == PUSE_NEG)
+		compare("n", &out[1], s, s->h, s->w, -1, ref->p, ref->pmag);
+	free(ref);
+	kiln_session_free(ses);
+	kiln_model_free(mdl);
+}
+
+/* ---- fused ---- */
+
+static void test_fused_stride1(void **state)
+{
+	pc s = base();
+	(void)state;
+	run_case(&s, 1);
+	s.relu = 1;                    /* Relu: no upper clamp on the pointwise */
+	run_case(&s, 1);
+}
+
+static void test_fused_stride2(void **state)
+{
+	pc s = base();
+	(void)state;
+	s.h = s.w = 10;
+	s.sy = s.sx = 2;
+	run_case(&s, 1);
+	s.relu = 1;
+	run_case(&s, 1);
+}
+
+/* ---- not fused ---- */
+
+static void test_channels_not_multiple_of_8(void **state)
+{
+	pc s = base();
+	(void)state;
+	s.c = s.group = 12;
+	run_case(&s, 0);
+}
+
+/* a also a graph output, or also read by Neg: the pair cannot own it. */
+static void test_pointwise_used_twice(void **state)
+{
+	pc s = base();
+	(void)state;
+	s.puse = PUSE_OUTPUT;
+	run_case(&s, 0);
+	s.puse = PUSE_NEG;
+	run_case(&s, 0);
+}
+
+static void test_unequal_strides(void **state)
+{
+	pc s = base();
+	(void)state;
+	s.sx = 2;                      /* strides [1, 2] */
+	run_case(&s, 0);
+}
+
+static void test_second_not_depthwise(void **state)
+{
+	pc s = base();
+	(void)state;
+	s.group = 1;
+	run_case(&s, 0);
+}
+
+int main(void)
+{
+	init_data();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fused_stride1),
+		cmocka_unit_test(test_fused_stride2),
+		cmocka_unit_test(test_channels_not_multiple_of_8),
+		cmocka_unit_test(test_pointwise_used_twice),
+		cmocka_unit_test(test_unequal_strides),
+		cmocka_unit_test(test_second_not_depthwise),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
