@@ -165,7 +165,8 @@ static void test_maxpool_f32_wide(void **state)
 		pool_case c;
 		int ceil_mode = it % 2;
 		c.N = 1;
-		c.C = 2;
+		/* 2, 8 and 13 channels */
+		c.C = it % 3 == 0 ? 2 : it % 3 == 1 ? 8 : 13;
 		c.in[0] = 1;
 		/* some planes tall enough for the 2-D path's row blocks (its buffer
 		 * holds 4096 floats of window rows) to take several blocks */
@@ -192,7 +193,7 @@ static void test_maxpool_f32_wide(void **state)
 		c.out[0] = 1;
 		if (!ok)
 			continue;
-		int64_t nc = 2, xs = total(c.in, nc), ys = total(c.out, nc);
+		int64_t nc = c.C, xs = total(c.in, nc), ys = total(c.out, nc);
 		float *X = malloc(sizeof(float) * xs), *Y = malloc(sizeof(float) * ys);
 		for (int64_t i = 0; i < xs; i++)
 			X[i] = i % 37 == 5 ? NAN : (float)urand();
