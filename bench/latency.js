@@ -1,14 +1,19 @@
 // latency.js — kiln's and ONNX Runtime's (onnxruntime-node, CPU, all graph
 // optimisations) median latency of one model, interleaved: one ONNX Runtime
-// session stays open while ROUNDS rounds each time RUNS/ROUNDS runs of it and
-// then as many of `kiln bench` (a child process), so that both sides see the
-// same spells of this shared machine's speed (seconds long; with three rounds
-// of a fresh process each, one side often got a slow spell the other missed).
+// session and one `kiln bench --rounds` session (a child process, which
+// times a round each time it reads a line) stay open, and ROUNDS rounds of
+// RUNS/ROUNDS runs alternate between them, so that both sides see the same
+// spells of this shared machine's speed (seconds long; with three rounds of a
+// fresh process each, one side often caught a slow spell the other missed),
+// and both sides run warm.
 // usage: ORT_NODE=DIR node bench/latency.js KILN MODEL.onnx MODEL.so THREADS RUNS BATCH ROUNDS
 // Prints one JSON line: kiln_ms and ort_ms, each the median of its rounds'
-// medians (one warm-up run per round on each side), ort_ms null and ort_error
+// medians (one warm-up run per round on each side, QUIET_MS between the
+// sides' rounds), ort_ms null and ort_error
 // set when ONNX Runtime cannot run the model; exit status 1 when kiln cannot.
-const { execFileSync } = require('child_process');
+const { spawn } = require('child_process');
+const readline = require('readline');
+const QUIET_MS = 100;   /* ms between the two sides' rounds */
 
 function median(v) {
 	const s = [...v].sort((a, b) => a - b), h = s.length >> 1;
@@ -51,10 +56,24 @@ async function ortRound(o, runs) {
 	return median(ts);
 }
 
-function kilnRound(kiln, so, threads, runs, batch) {
-	const out = execFileSync(kiln, ['bench', so, `--threads=${threads}`, `--runs=${runs}`,
-		`--batch=${batch}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-	return JSON.parse(out.trim().split('\n').pop()).median_ms;
+// `kiln bench --rounds=ROUNDS` on the model: next() starts a round and
+// resolves with its median once kiln prints it.
+function openKiln(kiln, so, threads, runs, batch, rounds) {
+	const p = spawn(kiln, ['bench', so, `--threads=${threads}`, `--runs=${runs}`,
+		`--batch=${batch}`, `--rounds=${rounds}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+	const lines = readline.createInterface({ input: p.stdout })[Symbol.asyncIterator]();
+	let err = '';
+	p.stderr.on('data', d => { err += d; });
+	return {
+		async next() {
+			p.stdin.write('go\n');
+			const l = await lines.next();
+			if (l.done)
+				throw new Error(`kiln bench: ${err.trim() || 'ended early'}`);
+			return JSON.parse(l.value).median_ms;
+		},
+		close() { p.stdin.end(); },
+	};
 }
 
 async function main() {
@@ -69,10 +88,19 @@ async function main() {
 		ortError = e.message;
 	}
 	const ks = [], os = [];
+	const k = openKiln(kiln, so, +threads, per, +batch, +rounds);
 	for (let r = 0; r < +rounds; r++) {
-		if (o) os.push(await ortRound(o, per));
-		ks.push(kilnRound(kiln, so, +threads, per, +batch));
+		if (o) {
+			os.push(await ortRound(o, per));
+			// each side's pool threads spin for a while after a run: on two
+			// cores ONNX Runtime's took one from kiln's (the seed network at
+			// 2 threads timed 14x slower); let them go to sleep first
+			await new Promise(done => setTimeout(done, QUIET_MS));
+		}
+		ks.push(await k.next());
+		await new Promise(done => setTimeout(done, QUIET_MS));
 	}
+	k.close();
 	const res = { kiln_ms: +median(ks).toFixed(4), ort_ms: o ? +median(os).toFixed(4) : null,
 		rounds: +rounds, runs_per_round: per };
 	if (ortError) res.ort_error = ortError;

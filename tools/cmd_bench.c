@@ -1,7 +1,9 @@
 /* cmd_bench.c — `kiln bench`: loads a .onnx (compile + JIT) or a .so, makes
  * random inputs with every symbolic dim set to --batch, does one warm-up run
  * and --runs timed runs, and prints one JSON line with the median and
- * minimum run time and the load time, all in milliseconds. */
+ * minimum run time and the load time, all in milliseconds; with --rounds,
+ * that many sets of runs in one session, each started by a line on standard
+ * input and printed as its own line. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,9 +106,9 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
-/* Warm-up plus o->runs timed runs; times[] gets each run in ms. */
+/* Warm-up (when warm) plus o->runs timed runs; times[] gets each run in ms. */
 static int time_runs(const tool_opts *o, kiln_session *s, const kiln_model *m,
-		     kiln_tensor *in, double *times)
+		     kiln_tensor *in, double *times, int warm)
 {
 	size_t nin = (size_t)kiln_model_num_inputs(m), nout = (size_t)kiln_model_num_outputs(m);
 	kiln_tensor *out = calloc(nout + 1, sizeof(*out));
@@ -114,7 +116,7 @@ static int time_runs(const tool_opts *o, kiln_session *s, const kiln_model *m,
 	int r = TOOL_OK;
 	if (!out)
 		return tool_error(TOOL_ERR, "out of memory");
-	for (int k = -1; k < o->runs && r == TOOL_OK; k++) {
+	for (int k = warm ? -1 : 0; k < o->runs && r == TOOL_OK; k++) {
 		double t0 = now_ms();
 		if (kiln_session_run(s, in, nin, out, nout, &st))
 			r = tool_error(TOOL_ERR, "%s", st.msg);
@@ -122,6 +124,39 @@ static int time_runs(const tool_opts *o, kiln_session *s, const kiln_model *m,
 			times[k] = now_ms() - t0;
 	}
 	free(out);
+	return r;
+}
+
+/* Prints the JSON line of one set of o->runs times (sorted here); round < 0
+ * for a plain bench, else the "round" field of --rounds. */
+static void print_times(const tool_opts *o, double *times, double load_ms, int round)
+{
+	qsort(times, (size_t)o->runs, sizeof(double), cmp_double);
+	double med = o->runs % 2 ? times[o->runs / 2]
+		: (times[o->runs / 2 - 1] + times[o->runs / 2]) / 2;
+	printf("{\"model\":");
+	json_str(o->model);
+	if (round >= 0)
+		printf(",\"round\":%d", round);
+	printf(",\"threads\":%d,\"batch\":%lld,\"runs\":%d,\"median_ms\":%.4f,\"min_ms\":%.4f,"
+	       "\"load_ms\":%.3f}\n", o->threads, (long long)o->batch, o->runs, med, times[0], load_ms);
+	fflush(stdout);
+}
+
+/* --rounds: each round waits for a line on standard input, then does one
+ * warm-up run and o->runs timed runs. */
+static int time_rounds(const tool_opts *o, kiln_session *s, const kiln_model *m,
+		       kiln_tensor *in, double *times, double load_ms)
+{
+	char line[256];
+	int r = TOOL_OK;
+	for (int k = 0; k < o->rounds && r == TOOL_OK; k++) {
+		if (!fgets(line, sizeof line, stdin))
+			return tool_error(TOOL_ERR, "bench --rounds=%d: standard input ended before "
+					  "round %d", o->rounds, k + 1);
+		if ((r = time_runs(o, s, m, in, times, 1)) == TOOL_OK)
+			print_times(o, times, load_ms, k);
+	}
 	return r;
 }
 
@@ -138,17 +173,10 @@ static int bench_model(const tool_opts *o, kiln_model *m, double load_ms)
 	else if ((r = make_inputs(m, o->batch, in)) == TOOL_OK) {
 		if (!(s = kiln_session_create(m, &ko, &st)))
 			r = tool_error(TOOL_ERR, "%s", st.msg);
-		else
-			r = time_runs(o, s, m, in, times);
-	}
-	if (r == TOOL_OK) {
-		qsort(times, (size_t)o->runs, sizeof(double), cmp_double);
-		double med = o->runs % 2 ? times[o->runs / 2]
-			: (times[o->runs / 2 - 1] + times[o->runs / 2]) / 2;
-		printf("{\"model\":");
-		json_str(o->model);
-		printf(",\"threads\":%d,\"batch\":%lld,\"runs\":%d,\"median_ms\":%.4f,\"min_ms\":%.4f,"
-		       "\"load_ms\":%.3f}\n", o->threads, (long long)o->batch, o->runs, med, times[0], load_ms);
+		else if (o->rounds)
+			r = time_rounds(o, s, m, in, times, load_ms);
+		else if ((r = time_runs(o, s, m, in, times, 1)) == TOOL_OK)
+			print_times(o, times, load_ms, -1);
 	}
 	kiln_session_free(s);
 	for (int i = 0; in && i < nin; i++)

@@ -86,6 +86,7 @@ static const char usage_inspect[] =
 
 static const char usage_bench[] =
 	"usage: kiln bench MODEL.onnx|MODEL.so [--threads=N] [--runs=N] [--batch=N]\n"
+	"                  [--rounds=R]\n"
 	"\n"
 	"Times the model on random inputs (symbolic dims set to --batch) after one\n"
 	"warm-up run and prints one JSON line:\n"
@@ -94,7 +95,13 @@ static const char usage_bench[] =
 	"load_ms is dlopen time for a .so, compile + JIT time for a .onnx.\n"
 	"  --threads=N             worker threads (default 1)\n"
 	"  --runs=N                timed runs (default 10)\n"
-	"  --batch=N               value of every symbolic dim (default 1)\n";
+	"  --batch=N               value of every symbolic dim (default 1)\n"
+	"  --rounds=R              R rounds of --runs timed runs in one session, each\n"
+	"                          started by a line read from standard input and\n"
+	"                          printed as its own JSON line with \"round\": K, so\n"
+	"                          that another program can time its own runs between\n"
+	"                          them (bench/latency.js); an error when the input\n"
+	"                          ends first\n";
 
 static const struct {
 	const char *name;

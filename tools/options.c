@@ -162,6 +162,10 @@ static int parse_numeric(tool_opts *o, unsigned flags, const char *arg)
 		if (parse_i64(v, 1, 1000000, &n))
 			return bad_value(o, arg, "a run count from 1 to 1000000");
 		o->runs = (int)n;
+	} else if ((flags & OPT_BENCH) && (v = value_of(arg, "--rounds"))) {
+		if (parse_i64(v, 1, 1000000, &n))
+			return bad_value(o, arg, "a round count from 1 to 1000000");
+		o->rounds = (int)n;
 	} else if ((flags & OPT_BENCH) && (v = value_of(arg, "--batch"))) {
 		if (parse_i64(v, 1, 1 << 30, &n))
 			return bad_value(o, arg, "a batch size from 1 to 2^30");
@@ -213,7 +217,8 @@ static int parse_flag(tool_opts *o, unsigned flags, int argc, char **argv, int *
 		return o->dot = 1, 0;
 	if (strchr(arg, '=') == NULL && (strcmp(arg, "--seed") == 0 || strcmp(arg, "--threads") == 0 ||
 					 strcmp(arg, "--mode") == 0 || strcmp(arg, "--emit") == 0 ||
-					 strcmp(arg, "--runs") == 0 || strcmp(arg, "--batch") == 0))
+					 strcmp(arg, "--runs") == 0 || strcmp(arg, "--batch") == 0 ||
+					 strcmp(arg, "--rounds") == 0))
 		return tool_error(TOOL_USAGE, "%s: write %s=VALUE", o->cmd, arg);
 	return tool_error(TOOL_USAGE, "%s: unknown option '%s' (see kiln help %s)", o->cmd, arg, o->cmd);
 }

@@ -48,7 +48,7 @@ enum {
 	OPT_SEED = 1 << 3,       /* --seed= */
 	OPT_INPUT = 1 << 4,      /* -i FILE / -i NAME=FILE */
 	OPT_THREADS = 1 << 5,    /* --threads= */
-	OPT_BENCH = 1 << 6,      /* --runs= --batch= */
+	OPT_BENCH = 1 << 6,      /* --runs= --rounds= --batch= */
 	OPT_INSPECT = 1 << 7,    /* --after-passes --dot */
 	OPT_MODE = 1 << 8        /* --mode=, --mc-dropout=, --mc-keep-samples, --mc-chunk= (inspect) */
 };
@@ -71,6 +71,7 @@ typedef struct {
 	const char **inputs;          /* -i arguments in order (malloc'd array) */
 	int ninputs;
 	int threads, runs;
+	int rounds;                   /* bench --rounds (0: one set of runs) */
 	int64_t batch;
 	int after_passes, dot;
 } tool_opts;

@@ -135,9 +135,9 @@ void kk_conv_wino_f32(kiln_rt_ctx *ctx, const float *X, const float *Up, const f
  * clamp(W1 X + B1, lo1, hi1) is a pointwise convolution (X [N, K, H, W],
  * W1 [C, K]) and dw a depthwise 3x3 one (W2 [C, 1, 3, 3]) with pads 1 and
  * stride s (1 or 2): Y [N, C, OH, OW], OH = (H - 1) / s + 1, likewise OW.
- * C a multiple of 8. Wt: W1 as kk_pwdw_pack_w lays it out (kk_pack.h); B1,
- * B2 NULL for none; y_ns as kk_conv_f32's; S: kk_pwdw_floats(C, H, W)
- * floats of scratch. */
+ * C a multiple of 8, H W >= 6 (its pixel tile). Wt: W1 as kk_pwdw_pack_w
+ * lays it out (kk_pack.h); B1, B2 NULL for none; y_ns as kk_conv_f32's;
+ * S: kk_pwdw_floats(C, H, W) floats of scratch. */
 void kk_conv_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Wt, const float *B1,
 	const float *W2, const float *B2, float *Y, int64_t N, int64_t K, int64_t C, int64_t H,
 	int64_t W, int64_t OH, int64_t OW, int64_t s, float lo1, float hi1, float lo2, float hi2,

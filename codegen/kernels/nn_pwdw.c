@@ -194,9 +194,10 @@ static void kk__pwdw_dw_items(void *vp, int64_t b0, int64_t b1)
  * then the depthwise output rows they complete, while the band is still in
  * the caches (whole, MobileNetV2's 5 MB at 112x112 went out to memory
  * between the two and back: the pair 20% slower than the two convolutions;
- * MobileNetV2 in bands of 256 KB ~3% faster than without the pair fused
- * there at 1 thread, level at 2, where 23 bands are 46 rounds of the
- * threads; 512 KB, 11 rows, about as fast at 1 thread and ~6% at 2). */
+ * MobileNetV2 against the same build with that pair left unfused, medians
+ * of alternating runs: bands of 256 KB 2-9% faster at 1 thread and 5-8%
+ * slower at 2, where 23 bands are 46 rounds of the threads; of 512 KB, 11
+ * rows, 6% faster at 1 thread and 2% at 2). */
 #define KK__PD_WHOLE ((int64_t)4 << 20)
 #define KK__PD_ROWS ((int64_t)512 << 10)
 

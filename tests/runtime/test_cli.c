@@ -30,6 +30,9 @@ static void slurp(const char *path, char *buf, size_t cap)
 		fclose(f);
 }
 
+/* When set, the file (in dir) kiln's standard input is read from. */
+static const char *stdin_file;
+
 /* Runs kiln with NULL-terminated args; returns the exit status and fills
  * out_text/err_text. */
 static int kiln(const char *first, ...)
@@ -48,6 +51,9 @@ static int kiln(const char *first, ...)
 	if (pid == 0) {
 		int fo = open(op, O_WRONLY | O_CREAT | O_TRUNC, 0644), fe = open(ep, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		if (chdir(dir) != 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0)
+			_exit(127);
+		int fi = stdin_file ? open(stdin_file, O_RDONLY) : -1;
+		if (stdin_file && (fi < 0 || dup2(fi, 0) < 0))
 			_exit(127);
 		execv(KILN_EXE, (char *const *)argv);
 		_exit(127);
@@ -184,6 +190,38 @@ static void test_bench(void **state)
 	assert_true(strchr(out_text, '\n')[1] == 0);   /* one line */
 }
 
+/* --rounds: a JSON line per line read from standard input, rounds counted
+ * from 0; an error when the input ends first. */
+static void test_bench_rounds(void **state)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "%s/go3", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("go\ngo\ngo\n", f);
+	fclose(f);
+	stdin_file = "go3";
+	int rc = kiln("bench", TOY_SO, "--runs=2", "--rounds=3", NULL);
+	stdin_file = NULL;
+	assert_int_equal(rc, 0);
+	const char *p = out_text;
+	for (int k = 0; k < 3; k++) {
+		char want[32];
+		snprintf(want, sizeof(want), "\"round\":%d,", k);
+		const char *e = strchr(p, '\n');
+		assert_non_null(e);
+		assert_true(p[0] == '{' && strstr(p, want) && strstr(p, want) < e);
+		assert_true(strstr(p, "\"median_ms\":") < e);
+		p = e + 1;
+	}
+	assert_true(*p == 0);     /* three lines */
+	stdin_file = "go3";
+	rc = kiln("bench", TOY_SO, "--runs=2", "--rounds=4", NULL);
+	stdin_file = NULL;
+	expect_error(rc, 1, "standard input ended before round 4");
+	expect_error(kiln("bench", TOY_SO, "--rounds=0", NULL), 2, "--rounds");
+}
+
 static void test_run_onnx(void **state)
 {
 	const char *d = "/usr/share/libonnx-testdata/data/node/test_add";
@@ -227,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_run_toy),
 		cmocka_unit_test(test_bench),
+		cmocka_unit_test(test_bench_rounds),
 		cmocka_unit_test(test_run_onnx),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
