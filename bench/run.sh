@@ -28,8 +28,8 @@ case "${1:-}" in
 "") ;;
 *) echo "usage: bench/run.sh [--quick]" >&2; exit 2 ;;
 esac
-if [ $QUICK = 1 ]; then RUNS_BIG=6 RUNS_SMALL=60 RUNS_MC=3 RUNS_ORT_MC=1 RUNS_COLD=1 ROUNDS=2
-else RUNS_BIG=60 RUNS_SMALL=300 RUNS_MC=10 RUNS_ORT_MC=3 RUNS_COLD=3 ROUNDS=10; fi
+if [ $QUICK = 1 ]; then RUNS_BIG=5 RUNS_SMALL=50 RUNS_MC=3 RUNS_ORT_MC=1 RUNS_COLD=1 ROUNDS=1
+else RUNS_BIG=30 RUNS_SMALL=300 RUNS_MC=10 RUNS_ORT_MC=3 RUNS_COLD=3 ROUNDS=3; fi
 
 # problem MSG: recorded in a file, since callers often run in $(...) subshells.
 problem() { echo "- $*" >>"$WORK/problems"; echo "bench: $*" >&2; }
@@ -100,21 +100,21 @@ kiln_ms() {
 	fi
 }
 
-# pair_ms NAME ONNX SO THREADS RUNS BATCH: prints "KILN_MS ORT_MS" ("-" for
-# a side that failed), timed interleaved in ROUNDS rounds by bench/latency.js
-# (one ORT session open, kiln bench run between its rounds).
-pair_ms() {
-	local j k o
-	[ -f "$3" ] || { echo "- -"; return; }
-	if j=$(node "$ROOT/bench/latency.js" "$KILN" "$2" "$3" "$4" "$5" "$6" "$ROUNDS" 2>"$WORK/err"); then
-		k=$(fmt_ms "$(jget kiln_ms "$j")")
-		o=$(jget ort_ms "$j")
-		[ "$o" = null ] && problem "ORT on $1 (threads $4) failed: $(printf '%s\n' "$j" | sed -n 's/.*"ort_error":"\([^"]*\)".*/\1/p')"
-		echo "$k $(fmt_ms "$o")"
+# ort_ms NAME ONNX THREADS RUNS BATCH: prints ORT's median_ms or "-".
+ort_ms() {
+	local j
+	if j=$(node "$ROOT/bench/ort_bench.js" "$2" "$3" "$4" "$5" 2>"$WORK/err"); then
+		fmt_ms "$(jget median_ms "$j")"
 	else
-		echo "- -"
-		problem "timing $1 (threads $4) failed: $(tail -n 3 "$WORK/err" | tr '\n' ' ')"
+		echo "-"
+		problem "ORT on $1 (threads $3) failed: $(tail -n 1 "$WORK/err")"
 	fi
+}
+
+# median_of X...: the median of the numbers given, "-" if any is "-".
+median_of() {
+	case " $* " in *" - "*) echo "-"; return ;; esac
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
 machine() {
@@ -125,7 +125,7 @@ machine() {
 	echo
 	echo "- machine: $cpu, $(nproc) cores, $isa; load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "- $("$KILN" --version 2>/dev/null | head -n 1) ($(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?')); ONNX Runtime (onnxruntime-node) $ORT_VERSION, node $(node --version 2>/dev/null)"
-	echo "- $(date -u '+%Y-%m-%d %H:%M UTC'); timed runs per figure: $RUNS_BIG (seed network $RUNS_SMALL)$([ $QUICK = 1 ] && echo ', --quick') in $ROUNDS rounds, kiln and ONNX Runtime alternating round by round (\`bench/latency.js\`: one ONNX Runtime session, \`kiln bench\` between its rounds); latency = median of the rounds' medians, one warm-up per round"
+	echo "- $(date -u '+%Y-%m-%d %H:%M UTC'); timed runs per figure: $RUNS_BIG (seed network $RUNS_SMALL)$([ $QUICK = 1 ] && echo ', --quick') in $ROUNDS round(s), kiln and ONNX Runtime alternating; latency = median of the rounds' medians, one warm-up per round"
 	echo
 }
 
@@ -151,8 +151,14 @@ latency() {
 "
 		for t in 1 2; do
 			# rounds alternating the two, so a change in the shared
-			# machine's speed falls on both sides alike
-			read -r k o < <(pair_ms "$label" "$onnx" "$so" $t "$runs" "$batch")
+			# machine's load falls on both sides alike
+			local ks="" os="" r
+			for r in $(seq $ROUNDS); do
+				ks="$ks $(kiln_ms "$label" "$so" $t $((runs / ROUNDS)) "$batch")"
+				os="$os $(ort_ms "$label" "$onnx" $t $((runs / ROUNDS)) "$batch")"
+			done
+			k=$(median_of $ks)
+			o=$(median_of $os)
 			echo "| $label | $t | $k | $o | $(ratio "$o" "$k") |"
 		done
 	done <<EOF

@@ -100,8 +100,7 @@ static const char usage_bench[] =
 	"                          started by a line read from standard input and\n"
 	"                          printed as its own JSON line with \"round\": K, so\n"
 	"                          that another program can time its own runs between\n"
-	"                          them (bench/latency.js); an error when the input\n"
-	"                          ends first\n";
+	"                          them; an error when the input ends first\n";
 
 static const struct {
 	const char *name;
