@@ -175,3 +175,9 @@ char *tb_print(const ir_graph *g)
 	fclose(f);
 	return buf;
 }
+
+float tb_rnd(unsigned *s, float scale)
+{
+	*s = *s * 1103515245u + 12345u;
+	return ((float)((*s >> 8) % 2001) / 1000.0f - 1.0f) * scale;
+}

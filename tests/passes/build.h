@@ -32,5 +32,8 @@ int tb_count(const ir_graph *g, ir_op op);
 ir_node *tb_find(const ir_graph *g, ir_op op);
 /* ir_print into a malloc'd string (caller frees). */
 char *tb_print(const ir_graph *g);
+/* Deterministic test data: the next of the sequence seeded by *s, a
+ * multiple of scale / 1000 in [-scale, scale]. */
+float tb_rnd(unsigned *s, float scale);
 
 #endif

@@ -30,30 +30,24 @@
 
 static float X[NX], W[NW], B[M], R[NY], RB[M];
 
-static float rnd(unsigned *s, float scale)
-{
-	*s = *s * 1103515245u + 12345u;
-	return ((float)((*s >> 8) % 2001) / 1000.0f - 1.0f) * scale;
-}
-
 /* Deterministic data; pre-activations spread over about [-4, 4], so Relu
  * and a Clip to [-0.5, 0.75] are active on both sides. */
 static void init_data(void)
 {
 	unsigned s = 4242;
 	for (int i = 0; i < NX; i++)
-		X[i] = rnd(&s, 2.0f);
+		X[i] = tb_rnd(&s, 2.0f);
 	for (int i = 0; i < NW; i++) {
-		W[i] = rnd(&s, 0.5f);
+		W[i] = tb_rnd(&s, 0.5f);
 		if (W[i] == 0)
 			W[i] = 0.125f;
 	}
 	for (int i = 0; i < M; i++) {
-		B[i] = rnd(&s, 0.5f);
-		RB[i] = rnd(&s, 1.0f);
+		B[i] = tb_rnd(&s, 0.5f);
+		RB[i] = tb_rnd(&s, 1.0f);
 	}
 	for (int i = 0; i < NY; i++)
-		R[i] = rnd(&s, 1.0f);
+		R[i] = tb_rnd(&s, 1.0f);
 }
 
 enum { ACT_NONE, ACT_RELU, ACT_CLIP };
@@ -553,9 +547,9 @@ static void test_mc_build(void **state)
 	(void)state;
 	unsigned sd = 99;
 	for (int i = 0; i < M * M * K * K; i++)
-		W2[i] = rnd(&sd, 0.4f);
+		W2[i] = tb_rnd(&sd, 0.4f);
 	for (int i = 0; i < M; i++)
-		B2[i] = rnd(&sd, 0.5f);
+		B2[i] = tb_rnd(&sd, 0.5f);
 
 	ir_graph *g = mc_graph();
 	kiln_status ks;

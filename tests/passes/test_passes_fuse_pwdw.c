@@ -26,26 +26,20 @@
 
 static float X[NX], W1[MAXC * MAXK], B1[MAXC], W2[MAXC * MAXC * 9], B2[MAXC];
 
-static float rnd(unsigned *s, float scale)
-{
-	*s = *s * 1103515245u + 12345u;
-	return ((float)((*s >> 8) % 2001) / 1000.0f - 1.0f) * scale;
-}
-
 /* Deterministic data; each case reads the leading entries it needs. The
  * scales put both layers' pre-activations on both sides of [0, 6]. */
 static void init_data(void)
 {
 	unsigned s = 2718;
 	for (int i = 0; i < NX; i++)
-		X[i] = rnd(&s, 3.0f);
+		X[i] = tb_rnd(&s, 3.0f);
 	for (int i = 0; i < MAXC * MAXK; i++)
-		W1[i] = rnd(&s, 1.0f);
+		W1[i] = tb_rnd(&s, 1.0f);
 	for (int i = 0; i < MAXC * MAXC * 9; i++)
-		W2[i] = rnd(&s, 1.0f);
+		W2[i] = tb_rnd(&s, 1.0f);
 	for (int i = 0; i < MAXC; i++) {
-		B1[i] = rnd(&s, 1.0f);
-		B2[i] = rnd(&s, 1.0f);
+		B1[i] = tb_rnd(&s, 1.0f);
+		B2[i] = tb_rnd(&s, 1.0f);
 	}
 }
 

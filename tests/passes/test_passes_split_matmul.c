@@ -30,21 +30,15 @@
 
 static float W[KD * ND], B[ND], A[MAXEL];
 
-static float rnd(unsigned *s, float scale)
-{
-	*s = *s * 1103515245u + 12345u;
-	return ((float)((*s >> 8) % 2001) / 1000.0f - 1.0f) * scale;
-}
-
 static void init_data(void)
 {
 	unsigned s = 2024;
 	for (int i = 0; i < KD * ND; i++)
-		W[i] = rnd(&s, 0.75f);
+		W[i] = tb_rnd(&s, 0.75f);
 	for (int i = 0; i < ND; i++)
-		B[i] = rnd(&s, 1.0f);
+		B[i] = tb_rnd(&s, 1.0f);
 	for (int i = 0; i < MAXEL; i++)
-		A[i] = rnd(&s, 2.0f);
+		A[i] = tb_rnd(&s, 2.0f);
 }
 
 /* One Slice: its inputs, and what it selects from Z, worked out by hand. */
