@@ -19,17 +19,16 @@
 #include "internal.h"
 
 /* n's integer list attribute name: every one of its count entries equal to
- * want (absent: dflt for all). */
+ * want (absent: dflt for all; of another kind: no). */
 static int ints_all(const ir_node *n, const char *name, int count, int64_t want,
 		    int64_t dflt)
 {
 	const int64_t *v;
-	int k = ir_attr_ints(n, name, &v);
-	if (k < 0 || !ir_attr_find(n, name))
+	if (!ir_attr_find(n, name))
 		return dflt == want;
-	if (k != count)
+	if (ir_attr_ints(n, name, &v) != count)
 		return 0;
-	for (int i = 0; i < k; i++)
+	for (int i = 0; i < count; i++)
 		if (v[i] != want)
 			return 0;
 	return 1;

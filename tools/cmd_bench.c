@@ -106,9 +106,9 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
-/* Warm-up (when warm) plus o->runs timed runs; times[] gets each run in ms. */
+/* Warm-up plus o->runs timed runs; times[] gets each run in ms. */
 static int time_runs(const tool_opts *o, kiln_session *s, const kiln_model *m,
-		     kiln_tensor *in, double *times, int warm)
+		     kiln_tensor *in, double *times)
 {
 	size_t nin = (size_t)kiln_model_num_inputs(m), nout = (size_t)kiln_model_num_outputs(m);
 	kiln_tensor *out = calloc(nout + 1, sizeof(*out));
@@ -116,7 +116,7 @@ static int time_runs(const tool_opts *o, kiln_session *s, const kiln_model *m,
 	int r = TOOL_OK;
 	if (!out)
 		return tool_error(TOOL_ERR, "out of memory");
-	for (int k = warm ? -1 : 0; k < o->runs && r == TOOL_OK; k++) {
+	for (int k = -1; k < o->runs && r == TOOL_OK; k++) {
 		double t0 = now_ms();
 		if (kiln_session_run(s, in, nin, out, nout, &st))
 			r = tool_error(TOOL_ERR, "%s", st.msg);
@@ -154,7 +154,7 @@ static int time_rounds(const tool_opts *o, kiln_session *s, const kiln_model *m,
 		if (!fgets(line, sizeof line, stdin))
 			return tool_error(TOOL_ERR, "bench --rounds=%d: standard input ended before "
 					  "round %d", o->rounds, k + 1);
-		if ((r = time_runs(o, s, m, in, times, 1)) == TOOL_OK)
+		if ((r = time_runs(o, s, m, in, times)) == TOOL_OK)
 			print_times(o, times, load_ms, k);
 	}
 	return r;
@@ -175,7 +175,7 @@ static int bench_model(const tool_opts *o, kiln_model *m, double load_ms)
 			r = tool_error(TOOL_ERR, "%s", st.msg);
 		else if (o->rounds)
 			r = time_rounds(o, s, m, in, times, load_ms);
-		else if ((r = time_runs(o, s, m, in, times, 1)) == TOOL_OK)
+		else if ((r = time_runs(o, s, m, in, times)) == TOOL_OK)
 			print_times(o, times, load_ms, -1);
 	}
 	kiln_session_free(s);

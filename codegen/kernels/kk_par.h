@@ -15,6 +15,10 @@
 #define KK_PAR_MIN_ELEMS ((int64_t)32768)
 #define KK_PAR_MIN_FLOPS ((int64_t)1 << 19)
 
+/* Floats of a core's L1 data cache (32 KB): planes larger than this are
+ * where the depthwise and pooling kernels prefetch ahead. */
+#define KK_L1_FLOATS ((int64_t)8192)
+
 typedef void (*kk_par_body)(void *arg, int64_t begin, int64_t end);
 
 typedef struct {

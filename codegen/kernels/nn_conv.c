@@ -717,7 +717,6 @@ KK__ROW_LOOPS static inline void kk__dw_fill(float *restrict buf, const float *r
  * wide). 0 when the padded plane would not fit the stack buffer (the
  * caller then uses kk__conv_dw_f32). */
 #define KK__DW_BUF 32768
-#define KK__DW_PF_MIN 8192    /* floats: a plane larger than L1 */
 KK__ROW_LOOPS static __attribute__((noinline)) int kk__conv_dw_pad_f32(const float *restrict x, const float *restrict w,
 	float *restrict y, const kk__conv_geom *g, float bias, float lo, float hi,
 	const float *xn)
@@ -743,7 +742,7 @@ KK__ROW_LOOPS static __attribute__((noinline)) int kk__conv_dw_pad_f32(const flo
 	 * come spread over the compute, not all before it (MobileNetV2's
 	 * 112 -> 56 layer alone 12% faster; on smaller planes 8-21% slower:
 	 * there it is made whole first) */
-	int big = split && g->H * g->W > KK__DW_PF_MIN;   /* stride 2, plane over L1 */
+	int big = split && g->H * g->W > KK_L1_FLOATS;   /* stride 2, plane over L1 */
 	int64_t filled = big ? 0 : PH;
 	kk__dw_fill(buf, x, g, 0, filled, PW, PWh, split);
 	/* where output column ox's window starts in a padded row, and the
@@ -758,7 +757,7 @@ KK__ROW_LOOPS static __attribute__((noinline)) int kk__conv_dw_pad_f32(const flo
 		 * more group overlapping the one before, an odd last row repeated */
 		int64_t rs = g->dh * PW, OW = g->OW, OH = g->OH, rstep = g->sh * PW;
 		/* at stride 2, the next channel's plane xn (when given, of more
-		 * than KK__DW_PF_MIN floats) fetched into L2 a few lines per
+		 * than KK_L1_FLOATS floats) fetched into L2 a few lines per
 		 * group: the split copy above otherwise waits on each line of a
 		 * plane the layer before left in L3 (MobileNetV2's 112x112 layer
 		 * alone 17-20% faster, alternating run by run; its 56x56 one, 12.5

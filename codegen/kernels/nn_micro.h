@@ -1,8 +1,9 @@
 /* nn_micro.h — private to nn_gemm.c, nn_conv.c and nn_pwdw.c: the f32
  * register-blocked GEMM micro-kernel (KK_MR rows x KK_NR columns of
- * accumulators in vector registers) that both the Gemm/MatMul kernels and the implicit-GEMM
- * convolution feed with a packed B panel (KK_KC x KK_NR, zero-padded), and
- * the output epilogue (bias, residual, clamp) both apply as they store.
+ * accumulators in vector registers) that both the Gemm/MatMul kernels and
+ * the implicit-GEMM convolution feed with a packed B panel (KK_KC x KK_NR,
+ * zero-padded), the output epilogue (bias, residual, clamp) both apply as
+ * they store, and the integer helpers of those files.
  * Uses GCC/Clang vector extensions; LLVM legalises them for any target. */
 #ifndef KK_NN_MICRO_H
 #define KK_NN_MICRO_H
@@ -30,6 +31,11 @@
 static inline int64_t kk__min(int64_t a, int64_t b)
 {
 	return a < b ? a : b;
+}
+
+static inline int64_t kk__max(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
 }
 
 /* Stores one accumulator row (16 floats in *cp0|*cp1) to y[0..nr), adding to

@@ -121,14 +121,13 @@ KK__MAXPOOL_ROW(kk__maxpool_row_u8, uint8_t, 0)
  * generic row does. Returns 0, doing nothing, when a row of R would not fit
  * its stack buffer. */
 #define KK__POOL_ROW_BUF 4096
-/* Planes of more than KK__POOL_PF_MIN floats (larger than L1) have the
+/* Planes of more than KK_L1_FLOATS floats (larger than L1, kk_par.h) have the
  * input rows of the output row KK__POOL_PF_AHEAD rows on prefetched:
  * SqueezeNet's first MaxPool (111x111 planes, from L3) alone 35-40% faster
  * while the machine's memory was slow, 5% while it was fast (alternating
  * builds run by run; 2 to 8 rows ahead alike); on its 55x55 planes level,
  * on 27x27 ones (in L2) 10% slower. */
 #define KK__POOL_PF_AHEAD 4
-#define KK__POOL_PF_MIN 8192
 #define KK__HMAX_PASSES(S) \
 	do { \
 		if (KW == 3) { \
@@ -199,7 +198,7 @@ static int kk__maxpool_rows2d_f32(const float *restrict x, float *restrict y, in
 	float R[KK__POOL_ROW_BUF];
 	int64_t c0 = pw < span ? pw : span, c1 = pw + W < span ? pw + W : span;
 	int64_t block = KK__POOL_ROW_BUF / n8;
-	int pf_on = H * W > KK__POOL_PF_MIN;
+	int pf_on = H * W > KK_L1_FLOATS;
 	for (int64_t b = oy0; b < oy1; b += block) {
 		int64_t e = b + block < oy1 ? b + block : oy1;
 		for (int64_t oy = b; oy < e; oy++) {

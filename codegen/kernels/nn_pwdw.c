@@ -25,7 +25,7 @@
 #include "nn_micro.h"
 
 #define KK__PD_PX 6     /* pixels per tile of the pointwise product */
-#define KK__PD_PF 48    /* floats ahead a tile's first panel prefetches X's rows */
+#define KK__PD_PF 48    /* floats ahead each k step prefetches its row of X */
 
 typedef struct {
 	const float *X, *Wt, *B1, *W2, *B2;
@@ -35,11 +35,6 @@ typedef struct {
 	int64_t pa, pe;       /* the pointwise pixels [pa, pe) of this band */
 	int64_t oa, ob;       /* the depthwise output rows [oa, ob) */
 } kk__pwdw_job;
-
-static inline int64_t kk__pd_max(int64_t a, int64_t b)
-{
-	return a > b ? a : b;
-}
 
 /* floats from one 8-channel block of the intermediate to the next */
 static inline int64_t kk__pd_block(const kk__pwdw_job *j)
@@ -119,8 +114,7 @@ static inline __attribute__((always_inline)) void kk__pwdw_tile(const kk__pwdw_j
 static void kk__pwdw_pw_items(void *vp, int64_t t0, int64_t t1)
 {
 	const kk__pwdw_job *j = vp;
-	int64_t band = KK__PD_BAND / (j->K * KK__PD_PX * (int64_t)sizeof(float));
-	band = band > 1 ? band : 1;
+	int64_t band = kk__max(1, KK__PD_BAND / (j->K * KK__PD_PX * (int64_t)sizeof(float)));
 	for (int64_t b0 = t0; b0 < t1; b0 += band)
 		for (int64_t mb = 0; mb < j->C; mb += 16)
 			for (int64_t t = b0; t < kk__min(t1, b0 + band); t++)
@@ -209,7 +203,7 @@ void kk_conv_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Wt, const f
 	kk__pwdw_job j = {X, Wt, B1, W2, B2, Y, S, K, C, H, W, OH, OW, s, lo1, hi1, lo2, hi2};
 	int64_t row = C * (W + 2) * (int64_t)sizeof(float), band = H;
 	if (row * (H + 2) > KK__PD_WHOLE)   /* 2 rows and 6 pixels at least */
-		band = kk__min(H, kk__pd_max(kk__pd_max(2, KK__PD_ROWS / row),
+		band = kk__min(H, kk__max(kk__max(2, KK__PD_ROWS / row),
 			(KK__PD_PX + W - 1) / W));
 	/* memory-bound: the depthwise blocks split by the floats each moves (by
 	 * its multiply-adds, 14x14 and 7x7 layers ran on one thread) */
@@ -230,7 +224,7 @@ void kk_conv_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Wt, const f
 			if (j.ob > j.oa)
 				kk_par_for(ctx, C / 8, kk_par_grain(KK_PAR_MIN_ELEMS, moved),
 					kk__pwdw_dw_items, &j);
-			j.oa = kk__pd_max(j.oa, j.ob);
+			j.oa = kk__max(j.oa, j.ob);
 		}
 	}
 }
