@@ -186,9 +186,10 @@ gflops() {
 	echo
 	echo "FLOPs = 2 x multiply-accumulates of Conv and Gemm/MatMul (ONNX shape inference, batch 1);"
 	echo "peak = single-core FP32 FMA throughput measured by \`bench/fma_peak.c\` ($isa loop, best of 5, CPU time)."
-	echo "kiln runs all of ResNet-18's 3x3 stride-1 convolutions by Winograd F(2x2, 3x3) (\`kk_wino_pays\`): 4"
-	echo "multiply-adds per output and channel pair where these FLOPs count 9, so its rate is effective"
-	echo "(FLOPs of the direct convolution per second), above what its FMA units execute."
+	echo "kiln runs all of ResNet-18's 3x3 stride-1 convolutions by Winograd (\`kk_wino_tile\`), F(4x4, 3x3) at 56x56,"
+	echo "28x28 and 14x14 and F(2x2, 3x3) at 7x7: 2.25 or 4 multiply-adds per output and channel pair where these"
+	echo "FLOPs count 9, so its rate is effective (FLOPs of the direct convolution per second), above what its"
+	echo "FMA units execute."
 	echo
 	echo "| GFLOP per inference | kiln ms | kiln GFLOP/s | FMA peak GFLOP/s ($isa) | % of peak |"
 	echo "|---:|---:|---:|---:|---:|"

@@ -389,13 +389,14 @@ static int64_t conv_padded(const ir_node *n)
 	return f < INT32_MAX ? f : 0;
 }
 
-/* Scratch floats of Conv n as Winograd F(2x2, 3x3) (kk_conv_wino_f32), or 0:
- * conv_2d_packed, group 1, 3x3 at stride 1 and dilation 1, and enough
- * channels for the image size (kk_wino_pays). Checked before the transposed product: on 7x7
- * images it computes 64 outputs for 49, still 1.7x fewer multiply-adds
- * (ResNet-18's 512-channel layers ~1.6x faster, their transformed weights
- * 16 MB each instead of 9). */
-static int64_t conv_winograd(const ir_node *n)
+/* Scratch floats of Conv n as Winograd F(r x r, 3x3) (kk_conv_wino_f32), or
+ * 0: conv_2d_packed, group 1, 3x3 at stride 1 and dilation 1, and a tile
+ * size r (into *r) by which it costs less than the direct convolution for
+ * its channels and image size (kk_wino_tile). Checked before the transposed
+ * product: on 7x7 images F(2x2) computes 64 outputs for 49, still 1.7x fewer
+ * multiply-adds (ResNet-18's 512-channel layers ~1.6x faster, their
+ * transformed weights 16 MB each instead of 9). */
+static int64_t conv_winograd(const ir_node *n, int64_t *r)
 {
 	const ir_value *X = n->in[0], *W = n->in[1], *Y = n->out[0];
 	int64_t Mg, Kg;
@@ -405,11 +406,13 @@ static int64_t conv_winograd(const ir_node *n)
 	int64_t st[2] = {1, 1}, dl[2] = {1, 1};
 	ir_attr_ints_into(n, "strides", st, 2);
 	ir_attr_ints_into(n, "dilations", dl, 2);
-	int64_t OH = Y->shape.d[2].c, OW = Y->shape.d[3].c;
-	if (st[0] != 1 || st[1] != 1 || dl[0] != 1 || dl[1] != 1 || !kk_wino_ok(OW) ||
-	    !kk_wino_pays(X->shape.d[1].c, Mg, OH, OW))
+	int64_t OH = Y->shape.d[2].c, OW = Y->shape.d[3].c, C = X->shape.d[1].c;
+	if (st[0] != 1 || st[1] != 1 || dl[0] != 1 || dl[1] != 1)
 		return 0;
-	int64_t f = kk_wino_floats(X->shape.d[1].c, Mg, OH, OW);
+	*r = kk_wino_tile(C, Mg, OH, OW);
+	if (!*r)
+		return 0;
+	int64_t f = kk_wino_floats(C, Mg, OH, OW, *r);
 	return f < INT32_MAX ? f : 0;
 }
 
@@ -426,7 +429,7 @@ int cg_conv_scratch(const ir_node *n, cg_lin *bytes)
 		bytes->c[0] = conv_pwdw_floats(n) * (int64_t)sizeof(float);
 		return 1;
 	}
-	int64_t K, P, M, f = conv_winograd(n);
+	int64_t K, P, M, r, f = conv_winograd(n, &r);
 	if (!f)
 		f = conv_transposed(n, &K, &P, &M) ? kk_conv_t_floats(K, P, M, conv_pointwise(n))
 						   : conv_padded(n);
@@ -501,21 +504,22 @@ static int lower_conv_t(cg_ctx *cg, const ir_node *n, const win3 *w, int64_t K, 
 	return 0;
 }
 
-/* Conv n as Winograd F(2x2, 3x3): the weights transformed and packed at
+/* Conv n as Winograd F(r x r, 3x3): the weights transformed for r and packed at
  * compile time (kk_wino_weights, one A-sliver matrix per point). */
-static int lower_conv_wino(cg_ctx *cg, const ir_node *n, const win3 *w)
+static int lower_conv_wino(cg_ctx *cg, const ir_node *n, const win3 *w, int64_t r)
 {
 	const ir_value *W = n->in[1];
 	int64_t M = W->shape.d[0].c, C = W->shape.d[1].c, per = kk_packed_a_floats(M, C);
-	size_t nb = (size_t)(16 * per) * sizeof(float);
-	float *U = malloc((size_t)(16 * M * C) * sizeof(float)), *buf = malloc(nb);
+	int64_t np = kk_wino_points(r);
+	size_t nb = (size_t)(np * per) * sizeof(float);
+	float *U = malloc((size_t)(np * M * C) * sizeof(float)), *buf = malloc(nb);
 	if (!U || !buf) {
 		free(U);
 		free(buf);
 		return cg_fail(cg, "out of memory transforming Conv weights");
 	}
-	kk_wino_weights(U, (const float *)W->data, M, C);
-	for (int xi = 0; xi < 16; xi++)
+	kk_wino_weights(U, (const float *)W->data, M, C, r);
+	for (int64_t xi = 0; xi < np; xi++)
 		kk_pack_a_layout(buf + xi * per, U + xi * M * C, M, C);
 	LLVMValueRef up = cg_const_blob(cg, buf, nb);
 	free(U);
@@ -523,10 +527,11 @@ static int lower_conv_wino(cg_ctx *cg, const ir_node *n, const win3 *w)
 	LLVMValueRef a[24], *p = conv_2d_args(cg, n, w, up, M, a);
 	for (int i = 1; i < 3; i++)
 		*p++ = cg_i64(cg, w->pb[i]);
+	*p++ = cg_i64(cg, r);
 	p = conv_epi_args(cg, n, p);
 	*p++ = cg->scratch;
-	/* its 16 products run as a grouped pointwise convolution */
-	cg->conv_paths |= kk_conv_paths_of(16 * C, 16 * M, 16, 1, 1);
+	/* its products run as a grouped pointwise convolution */
+	cg->conv_paths |= kk_conv_paths_of(np * C, np * M, np, 1, 1);
 	cg_call(cg, "kk_conv_wino_f32", a, (int)(p - a));
 	return 0;
 }
@@ -548,9 +553,9 @@ int cg_lower_conv(cg_ctx *cg, const ir_node *n)
 	win3 w;
 	if (window(cg, n, X, Y, kern, &w))
 		return -1;
-	int64_t tK, tP, tM;
-	if (cg->scratch && conv_winograd(n))
-		return lower_conv_wino(cg, n, &w);
+	int64_t tK, tP, tM, r;
+	if (cg->scratch && conv_winograd(n, &r))
+		return lower_conv_wino(cg, n, &w, r);
 	if (cg->scratch && conv_transposed(n, &tK, &tP, &tM))
 		return lower_conv_t(cg, n, &w, tK, tM);
 	LLVMValueRef a[32], *p = a;

@@ -119,18 +119,21 @@ void kk_conv_t_f32(kiln_rt_ctx *ctx, const float *X, const float *Bp, const floa
 	int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t ph,
 	int64_t pw, const float *R, float lo, float hi, int64_t y_ns, float *S);
 /* kk_conv_f32 for 2-D 3x3 convolutions at stride 1, dilation 1, group 1, by
- * Winograd F(2x2, 3x3): per image, each tile's 4x4 input patch d becomes
- * B^T d B (16 points), the 16 points are 16 products [M, C] x [C, tiles]
- * (a pointwise convolution in 16 groups, through kk_conv_f32's tile loops),
- * and each tile's 2x2 outputs are A^T m A of its 16 products, with the
- * epilogue. 4 multiply-adds per output and (m, c) instead of 9. Up: the
- * weights as kk_wino_weights lays them out, packed per point as A slivers
- * (kk_pack_a_layout of each M x C matrix, kk_packed_a_floats(M, C) apart).
- * ph, pw: the begin pads (the end pads are implied by OH, OW). S: scratch of
- * kk_wino_floats(C, M, OH, OW) floats; needs kk_wino_ok(OW), C > 1, M > 1. */
+ * Winograd F(r x r, 3x3), r = 2 or 4: per image, each tile's (r + 2) x
+ * (r + 2) input patch d becomes B^T d B (a point per cell), the points are
+ * as many products [M, C] x [C, tiles] (a pointwise convolution in
+ * kk_wino_points(r) groups, through kk_conv_f32's tile loops), and each
+ * tile's r x r outputs are A^T m A of its products, with the epilogue. 16 /
+ * 4 = 4 (r 2) or 36 / 16 = 2.25 (r 4) multiply-adds per output and (m, c)
+ * instead of 9. Up: the weights as kk_wino_weights lays them out for r,
+ * packed per point as A slivers (kk_pack_a_layout of each M x C matrix,
+ * kk_packed_a_floats(M, C) apart). ph, pw: the begin pads (the end pads are
+ * implied by OH, OW). S: scratch of kk_wino_floats(C, M, OH, OW, r) floats;
+ * needs kk_wino_ok(OW, r), C > 1, M > 1. */
 void kk_conv_wino_f32(kiln_rt_ctx *ctx, const float *X, const float *Up, const float *B,
 	float *Y, int64_t N, int64_t C, int64_t H, int64_t Wd, int64_t M, int64_t OH, int64_t OW,
-	int64_t ph, int64_t pw, const float *R, float lo, float hi, int64_t y_ns, float *S);
+	int64_t ph, int64_t pw, int64_t r, const float *R, float lo, float hi, int64_t y_ns,
+	float *S);
 /* KilnConvPwDw (nn_pwdw.c): Y = clamp(dw(T) + B2, lo2, hi2) where T =
  * clamp(W1 X + B1, lo1, hi1) is a pointwise convolution (X [N, K, H, W],
  * W1 [C, K]) and dw a depthwise 3x3 one (W2 [C, 1, 3, 3]) with pads 1 and

@@ -119,70 +119,118 @@ static inline int64_t kk_conv_t_floats(int64_t K, int64_t P, int64_t M, int poin
 	return (pointwise ? 0 : K * P) + P * M;
 }
 
-/* Winograd F(2x2, 3x3) (kk_conv_wino_f32, nn_conv.c): the output in tiles
- * of 2x2, each from a 4x4 input patch; 16 transform points. Rows of a tile
- * row's input (2 * tiles + 2 floats) fit KK_WINO_ROW. */
+/* Winograd F(r x r, 3x3) (kk_conv_wino_f32, nn_conv.c), r = 2 or 4: the
+ * output in tiles of r x r, each from an (r + 2) x (r + 2) input patch, one
+ * transform point per patch cell. Rows of a tile row's input (r * tiles + 2
+ * floats) fit KK_WINO_ROW. */
 #define KK_WINO_ROW 1024
 
-static inline int64_t kk_wino_tiles(int64_t OH, int64_t OW)
+static inline int64_t kk_wino_tiles(int64_t OH, int64_t OW, int64_t r)
 {
-	return (OH + 1) / 2 * ((OW + 1) / 2);
+	return (OH + r - 1) / r * ((OW + r - 1) / r);
 }
 
-static inline int kk_wino_ok(int64_t OW)
+static inline int64_t kk_wino_points(int64_t r)
 {
-	return OW >= 1 && 2 * ((OW + 1) / 2) + 2 <= KK_WINO_ROW;
+	return (r + 2) * (r + 2);
 }
 
-/* Whether Winograd pays for C input and M output channels on an OH x OW
- * output. Direct: 9 C M multiply-adds per output pixel. Winograd: 16 C M
- * per 2x2 tile, the T tiles going through the micro-kernel in blocks of
- * KK_NR (Tp = T rounded up), and transforms moving 16 (C + M) floats per
- * tile. It pays when C M (9 OH OW - 16 Tp) >= 350 (C + M) Tp. The constant,
- * measured with the 8-tile vector transforms (1 thread, each layer alone,
- * direct against Winograd alternating): SqueezeNet's 32 -> 128 at 27x27
- * (398 on this scale) 12-19% faster by Winograd, 64 -> 256 at 13x13 (398)
- * 4-10%, 48 -> 192 at 13x13 (298) level, 16 -> 64 at 55x55 (240) 30% slower;
- * ResNet-18's layers (640 and up) gain 1.15-1.6x. */
-static inline int kk_wino_pays(int64_t C, int64_t M, int64_t OH, int64_t OW)
+static inline int kk_wino_ok(int64_t OW, int64_t r)
 {
-	int64_t T = kk_wino_tiles(OH, OW), Tp = (T + KK_NR - 1) / KK_NR * KK_NR;
-	int64_t gain = 9 * OH * OW - 16 * Tp;
-	return gain > 0 && C * M * gain >= 350 * (C + M) * Tp;
+	return (r == 2 || r == 4) && OW >= 1 && r * ((OW + r - 1) / r) + 2 <= KK_WINO_ROW;
 }
 
-/* Scratch floats: the transformed input (16 x C x tiles) and the 16
- * products (16 x M x tiles), then 8 the output transform's vector loads
+/* The cost of C -> M channels on an OH x OW output in multiply-adds, direct
+ * (r 0: 9 C M per output pixel) or by F(r x r, 3x3): C M products per point
+ * and tile, the T tiles going through the micro-kernel in blocks of KK_NR
+ * (Tp: T rounded up), and the transforms, which run 8 tiles of a tile row
+ * per vector (Tv: the tile rows' tiles rounded up to 8), costing about 21
+ * multiply-adds per input float and 13 per output float; F(4x4)'s twice
+ * that on rows of fewer than 8 tiles (their row splits and interleaves
+ * dominate). Measured per phase, each layer alone, 1 thread: F(4x4)
+ * against F(2x2) and direct, SqueezeNet's 16 -> 64 at 55x55 623 / 722 /
+ * 762 us, 32 -> 128 at 27x27 379 / 565 / 698, 48 -> 192 at 13x13 296 / 291
+ * / 372, 64 -> 256 at 13x13 507 / 477 / 654; ResNet-18's 64 at 56x56 2413 /
+ * 3038 / 4299, 128 at 28x28 2045 / 2685 / 3963, 256 at 14x14 2277 / 2805 /
+ * 3981, 512 at 7x7 4945 / 2241 / 4202. */
+static inline int64_t kk_wino_cost(int64_t C, int64_t M, int64_t OH, int64_t OW, int64_t r)
+{
+	if (r == 0)
+		return 9 * C * M * OH * OW;
+	int64_t TH = (OH + r - 1) / r, TW = (OW + r - 1) / r, T = TH * TW;
+	int64_t Tp = (T + KK_NR - 1) / KK_NR * KK_NR, Tv = TH * ((TW + 7) / 8 * 8);
+	int64_t moves = Tv * (21 * C + 13 * M) * (r == 4 && TW < 8 ? 2 : 1);
+	return kk_wino_points(r) * (C * M * Tp + moves);
+}
+
+/* The tile size r (2 or 4) by which Winograd is cheapest for C -> M
+ * channels on an OH x OW output, or 0 when the direct convolution is. */
+static inline int kk_wino_tile(int64_t C, int64_t M, int64_t OH, int64_t OW)
+{
+	int best = 0;
+	int64_t cost = kk_wino_cost(C, M, OH, OW, 0);
+	for (int r = 2; r <= 4; r += 2)
+		if (kk_wino_ok(OW, r) && kk_wino_cost(C, M, OH, OW, r) < cost) {
+			cost = kk_wino_cost(C, M, OH, OW, r);
+			best = r;
+		}
+	return best;
+}
+
+/* Scratch floats: the transformed input (points x C x tiles) and the
+ * products (points x M x tiles), then 8 the output transform's vector loads
  * may reach past the last product row. */
-static inline int64_t kk_wino_floats(int64_t C, int64_t M, int64_t OH, int64_t OW)
+static inline int64_t kk_wino_floats(int64_t C, int64_t M, int64_t OH, int64_t OW, int64_t r)
 {
-	return 16 * (C + M) * kk_wino_tiles(OH, OW) + 8;
+	return kk_wino_points(r) * (C + M) * kk_wino_tiles(OH, OW, r) + 8;
 }
 
-/* The weights w[M][C][3][3] transformed: U[xi][m][c] = (G w[m][c] G^T)[xi/4]
- * [xi%4], G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1] (in double, rounded
- * once): 16 M x C matrices, the weights of a pointwise convolution in 16
- * groups. */
-static inline void kk_wino_weights(float *U, const float *w, int64_t M, int64_t C)
+/* One row of G g (g: 3 floats of a kernel row or column, in double) for
+ * F(r x r, 3x3): r = 2, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1];
+ * r = 4, G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6;
+ * 1/24 -1/12 1/6; 0 0 1]. */
+static inline void kk__wino_g(double *u, const double *g, int64_t r)
 {
+	if (r == 2) {
+		u[0] = g[0];
+		u[1] = 0.5 * (g[0] + g[1] + g[2]);
+		u[2] = 0.5 * (g[0] - g[1] + g[2]);
+		u[3] = g[2];
+		return;
+	}
+	u[0] = g[0] / 4;
+	u[1] = -(g[0] + g[1] + g[2]) / 6;
+	u[2] = -(g[0] - g[1] + g[2]) / 6;
+	u[3] = g[0] / 24 + g[1] / 12 + g[2] / 6;
+	u[4] = g[0] / 24 - g[1] / 12 + g[2] / 6;
+	u[5] = g[2];
+}
+
+/* The weights w[M][C][3][3] transformed for F(r x r, 3x3): U[xi][m][c] =
+ * (G w[m][c] G^T)[xi / (r + 2)][xi % (r + 2)] (in double, rounded once):
+ * one M x C matrix per point, the weights of a pointwise convolution in
+ * kk_wino_points(r) groups. */
+static inline void kk_wino_weights(float *U, const float *w, int64_t M, int64_t C, int64_t r)
+{
+	int64_t n = r + 2;
 	for (int64_t m = 0; m < M; m++)
 		for (int64_t c = 0; c < C; c++) {
 			const float *g = w + (m * C + c) * 9;
-			double t[4][3], u[4][4];
-			for (int j = 0; j < 3; j++) {
-				t[0][j] = g[j];
-				t[1][j] = 0.5 * ((double)g[j] + g[3 + j] + g[6 + j]);
-				t[2][j] = 0.5 * ((double)g[j] - g[3 + j] + g[6 + j]);
-				t[3][j] = g[6 + j];
+			double col[3], t[6][3], row[3], u[6];
+			for (int j = 0; j < 3; j++) {     /* G g: column by column */
+				for (int i = 0; i < 3; i++)
+					col[i] = g[3 * i + j];
+				kk__wino_g(u, col, r);
+				for (int i = 0; i < n; i++)
+					t[i][j] = u[i];
 			}
-			for (int i = 0; i < 4; i++) {
-				u[i][0] = t[i][0];
-				u[i][1] = 0.5 * (t[i][0] + t[i][1] + t[i][2]);
-				u[i][2] = 0.5 * (t[i][0] - t[i][1] + t[i][2]);
-				u[i][3] = t[i][2];
+			for (int i = 0; i < n; i++) {     /* (G g) G^T: row by row */
+				for (int j = 0; j < 3; j++)
+					row[j] = t[i][j];
+				kk__wino_g(u, row, r);
+				for (int j = 0; j < n; j++)
+					U[((i * n + j) * M + m) * C + c] = (float)u[j];
 			}
-			for (int xi = 0; xi < 16; xi++)
-				U[(xi * M + m) * C + c] = (float)u[xi / 4][xi % 4];
 		}
 }
 

@@ -1495,7 +1495,7 @@ void kk_conv_t_f32(kiln_rt_ctx *ctx, const float *X, const float *Bp, const floa
 	}
 }
 
-/* ---- 3x3 at stride 1: Winograd F(2x2, 3x3) ------------------------------ */
+/* ---- 3x3 at stride 1: Winograd F(2x2, 3x3) and F(4x4, 3x3) -------------- */
 
 /* Channels of one image into the transformed input V[xi][c][t]. */
 typedef struct {
@@ -1653,28 +1653,232 @@ static void kk__wino_out_items(void *vp, int64_t m0, int64_t m1)
 	}
 }
 
+/* ---- F(4x4, 3x3) ---------------------------------------------------------
+ * 1-D transforms: the input's B^T (6 points of 6 inputs), the output's A^T (4
+ * outputs of 6 points); G (the weights') is in kk_pack.h. Points 0, +-1, +-2
+ * and infinity: B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0;
+ * 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1], A^T = [1 1 1 1 1 0;
+ * 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]. */
+static inline __attribute__((always_inline)) void kk__wino4_bt(kk_v8f *t, const kk_v8f *d)
+{
+	kk_v8f a = d[4] - 4.0f * d[2], b = d[3] - 4.0f * d[1];
+	kk_v8f c = d[4] - d[2], e = 2.0f * (d[3] - d[1]);
+	t[0] = 4.0f * d[0] - 5.0f * d[2] + d[4];
+	t[1] = a + b;
+	t[2] = a - b;
+	t[3] = c + e;
+	t[4] = c - e;
+	t[5] = 4.0f * d[1] - 5.0f * d[3] + d[5];
+}
+
+static inline __attribute__((always_inline)) void kk__wino4_at(kk_v8f *o, const kk_v8f *m)
+{
+	kk_v8f s12 = m[1] + m[2], d12 = m[1] - m[2];
+	kk_v8f s34 = m[3] + m[4], d34 = m[3] - m[4];
+	o[0] = m[0] + s12 + s34;
+	o[1] = d12 + 2.0f * d34;
+	o[2] = s12 + 4.0f * s34;
+	o[3] = d12 + 8.0f * d34 + m[5];
+}
+
+/* Padded input row p (p[q] = x[q - pw], zero outside) as its 4 phases:
+ * d[k QN + i] = p[4 i + k] for i < QN (QN a multiple of 8), so that the
+ * cells of 8 tiles at one patch column are one contiguous vector. pr: 4 QN
+ * floats of room. */
+KK__ROW_LOOPS static void kk__wino4_split(float *restrict d, float *restrict pr,
+	const float *restrict xr, int64_t W, int64_t pw, int64_t QN)
+{
+	const kk_v8f z = {0};
+	int64_t L = 4 * QN, wu = kk__min(W, L - pw), k = 0;
+	for (int64_t q = 0; q < L; q += 8)
+		kk__st8(pr + q, &z);
+	if (xr) {
+		for (; k + 8 <= wu; k += 8) {
+			kk_v8f v = kk__ld8(xr + k);
+			kk__st8(pr + pw + k, &v);
+		}
+		for (; k < wu; k++)
+			pr[pw + k] = xr[k];
+	}
+	for (int64_t i = 0; i < QN; i += 8) {
+		const float *q = pr + 4 * i;
+		kk_v8f a = kk__ld8(q), b = kk__ld8(q + 8), c = kk__ld8(q + 16), e = kk__ld8(q + 24);
+		kk_v8f ab = __builtin_shufflevector(a, b, 0, 4, 8, 12, 1, 5, 9, 13);
+		kk_v8f ab2 = __builtin_shufflevector(a, b, 2, 6, 10, 14, 3, 7, 11, 15);
+		kk_v8f ce = __builtin_shufflevector(c, e, 0, 4, 8, 12, 1, 5, 9, 13);
+		kk_v8f ce2 = __builtin_shufflevector(c, e, 2, 6, 10, 14, 3, 7, 11, 15);
+		kk_v8f p0 = __builtin_shufflevector(ab, ce, 0, 1, 2, 3, 8, 9, 10, 11);
+		kk_v8f p1 = __builtin_shufflevector(ab, ce, 4, 5, 6, 7, 12, 13, 14, 15);
+		kk_v8f p2 = __builtin_shufflevector(ab2, ce2, 0, 1, 2, 3, 8, 9, 10, 11);
+		kk_v8f p3 = __builtin_shufflevector(ab2, ce2, 4, 5, 6, 7, 12, 13, 14, 15);
+		kk__st8(d + i, &p0);
+		kk__st8(d + QN + i, &p1);
+		kk__st8(d + 2 * QN + i, &p2);
+		kk__st8(d + 3 * QN + i, &p3);
+	}
+}
+
+/* The phases' length: the last 8 tiles' vectors read up to tile TW + 8. */
+static inline int64_t kk__wino4_qn(int64_t TW)
+{
+	return (TW + 16) / 8 * 8;
+}
+
+/* V = B^T d B for the 6x6 patch d of every tile of channels [c0, c1), 8
+ * tiles per vector. The 6 input rows of a tile row are split into phases
+ * (kk__wino4_split); the next tile row starts 4 rows lower, so its first
+ * two are the last two of this one, kept. */
+static void kk__wino4_in_items(void *vp, int64_t c0, int64_t c1)
+{
+	const kk__wino_in_job *j = vp;
+	int64_t TW = j->TW, T = j->TH * TW, CT = j->C * T, QN = kk__wino4_qn(TW);
+	enum { QMAX = KK_WINO_ROW / 4 + 16 };
+	float sp[6][4 * QMAX], pr[4 * QMAX];
+	for (int64_t c = c0; c < c1; c++) {
+		const float *xc = j->x + c * j->H * j->W;
+		float *vc = j->v + c * T;
+		float *rows[6];
+		for (int a = 0; a < 6; a++)
+			rows[a] = sp[a];
+		for (int64_t ty = 0; ty < j->TH; ty++) {
+			if (ty > 0) {     /* rows 4, 5 become rows 0, 1 */
+				float *r0 = rows[0], *r1 = rows[1];
+				rows[0] = rows[4];
+				rows[1] = rows[5];
+				rows[4] = r0;
+				rows[5] = r1;
+			}
+			for (int a = ty > 0 ? 2 : 0; a < 6; a++) {
+				int64_t iy = 4 * ty - j->ph + a;
+				kk__wino4_split(rows[a], pr, iy >= 0 && iy < j->H ? xc + iy * j->W : NULL,
+					j->W, j->pw, QN);
+			}
+			float *restrict vt = vc + ty * TW;
+			for (int64_t tx = 0; tx < TW; tx += 8) {
+				kk_v8f t[6][6];
+				for (int a = 0; a < 6; a++) {     /* rows: d B */
+					kk_v8f d[6];
+					for (int k = 0; k < 6; k++)
+						d[k] = kk__ld8(rows[a] + (k & 3) * QN + tx + k / 4);
+					kk__wino4_bt(t[a], d);
+				}
+				int64_t nt = kk__min(8, TW - tx);
+				for (int b = 0; b < 6; b++) {     /* columns: B^T (d B) */
+					kk_v8f col[6], v[6];
+					for (int a = 0; a < 6; a++)
+						col[a] = t[a][b];
+					kk__wino4_bt(v, col);
+					for (int i = 0; i < 6; i++)
+						kk__st8n(vt + (i * 6 + b) * CT + tx, &v[i], nt);
+				}
+			}
+		}
+	}
+}
+
+/* One output row from its 4 phases ph[b] (output column 4 i + b at ph[b][i]):
+ * interleaved 32 outputs per 4 vectors, through the epilogue as they are
+ * stored (as kk__wino_out_row does for 2 phases). */
+static inline __attribute__((always_inline)) void kk__wino4_out_row(float *restrict yr,
+	float (*ph)[KK_WINO_ROW / 4 + 8], int64_t OW, float bias, const float *rr,
+	const kk__epi *ep)
+{
+	for (int64_t ox = 0; ox < OW; ox += 32) {
+		kk_v8f p0 = kk__ld8(ph[0] + ox / 4), p1 = kk__ld8(ph[1] + ox / 4);
+		kk_v8f p2 = kk__ld8(ph[2] + ox / 4), p3 = kk__ld8(ph[3] + ox / 4);
+		kk_v8f l01 = __builtin_shufflevector(p0, p1, 0, 8, 1, 9, 2, 10, 3, 11);
+		kk_v8f h01 = __builtin_shufflevector(p0, p1, 4, 12, 5, 13, 6, 14, 7, 15);
+		kk_v8f l23 = __builtin_shufflevector(p2, p3, 0, 8, 1, 9, 2, 10, 3, 11);
+		kk_v8f h23 = __builtin_shufflevector(p2, p3, 4, 12, 5, 13, 6, 14, 7, 15);
+		kk_v8f v[4] = {
+			__builtin_shufflevector(l01, l23, 0, 1, 8, 9, 2, 3, 10, 11),
+			__builtin_shufflevector(l01, l23, 4, 5, 12, 13, 6, 7, 14, 15),
+			__builtin_shufflevector(h01, h23, 0, 1, 8, 9, 2, 3, 10, 11),
+			__builtin_shufflevector(h01, h23, 4, 5, 12, 13, 6, 7, 14, 15)};
+		for (int h = 0; h < 4 && ox + 8 * h < OW; h++) {
+			int64_t c = ox + 8 * h, n = kk__min(8, OW - c);
+			if (n == 8) {
+				v[h] = kk__epi_vec(v[h], bias, NULL, rr ? rr + c : NULL, ep);
+				kk__st8(yr + c, &v[h]);
+				continue;
+			}
+			for (int64_t q = 0; q < n; q++)
+				yr[c + q] = kk__epi_one(v[h][q], bias, NULL, rr ? rr + c + q : NULL, ep);
+		}
+	}
+}
+
+/* Y = A^T m A for every tile of channels [m0, m1), then the epilogue, 8
+ * tiles per vector: a tile row's 4 output rows are built as 4 phases each
+ * (contiguous over the tiles), then interleaved as they are stored. */
+static void kk__wino4_out_items(void *vp, int64_t m0, int64_t m1)
+{
+	const kk__wino_out_job *j = vp;
+	int64_t TW = j->TW, T = j->TH * TW, OW = j->OW, P = j->OH * OW, MT = j->M * T;
+	/* + 8: the last 8 tiles' vectors (lanes past TW are not stored) */
+	float ph[4][4][KK_WINO_ROW / 4 + 8];
+	for (int64_t m = m0; m < m1; m++) {
+		const float *mm = j->mid + m * T;
+		float *y = j->y + m * P;
+		const float *r = j->R ? j->R + m * P : NULL;
+		float bias = j->B ? j->B[m] : 0.0f;
+		const kk__epi ep = {NULL, NULL, 0, j->lo, j->hi, NULL, 0.0f, 1.0f};
+		for (int64_t ty = 0; ty < j->TH; ty++) {
+			const float *restrict mt = mm + ty * TW;
+			/* the products' 36 planes are read up to 7 floats past a
+			 * tile row (kk_wino_floats leaves room at the end) */
+			for (int64_t tx = 0; tx < TW; tx += 8) {
+				kk_v8f s[4][6];
+				for (int b = 0; b < 6; b++) {     /* rows: A^T m */
+					kk_v8f col[6], o[4];
+					for (int a = 0; a < 6; a++)
+						col[a] = kk__ld8(mt + (a * 6 + b) * MT + tx);
+					kk__wino4_at(o, col);
+					for (int i = 0; i < 4; i++)
+						s[i][b] = o[i];
+				}
+				for (int i = 0; i < 4; i++) {     /* columns: (A^T m) A */
+					kk_v8f o[4];
+					kk__wino4_at(o, s[i]);
+					for (int b = 0; b < 4; b++)
+						kk__st8(ph[i][b] + tx, &o[b]);
+				}
+			}
+			for (int a = 0; a < 4 && 4 * ty + a < j->OH; a++) {
+				float *yr = y + (4 * ty + a) * OW;
+				if (r)
+					kk__wino4_out_row(yr, ph[a], OW, bias, r + (4 * ty + a) * OW, &ep);
+				else
+					kk__wino4_out_row(yr, ph[a], OW, bias, NULL, &ep);
+			}
+		}
+	}
+}
+
 void kk_conv_wino_f32(kiln_rt_ctx *ctx, const float *X, const float *Up, const float *B,
 	float *Y, int64_t N, int64_t C, int64_t H, int64_t Wd, int64_t M, int64_t OH, int64_t OW,
-	int64_t ph, int64_t pw, const float *R, float lo, float hi, int64_t y_ns, float *S)
+	int64_t ph, int64_t pw, int64_t r, const float *R, float lo, float hi, int64_t y_ns,
+	float *S)
 {
-	int64_t TH = (OH + 1) / 2, TW = (OW + 1) / 2, T = TH * TW, P = OH * OW;
-	float *V = S, *mid = S + 16 * C * T;
-	/* the 16 products: a pointwise convolution of V (16 groups of C
-	 * channels of T pixels) with the 16 packed weight matrices */
-	kk__conv_geom g = {16 * C, 1, 1, T, 16 * M, 1, 1, T, 1, 1, 1,
-		1, 1, 1, 1, 1, 1, 0, 0, 0, 16};
+	int64_t TH = (OH + r - 1) / r, TW = (OW + r - 1) / r, T = TH * TW, P = OH * OW;
+	int64_t np = kk_wino_points(r);
+	float *V = S, *mid = S + np * C * T;
+	/* the np products: a pointwise convolution of V (np groups of C
+	 * channels of T pixels) with the np packed weight matrices */
+	kk__conv_geom g = {np * C, 1, 1, T, np * M, 1, 1, T, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 0, 0, 0, np};
 	kk__conv_job_f32 pj = {V, NULL, Up, NULL, NULL, mid, g, 0, (M + KK_MR - 1) / KK_MR,
-		-INFINITY, INFINITY, 0, 16 * M * T, NULL, 0, 0};
+		-INFINITY, INFINITY, 0, np * M * T, NULL, 0, 0};
 	kk__wino_in_job ij = {NULL, V, C, H, Wd, TH, TW, ph, pw};
 	kk__wino_out_job oj = {mid, B, NULL, NULL, lo, hi, M, OH, OW, TH, TW};
 	for (int64_t n = 0; n < N; n++) {
 		ij.x = X + n * C * H * Wd;
-		kk_par_for(ctx, C, kk_par_grain(KK_PAR_MIN_FLOPS, KK__MOVE_COST * 16 * T),
-			kk__wino_in_items, &ij);
+		kk_par_for(ctx, C, kk_par_grain(KK_PAR_MIN_FLOPS, KK__MOVE_COST * np * T),
+			r == 4 ? kk__wino4_in_items : kk__wino_in_items, &ij);
 		kk__conv_run_f32(ctx, &pj, 1);
 		oj.y = Y + n * (y_ns ? y_ns : M * P);
 		oj.R = R ? R + n * M * P : NULL;
-		kk_par_for(ctx, M, kk_par_grain(KK_PAR_MIN_FLOPS, KK__MOVE_COST * 16 * T),
-			kk__wino_out_items, &oj);
+		kk_par_for(ctx, M, kk_par_grain(KK_PAR_MIN_FLOPS, KK__MOVE_COST * np * T),
+			r == 4 ? kk__wino4_out_items : kk__wino_out_items, &oj);
 	}
 }

@@ -162,31 +162,37 @@ static void run_case(const conv_case *c, int with_bias)
 	 * filled in place): the dense result, block by block, and nothing
 	 * written in the 3 channels' gap after each block */
 	int64_t P = c->out[0] * c->out[1] * c->out[2], yns = (c->M + 3) * P;
-	/* 2-D 3x3 at stride 1, dilation 1, group 1: Winograd F(2x2, 3x3) with
-	 * the same epilogue, weights transformed and packed as codegen does,
-	 * scratch exactly as documented and NaN-filled (nothing read before it
-	 * is written), each image into a block of stride yns: within rounding
-	 * of Yp, nothing written in the gaps */
+	/* 2-D 3x3 at stride 1, dilation 1, group 1: Winograd F(2x2, 3x3) and
+	 * F(4x4, 3x3) with the same epilogue, weights transformed and packed as
+	 * codegen does, scratch exactly as documented and NaN-filled (nothing
+	 * read before it is written), each image into a block of stride yns:
+	 * within rounding of Yp, nothing written in the gaps */
 	int wino = trans && c->k[1] == 3 && c->k[2] == 3 && c->s[1] == 1 && c->s[2] == 1 &&
-		c->d[1] == 1 && c->d[2] == 1 && c->C > 1 && c->M > 1 && kk_wino_ok(c->out[2]);
-	float *Yw = malloc(sizeof(float) * (size_t)(c->N * yns));
-	if (wino) {
-		int64_t pw_ = kk_packed_a_floats(c->M, c->C);
-		int64_t sw_ = kk_wino_floats(c->C, c->M, c->out[1], c->out[2]);
-		float *U = malloc(sizeof(float) * (size_t)(16 * c->M * c->C));
-		float *Up = malloc(sizeof(float) * (size_t)(16 * pw_));
+		c->d[1] == 1 && c->d[2] == 1 && c->C > 1 && c->M > 1 && kk_wino_ok(c->out[2], 2);
+	float *Yw[2];
+	for (int v = 0; v < 2; v++) {
+		int64_t r = 2 + 2 * v;
+		Yw[v] = malloc(sizeof(float) * (size_t)(c->N * yns));
+		if (!wino)
+			continue;
+		int64_t np = kk_wino_points(r), pw_ = kk_packed_a_floats(c->M, c->C);
+		int64_t sw_ = kk_wino_floats(c->C, c->M, c->out[1], c->out[2], r);
+		float *U = malloc(sizeof(float) * (size_t)(np * c->M * c->C));
+		float *Up = malloc(sizeof(float) * (size_t)(np * pw_));
 		float *Sw = malloc(sizeof(float) * (size_t)sw_);
-		kk_wino_weights(U, W, c->M, c->C);
-		for (int xi = 0; xi < 16; xi++)
+		kk_wino_weights(U, W, c->M, c->C, r);
+		for (int64_t xi = 0; xi < np; xi++)
 			kk_pack_a_layout(Up + xi * pw_, U + xi * c->M * c->C, c->M, c->C);
 		for (int64_t i = 0; i < sw_; i++) Sw[i] = NAN;
-		for (int64_t i = 0; i < c->N * yns; i++) Yw[i] = -7.0f;
-		kk_conv_wino_f32(NULL, X, Up, with_bias ? B : NULL, Yw, c->N, c->C, c->in[1],
-			c->in[2], c->M, c->out[1], c->out[2], c->pb[1], c->pb[2], R, lo, hi, yns, Sw);
+		for (int64_t i = 0; i < c->N * yns; i++) Yw[v][i] = -7.0f;
+		kk_conv_wino_f32(NULL, X, Up, with_bias ? B : NULL, Yw[v], c->N, c->C, c->in[1],
+			c->in[2], c->M, c->out[1], c->out[2], c->pb[1], c->pb[2], r, R, lo, hi, yns,
+			Sw);
 		for (int64_t n = 0; n < c->N; n++)
 			for (int64_t i = c->M * P; i < yns; i++)
-				if (Yw[n * yns + i] != -7.0f) {
-					print_error("Winograd conv wrote the gap at %ld\n", (long)i);
+				if (Yw[v][n * yns + i] != -7.0f) {
+					print_error("Winograd F(%ldx%ld) conv wrote the gap at %ld\n",
+						(long)r, (long)r, (long)i);
 					fail();
 				}
 		free(U);
@@ -227,14 +233,19 @@ static void run_case(const conv_case *c, int with_bias)
 				(long)c->pb[1], (long)c->pb[2], (long)e, Y[e], Yd[e], r);
 			fail();
 		}
-		/* Winograd's transforms add and subtract up to 16 inputs and
-		 * products: a wider bound (measured: < 2e-6 * mag) */
-		float yw = wino ? Yw[n * yns + e % (c->M * P)] : 0.0f;
-		if (wino && !(fabs(yw - Yp[e]) <= 1e-5 * mag + 1e-30)) {
-			print_error("Winograd conv C%ld M%ld %ldx%ld p %ld,%ld at %ld: %g, want %g "
-				"(mag %g)\n", (long)c->C, (long)c->M, (long)c->in[1], (long)c->in[2],
-				(long)c->pb[1], (long)c->pb[2], (long)e, yw, Yp[e], mag);
-			fail();
+		/* Winograd's transforms add and subtract up to 16 (F(2x2)) or
+		 * 36 (F(4x4), with factors up to 8 x 8 and 1/24) inputs and
+		 * products: wider bounds (measured: < 1e-6 * mag and < 3e-6 * mag) */
+		for (int v = 0; wino && v < 2; v++) {
+			float yw = Yw[v][n * yns + e % (c->M * P)];
+			double tol = v ? 2e-5 : 1e-5;
+			if (!(fabs(yw - Yp[e]) <= tol * mag + 1e-30)) {
+				print_error("Winograd F(%dx%d) conv C%ld M%ld %ldx%ld p %ld,%ld at %ld: "
+					"%g, want %g (mag %g)\n", 2 + 2 * v, 2 + 2 * v, (long)c->C,
+					(long)c->M, (long)c->in[1], (long)c->in[2], (long)c->pb[1],
+					(long)c->pb[2], (long)e, yw, Yp[e], mag);
+				fail();
+			}
 		}
 		/* the clamp is 1-Lipschitz: Yt within the tolerance of Yp */
 		if (trans && !(fabs(Yt[e] - Yp[e]) <= 1e-5 * mag + 1e-30)) {
@@ -253,7 +264,7 @@ static void run_case(const conv_case *c, int with_bias)
 		}
 	}
 	free(X); free(W); free(Wp); free(R); free(B); free(Y); free(Yp); free(Xd); free(Wd); free(Bd);
-	free(Yd); free(Bt); free(St); free(Yt); free(Yw);
+	free(Yd); free(Bt); free(St); free(Yt); free(Yw[0]); free(Yw[1]);
 }
 
 static void test_conv_random(void **state)

@@ -185,7 +185,15 @@ static void c_conv_wino(kiln_rt_ctx *ctx, void *out)
 	/* Winograd F(2x2, 3x3) (g_b read as the packed transformed weights):
 	 * N 2, C 24, M 40, 21x30 (odd rows: a half tile), pad 1, residual */
 	static float S[16 * (24 + 40) * 11 * 15];
-	kk_conv_wino_f32(ctx, g_a, g_b, g_c, out, 2, 24, 21, 30, 40, 21, 30, 1, 1, g_c + 7,
+	kk_conv_wino_f32(ctx, g_a, g_b, g_c, out, 2, 24, 21, 30, 40, 21, 30, 1, 1, 2, g_c + 7,
+		0.0f, INFINITY, 0, S);
+}
+static void c_conv_wino4(kiln_rt_ctx *ctx, void *out)
+{
+	/* F(4x4, 3x3): N 2, C 24, M 40, 21x30 (partial tiles down and
+	 * across), pad 1, residual */
+	static float S[36 * (24 + 40) * 6 * 8 + 8];
+	kk_conv_wino_f32(ctx, g_a, g_b, g_c, out, 2, 24, 21, 30, 40, 21, 30, 1, 1, 4, g_c + 7,
 		0.0f, INFINITY, 0, S);
 }
 static void c_conv_depthwise(kiln_rt_ctx *ctx, void *out)
@@ -269,6 +277,7 @@ static void test_conv(void **s)
 	check_case("conv 13 pixel blocks", c_conv_few_blocks, 64 * 14 * 14 * 4);
 	check_case("conv transposed", c_conv_t, 2 * 128 * 49 * 4);
 	check_case("conv Winograd", c_conv_wino, 2 * 40 * 21 * 30 * 4);
+	check_case("conv Winograd F(4x4)", c_conv_wino4, 2 * 40 * 21 * 30 * 4);
 	check_case("conv pointwise-depthwise pair", c_conv_pwdw, 2 * 144 * 14 * 14 * 4);
 	check_case("conv pointwise-depthwise bands", c_conv_pwdw_bands, 96 * 56 * 56 * 4);
 }
