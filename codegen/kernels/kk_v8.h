@@ -53,6 +53,27 @@ static inline void kk__st8n(float *p, const kk_v8f *v, int64_t n)
 		*p = q[0];
 }
 
+/* The first n (<= 8) floats at p in the low lanes, zeros above, nothing
+ * read past p + n: as 4 + 2 + 1 by n's bits (kk__st8n's counterpart). */
+static inline kk_v8f kk__ld8n(const float *p, int64_t n)
+{
+	if (n == 8)
+		return kk__ld8(p);
+	kk__v4f q = {0}, h = {0};
+	if (n & 4) {
+		memcpy(&q, p, sizeof q);
+		p += 4;
+	}
+	kk__v4f *d = (n & 4) ? &h : &q;
+	if (n & 2) {
+		memcpy(d, p, 2 * sizeof(float));
+		p += 2;
+	}
+	if (n & 1)
+		(*d)[n & 2] = *p;
+	return __builtin_shufflevector(q, h, 0, 1, 2, 3, 4, 5, 6, 7);
+}
+
 typedef int32_t kk_v8i __attribute__((vector_size(32)));
 
 /* Lane-wise a where m is set, else b (GCC and clang: no vector ?: in C). */

@@ -1777,11 +1777,11 @@ static void kk__wino4_in_items(void *vp, int64_t c0, int64_t c1)
 }
 
 /* One output row from its 4 phases ph[b] (output column 4 i + b at ph[b][i]):
- * interleaved 32 outputs per 4 vectors, through the epilogue as they are
- * stored (as kk__wino_out_row does for 2 phases). */
+ * interleaved 32 outputs per 4 vectors, through the epilogue in registers
+ * as they are stored, the row's last few too (as a vector, residual read and
+ * output stored by lanes, not by kk__epi_one per float). */
 static inline __attribute__((always_inline)) void kk__wino4_out_row(float *restrict yr,
-	float (*ph)[KK_WINO_ROW / 4 + 8], int64_t OW, float bias, const float *rr,
-	const kk__epi *ep)
+	const float *const *ph, int64_t OW, float bias, const float *rr, const kk__epi *ep)
 {
 	for (int64_t ox = 0; ox < OW; ox += 32) {
 		kk_v8f p0 = kk__ld8(ph[0] + ox / 4), p1 = kk__ld8(ph[1] + ox / 4);
@@ -1797,42 +1797,49 @@ static inline __attribute__((always_inline)) void kk__wino4_out_row(float *restr
 			__builtin_shufflevector(h01, h23, 4, 5, 12, 13, 6, 7, 14, 15)};
 		for (int h = 0; h < 4 && ox + 8 * h < OW; h++) {
 			int64_t c = ox + 8 * h, n = kk__min(8, OW - c);
-			if (n == 8) {
-				v[h] = kk__epi_vec(v[h], bias, NULL, rr ? rr + c : NULL, ep);
-				kk__st8(yr + c, &v[h]);
-				continue;
-			}
-			for (int64_t q = 0; q < n; q++)
-				yr[c + q] = kk__epi_one(v[h][q], bias, NULL, rr ? rr + c + q : NULL, ep);
+			kk_v8f u = v[h] + bias;
+			if (rr)
+				u += kk__ld8n(rr + c, n);
+			u = kk__clamp8(u, ep->lo, ep->hi);
+			kk__st8n(yr + c, &u, n);
 		}
 	}
 }
 
-/* Y = A^T m A for every tile of channels [m0, m1), then the epilogue, 8
- * tiles per vector: a tile row's 4 output rows are built as 4 phases each
- * (contiguous over the tiles), then interleaved as they are stored. */
+/* Tiles whose phases kk__wino4_out_items holds at once (KK_WINO_ROW / 4: a
+ * tile row at least, kk_wino_ok). */
+#define KK__W4_TILES (KK_WINO_ROW / 4)
+
+/* Y = A^T m A for every tile of channels [m0, m1), then the epilogue. The
+ * tiles are taken 8 per vector in the order they are stored, across tile
+ * rows (as many whole rows as KK__W4_TILES holds), so that narrow images
+ * fill the vectors (13 or 14 wide: 4 tiles a row; a vector per row left
+ * half of it unused); each tile row's 4 output rows are built as 4 phases
+ * each, then interleaved as they are stored. */
 static void kk__wino4_out_items(void *vp, int64_t m0, int64_t m1)
 {
 	const kk__wino_out_job *j = vp;
 	int64_t TW = j->TW, T = j->TH * TW, OW = j->OW, P = j->OH * OW, MT = j->M * T;
-	/* + 8: the last 8 tiles' vectors (lanes past TW are not stored) */
-	float ph[4][4][KK_WINO_ROW / 4 + 8];
+	int64_t rows = kk__max(1, KK__W4_TILES / TW);   /* tile rows at once */
+	/* + 8: the last 8 tiles' vectors (lanes past the rows are not stored) */
+	float ph[4][4][KK__W4_TILES + 8];
 	for (int64_t m = m0; m < m1; m++) {
 		const float *mm = j->mid + m * T;
 		float *y = j->y + m * P;
 		const float *r = j->R ? j->R + m * P : NULL;
 		float bias = j->B ? j->B[m] : 0.0f;
 		const kk__epi ep = {NULL, NULL, 0, j->lo, j->hi, NULL, 0.0f, 1.0f};
-		for (int64_t ty = 0; ty < j->TH; ty++) {
-			const float *restrict mt = mm + ty * TW;
-			/* the products' 36 planes are read up to 7 floats past a
-			 * tile row (kk_wino_floats leaves room at the end) */
-			for (int64_t tx = 0; tx < TW; tx += 8) {
+		for (int64_t ty0 = 0; ty0 < j->TH; ty0 += rows) {
+			int64_t nt = kk__min(rows, j->TH - ty0) * TW;
+			const float *restrict mt = mm + ty0 * TW;
+			/* the products' 36 planes are read up to 7 floats past the
+			 * tiles (kk_wino_floats leaves room at the end) */
+			for (int64_t t = 0; t < nt; t += 8) {
 				kk_v8f s[4][6];
 				for (int b = 0; b < 6; b++) {     /* rows: A^T m */
 					kk_v8f col[6], o[4];
 					for (int a = 0; a < 6; a++)
-						col[a] = kk__ld8(mt + (a * 6 + b) * MT + tx);
+						col[a] = kk__ld8(mt + (a * 6 + b) * MT + t);
 					kk__wino4_at(o, col);
 					for (int i = 0; i < 4; i++)
 						s[i][b] = o[i];
@@ -1841,16 +1848,20 @@ static void kk__wino4_out_items(void *vp, int64_t m0, int64_t m1)
 					kk_v8f o[4];
 					kk__wino4_at(o, s[i]);
 					for (int b = 0; b < 4; b++)
-						kk__st8(ph[i][b] + tx, &o[b]);
+						kk__st8(ph[i][b] + t, &o[b]);
 				}
 			}
-			for (int a = 0; a < 4 && 4 * ty + a < j->OH; a++) {
-				float *yr = y + (4 * ty + a) * OW;
-				if (r)
-					kk__wino4_out_row(yr, ph[a], OW, bias, r + (4 * ty + a) * OW, &ep);
-				else
-					kk__wino4_out_row(yr, ph[a], OW, bias, NULL, &ep);
-			}
+			for (int64_t ty = ty0; ty < ty0 + nt / TW; ty++)
+				for (int a = 0; a < 4 && 4 * ty + a < j->OH; a++) {
+					int64_t o = (ty - ty0) * TW;
+					const float *p4[4] = {ph[a][0] + o, ph[a][1] + o, ph[a][2] + o,
+							      ph[a][3] + o};
+					float *yr = y + (4 * ty + a) * OW;
+					if (r)
+						kk__wino4_out_row(yr, p4, OW, bias, r + (4 * ty + a) * OW, &ep);
+					else
+						kk__wino4_out_row(yr, p4, OW, bias, NULL, &ep);
+				}
 		}
 	}
 }

@@ -301,6 +301,12 @@ static void test_conv_large(void **state)
 	conv_case w2 = {1, 3, 8, 1, {1, 5, 72}, {1, 3, 3}, {1, 2, 2}, {1, 1, 1},
 		{0, 1, 1}, {0, 1, 1}, {1, 3, 36}};
 	run_case(&w2, 0);       /* the same at stride 2 */
+	/* more tiles than kk__wino4_out_items holds at once (73x70: 19 x 18
+	 * tiles of 4x4, 14 tile rows at a time), partial tiles down and
+	 * across */
+	conv_case g = {1, 6, 9, 1, {1, 73, 70}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1},
+		{0, 1, 1}, {0, 1, 1}, {1, 73, 70}};
+	run_case(&g, 1);
 	/* 7x7 images (the transposed product's case), stride 2 and 1 */
 	conv_case t = {2, 24, 40, 1, {1, 14, 14}, {1, 3, 3}, {1, 2, 2}, {1, 1, 1},
 		{0, 1, 1}, {0, 1, 1}, {1, 7, 7}};
