@@ -29,7 +29,7 @@ case "${1:-}" in
 *) echo "usage: bench/run.sh [--quick]" >&2; exit 2 ;;
 esac
 if [ $QUICK = 1 ]; then RUNS_BIG=5 RUNS_SMALL=50 RUNS_MC=3 RUNS_ORT_MC=1 RUNS_COLD=1 ROUNDS=1
-else RUNS_BIG=30 RUNS_SMALL=300 RUNS_MC=10 RUNS_ORT_MC=3 RUNS_COLD=3 ROUNDS=3; fi
+else RUNS_BIG=60 RUNS_SMALL=500 RUNS_MC=10 RUNS_ORT_MC=3 RUNS_COLD=3 ROUNDS=5; fi
 
 # problem MSG: recorded in a file, since callers often run in $(...) subshells.
 problem() { echo "- $*" >>"$WORK/problems"; echo "bench: $*" >&2; }
