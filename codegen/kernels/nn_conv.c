@@ -1613,12 +1613,12 @@ static void kk__wino_out_items(void *vp, int64_t m0, int64_t m1)
 	int64_t TW = j->TW, T = j->TH * TW, OW = j->OW, P = j->OH * OW, MT = j->M * T;
 	/* + 8: the last 8 tiles' vectors (lanes past TW are not stored) */
 	float oe[2][KK_WINO_ROW / 2 + 8], oo[2][KK_WINO_ROW / 2 + 8];
+	const kk__epi ep = {NULL, NULL, 0, j->lo, j->hi, NULL, 0.0f, 1.0f};
 	for (int64_t m = m0; m < m1; m++) {
 		const float *mm = j->mid + m * T;
 		float *y = j->y + m * P;
 		const float *r = j->R ? j->R + m * P : NULL;
 		float bias = j->B ? j->B[m] : 0.0f;
-		const kk__epi ep = {NULL, NULL, 0, j->lo, j->hi, NULL, 0.0f, 1.0f};
 		for (int64_t ty = 0; ty < j->TH; ty++) {
 			const float *restrict mt = mm + ty * TW;
 			/* 8 tiles per vector; the products' 16 planes are read up to 7
@@ -1823,12 +1823,12 @@ static void kk__wino4_out_items(void *vp, int64_t m0, int64_t m1)
 	int64_t rows = kk__max(1, KK__W4_TILES / TW);   /* tile rows at once */
 	/* + 8: the last 8 tiles' vectors (lanes past the rows are not stored) */
 	float ph[4][4][KK__W4_TILES + 8];
+	const kk__epi ep = {NULL, NULL, 0, j->lo, j->hi, NULL, 0.0f, 1.0f};
 	for (int64_t m = m0; m < m1; m++) {
 		const float *mm = j->mid + m * T;
 		float *y = j->y + m * P;
 		const float *r = j->R ? j->R + m * P : NULL;
 		float bias = j->B ? j->B[m] : 0.0f;
-		const kk__epi ep = {NULL, NULL, 0, j->lo, j->hi, NULL, 0.0f, 1.0f};
 		for (int64_t ty0 = 0; ty0 < j->TH; ty0 += rows) {
 			int64_t nt = kk__min(rows, j->TH - ty0) * TW;
 			const float *restrict mt = mm + ty0 * TW;
