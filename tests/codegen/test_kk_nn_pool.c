@@ -214,6 +214,43 @@ static void test_maxpool_f32_wide(void **state)
 	}
 }
 
+/* 3x3 windows at stride 2 wholly inside the plane (SqueezeNet's MaxPools:
+ * the one-pass path): 111x111, 55x55 and 27x27 planes, an output row of
+ * exactly 8 and one not a multiple of 8, non-square, several channels and
+ * images; some inputs NaN (ignored) or zeros of either sign: against the
+ * reference window. */
+static void test_maxpool_f32_33s2(void **state)
+{
+	static const int64_t cases[][4] = {  /* N C H W */
+		{1, 3, 111, 111}, {1, 2, 55, 55}, {2, 5, 27, 27}, {1, 2, 17, 17}, {1, 3, 19, 25},
+		{1, 1, 23, 18},
+	};
+	for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+		pool_case c = {cases[ci][0], cases[ci][1], {1, cases[ci][2], cases[ci][3]},
+			{1, 3, 3}, {1, 2, 2}, {1, 1, 1}, {0, 0, 0}, {0, 0, 0},
+			{1, (cases[ci][2] - 3) / 2 + 1, (cases[ci][3] - 3) / 2 + 1}};
+		int64_t nc = c.N * c.C, xs = total(c.in, nc), ys = total(c.out, nc);
+		float *X = malloc(sizeof(float) * xs), *Y = malloc(sizeof(float) * ys);
+		for (int64_t i = 0; i < xs; i++)
+			X[i] = i % 37 == 5 ? NAN : i % 11 == 3 ? 0.0f : i % 11 == 4 ? -0.0f
+				: (float)urand();
+		kk_maxpool_f32(NULL, X, Y, NULL, POOL_ARGS(c), 0);
+		int64_t e = 0, o[3] = {0};
+		for (int64_t p = 0; p < nc; p++)
+			for (o[1] = 0; o[1] < c.out[1]; o[1]++)
+				for (o[2] = 0; o[2] < c.out[2]; o[2]++, e++) {
+					double mx, sum;
+					int64_t mi, cix, cp;
+					ref_window(&c, X, p, o, 0, &mx, &mi, &sum, &cix, &cp);
+					if (Y[e] != (float)mx)
+						fail_msg("case %zu output %lld: %g, want %g", ci,
+							 (long long)e, Y[e], mx);
+				}
+		free(X);
+		free(Y);
+	}
+}
+
 static void test_maxpool_u8(void **state)
 {
 	uint8_t X[5 * 7], Y[3 * 4];
@@ -265,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_pool_random),
 		cmocka_unit_test(test_avgpool_ceil_clip),
 		cmocka_unit_test(test_maxpool_f32_wide),
+		cmocka_unit_test(test_maxpool_f32_33s2),
 		cmocka_unit_test(test_maxpool_u8),
 		cmocka_unit_test(test_global_pool),
 	};
