@@ -155,6 +155,24 @@ static void test_avgpool_ceil_clip(void **state)
 	assert_true(fabs(Y[1] - (3 + 4 + 7 + 8 + 11 + 12) / 6.0) < 1e-6);
 }
 
+/* kk_maxpool_f32 of X (nc planes) into Y, each output against the
+ * reference window's maximum (NaN ignored); id names the case. */
+static void maxpool_check(const pool_case *c, const float *X, float *Y, int64_t nc, int id)
+{
+	kk_maxpool_f32(NULL, X, Y, NULL, POOL_ARGS(*c), 0);
+	int64_t e = 0, o[3] = {0};
+	for (int64_t p = 0; p < nc; p++)
+		for (o[1] = 0; o[1] < c->out[1]; o[1]++)
+			for (o[2] = 0; o[2] < c->out[2]; o[2]++, e++) {
+				double mx, sum;
+				int64_t mi, ci, cp;
+				ref_window(c, X, p, o, 0, &mx, &mi, &sum, &ci, &cp);
+				if (Y[e] != (float)mx)
+					fail_msg("case %d output %lld: %g, want %g", id, (long long)e,
+						 Y[e], mx);
+			}
+}
+
 /* f32 max pooling without Indices on planes wide enough for the 8-wide
  * path (stride 1 and 2, dilation, padding, ceil mode, planes of one and of
  * several row blocks), some inputs NaN:
@@ -197,18 +215,7 @@ static void test_maxpool_f32_wide(void **state)
 		float *X = malloc(sizeof(float) * xs), *Y = malloc(sizeof(float) * ys);
 		for (int64_t i = 0; i < xs; i++)
 			X[i] = i % 37 == 5 ? NAN : (float)urand();
-		kk_maxpool_f32(NULL, X, Y, NULL, POOL_ARGS(c), 0);
-		int64_t e = 0, o[3] = {0};
-		for (int64_t p = 0; p < nc; p++)
-			for (o[1] = 0; o[1] < c.out[1]; o[1]++)
-				for (o[2] = 0; o[2] < c.out[2]; o[2]++, e++) {
-					double mx, sum;
-					int64_t mi, ci, cp;
-					ref_window(&c, X, p, o, 0, &mx, &mi, &sum, &ci, &cp);
-					if (Y[e] != (float)mx)
-						fail_msg("case %d output %lld: %g, want %g", it,
-							 (long long)e, Y[e], mx);
-				}
+		maxpool_check(&c, X, Y, nc, it);
 		free(X);
 		free(Y);
 	}
@@ -234,18 +241,7 @@ static void test_maxpool_f32_33s2(void **state)
 		for (int64_t i = 0; i < xs; i++)
 			X[i] = i % 37 == 5 ? NAN : i % 11 == 3 ? 0.0f : i % 11 == 4 ? -0.0f
 				: (float)urand();
-		kk_maxpool_f32(NULL, X, Y, NULL, POOL_ARGS(c), 0);
-		int64_t e = 0, o[3] = {0};
-		for (int64_t p = 0; p < nc; p++)
-			for (o[1] = 0; o[1] < c.out[1]; o[1]++)
-				for (o[2] = 0; o[2] < c.out[2]; o[2]++, e++) {
-					double mx, sum;
-					int64_t mi, cix, cp;
-					ref_window(&c, X, p, o, 0, &mx, &mi, &sum, &cix, &cp);
-					if (Y[e] != (float)mx)
-						fail_msg("case %zu output %lld: %g, want %g", ci,
-							 (long long)e, Y[e], mx);
-				}
+		maxpool_check(&c, X, Y, nc, (int)ci);
 		free(X);
 		free(Y);
 	}
