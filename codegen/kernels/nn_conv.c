@@ -1574,10 +1574,25 @@ typedef struct {
 	int64_t M, OH, OW, TH, TW;
 } kk__wino_out_job;
 
+/* n (<= 8) outputs of a Winograd output row at y, v in the low lanes,
+ * through the epilogue as one vector: + bias, + residual (n floats at rr,
+ * nothing read past them), clamped, stored by lanes; the same arithmetic as
+ * kk__epi_vec and kk__epi_one (a row's last few outputs as scalars were a
+ * third of F(4x4)'s output transform at 13 to 55 wide). */
+static inline __attribute__((always_inline)) void kk__wino_store(float *restrict y, kk_v8f v,
+	int64_t n, float bias, const float *rr, const kk__epi *ep)
+{
+	v += bias;
+	if (rr)
+		v += kk__ld8n(rr, n);
+	v = kk__clamp8(v, ep->lo, ep->hi);
+	kk__st8n(y, &v, n);
+}
+
 /* One output row from its even and odd columns oe, oo: interleaved, 16
- * outputs per pair of vectors, through the epilogue in registers (whole
- * groups of 8) or as they are stored (the row's last few): as kk__epi_apply
- * would after storing them, without the second pass over the row. Inlined
+ * outputs per pair of vectors, through the epilogue in registers as they
+ * are stored (kk__wino_store): as kk__epi_apply would after storing them,
+ * without the second pass over the row. Inlined
  * at two call sites, with and without a residual rr: versioned by hand
  * (LLVM's non-trivial loop unswitching is off, target.c). */
 static inline __attribute__((always_inline)) void kk__wino_out_row(float *restrict yr,
@@ -1590,14 +1605,8 @@ static inline __attribute__((always_inline)) void kk__wino_out_row(float *restri
 			__builtin_shufflevector(e, o, 0, 8, 1, 9, 2, 10, 3, 11),
 			__builtin_shufflevector(e, o, 4, 12, 5, 13, 6, 14, 7, 15)};
 		for (int h = 0; h < 2 && ox + 8 * h < OW; h++) {
-			int64_t c = ox + 8 * h, n = kk__min(8, OW - c);
-			if (n == 8) {
-				v[h] = kk__epi_vec(v[h], bias, NULL, rr ? rr + c : NULL, ep);
-				kk__st8(yr + c, &v[h]);
-				continue;
-			}
-			for (int64_t q = 0; q < n; q++)
-				yr[c + q] = kk__epi_one(v[h][q], bias, NULL, rr ? rr + c + q : NULL, ep);
+			int64_t c = ox + 8 * h;
+			kk__wino_store(yr + c, v[h], kk__min(8, OW - c), bias, rr ? rr + c : NULL, ep);
 		}
 	}
 }
@@ -1681,25 +1690,14 @@ static inline __attribute__((always_inline)) void kk__wino4_at(kk_v8f *o, const 
 	o[3] = d12 + 8.0f * d34 + m[5];
 }
 
-/* Padded input row p (p[q] = x[q - pw], zero outside) as its 4 phases:
- * d[k QN + i] = p[4 i + k] for i < QN (QN a multiple of 8), so that the
- * cells of 8 tiles at one patch column are one contiguous vector. pr: 4 QN
- * floats of room. */
+/* Input row iy of the H x W plane x as the padded row p (p[q] = x[q - pw],
+ * zero outside; kk__padded_row_sw into pr, 4 QN floats of room) split into
+ * its 4 phases: d[k QN + i] = p[4 i + k] for i < QN (QN a multiple of 8), so
+ * that the cells of 8 tiles at one patch column are one contiguous vector. */
 KK__ROW_LOOPS static void kk__wino4_split(float *restrict d, float *restrict pr,
-	const float *restrict xr, int64_t W, int64_t pw, int64_t QN)
+	const float *restrict x, int64_t iy, int64_t H, int64_t W, int64_t pw, int64_t QN)
 {
-	const kk_v8f z = {0};
-	int64_t L = 4 * QN, wu = kk__min(W, L - pw), k = 0;
-	for (int64_t q = 0; q < L; q += 8)
-		kk__st8(pr + q, &z);
-	if (xr) {
-		for (; k + 8 <= wu; k += 8) {
-			kk_v8f v = kk__ld8(xr + k);
-			kk__st8(pr + pw + k, &v);
-		}
-		for (; k < wu; k++)
-			pr[pw + k] = xr[k];
-	}
+	kk__padded_row_sw(pr, x, iy, H, W, pw, 4 * QN, 1);
 	for (int64_t i = 0; i < QN; i += 8) {
 		const float *q = pr + 4 * i;
 		kk_v8f a = kk__ld8(q), b = kk__ld8(q + 8), c = kk__ld8(q + 16), e = kk__ld8(q + 24);
@@ -1749,9 +1747,7 @@ static void kk__wino4_in_items(void *vp, int64_t c0, int64_t c1)
 				rows[5] = r1;
 			}
 			for (int a = ty > 0 ? 2 : 0; a < 6; a++) {
-				int64_t iy = 4 * ty - j->ph + a;
-				kk__wino4_split(rows[a], pr, iy >= 0 && iy < j->H ? xc + iy * j->W : NULL,
-					j->W, j->pw, QN);
+				kk__wino4_split(rows[a], pr, xc, 4 * ty - j->ph + a, j->H, j->W, j->pw, QN);
 			}
 			float *restrict vt = vc + ty * TW;
 			for (int64_t tx = 0; tx < TW; tx += 8) {
@@ -1778,8 +1774,7 @@ static void kk__wino4_in_items(void *vp, int64_t c0, int64_t c1)
 
 /* One output row from its 4 phases ph[b] (output column 4 i + b at ph[b][i]):
  * interleaved 32 outputs per 4 vectors, through the epilogue in registers
- * as they are stored, the row's last few too (as a vector, residual read and
- * output stored by lanes, not by kk__epi_one per float). */
+ * as they are stored (kk__wino_store). */
 static inline __attribute__((always_inline)) void kk__wino4_out_row(float *restrict yr,
 	const float *const *ph, int64_t OW, float bias, const float *rr, const kk__epi *ep)
 {
@@ -1796,12 +1791,8 @@ static inline __attribute__((always_inline)) void kk__wino4_out_row(float *restr
 			__builtin_shufflevector(h01, h23, 0, 1, 8, 9, 2, 3, 10, 11),
 			__builtin_shufflevector(h01, h23, 4, 5, 12, 13, 6, 7, 14, 15)};
 		for (int h = 0; h < 4 && ox + 8 * h < OW; h++) {
-			int64_t c = ox + 8 * h, n = kk__min(8, OW - c);
-			kk_v8f u = v[h] + bias;
-			if (rr)
-				u += kk__ld8n(rr + c, n);
-			u = kk__clamp8(u, ep->lo, ep->hi);
-			kk__st8n(yr + c, &u, n);
+			int64_t c = ox + 8 * h;
+			kk__wino_store(yr + c, v[h], kk__min(8, OW - c), bias, rr ? rr + c : NULL, ep);
 		}
 	}
 }

@@ -147,6 +147,18 @@ KK__MAXPOOL_ROW(kk__maxpool_row_u8, uint8_t, 0)
 			} \
 	} while (0)
 
+/* The max of 3 rows' 8 columns at p (rows W apart), NaNs skipped (from
+ * -inf, in row order). */
+static inline kk_v8f kk__vmax3(const float *p, int64_t W)
+{
+	const kk_v8f lowest = {-INFINITY, -INFINITY, -INFINITY, -INFINITY,
+			       -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+	kk_v8f a = kk__ld8(p), b = kk__ld8(p + W), d = kk__ld8(p + 2 * W), m = lowest;
+	m = kk__sel8(a > m, a, m);
+	m = kk__sel8(b > m, b, m);
+	return kk__sel8(d > m, d, m);
+}
+
 /* Row r[0..n8) (n8 a multiple of 8): -inf outside columns [c0, c1), inside
  * them the max of rows xr[0..nr) (row stride W) at column c - pw. */
 static void kk__vmax_rows(float *restrict r, int64_t n8, const float *restrict xr,
@@ -168,34 +180,16 @@ static void kk__vmax_rows(float *restrict r, int64_t n8, const float *restrict x
 		if (c > c1 - 8)
 			c = c1 - 8;
 		const float *p = xr + c - pw;
-		kk_v8f m = lowest;     /* not row 0: a NaN there would stick */
-		if (nr == 3) {         /* 3-row windows, unrolled */
-			kk_v8f a = kk__ld8(p), b = kk__ld8(p + W), d = kk__ld8(p + 2 * W);
-			m = kk__sel8(a > m, a, m);
-			m = kk__sel8(b > m, b, m);
-			m = kk__sel8(d > m, d, m);
-		} else {
-			for (int64_t i = 0; i < nr; i++) {
-				kk_v8f v = kk__ld8(p + i * W);
-				m = kk__sel8(v > m, v, m);
-			}
+		/* from -inf, not row 0: a NaN there would stick */
+		kk_v8f m = nr == 3 ? kk__vmax3(p, W) : lowest;    /* 3-row windows unrolled */
+		for (int64_t i = 0; nr != 3 && i < nr; i++) {
+			kk_v8f v = kk__ld8(p + i * W);
+			m = kk__sel8(v > m, v, m);
 		}
 		kk__st8(r + c, &m);
 		if (c == c1 - 8)
 			break;
 	}
-}
-
-/* The max of 3 rows' 8 columns at p (rows W apart), NaNs skipped: as
- * kk__vmax_rows, from -inf in row order. */
-static inline kk_v8f kk__vmax3(const float *p, int64_t W)
-{
-	const kk_v8f lowest = {-INFINITY, -INFINITY, -INFINITY, -INFINITY,
-			       -INFINITY, -INFINITY, -INFINITY, -INFINITY};
-	kk_v8f a = kk__ld8(p), b = kk__ld8(p + W), d = kk__ld8(p + 2 * W), m = lowest;
-	m = kk__sel8(a > m, a, m);
-	m = kk__sel8(b > m, b, m);
-	return kk__sel8(d > m, d, m);
 }
 
 /* 3x3 windows at stride 2 wholly inside the plane (no pads; SqueezeNet's
@@ -238,7 +232,6 @@ static int kk__maxpool_rows2d_f32(const float *restrict x, float *restrict y, in
 {
 	int64_t H = g[1], W = g[2], OW = g[5], KH = g[7], KW = g[8], sh = g[10], sw = g[11];
 	int64_t ph = g[16], pw = g[17];
-
 	int64_t span = (OW - 1) * sw + KW;   /* columns of R the outputs read */
 	int64_t n8 = (span + 7) / 8 * 8;
 	if (n8 > KK__POOL_ROW_BUF)
