@@ -237,7 +237,8 @@ static inline void kk_wino_weights(float *U, const float *w, int64_t M, int64_t 
 /* kk_conv_pwdw_f32 (nn_pwdw.c): the pointwise weights w[C][K] as panels of
  * 16 output channels, each K x 16 (channel c of panel b at wt[(b K + k) 16
  * + c % 16], zero past C), and its scratch: the intermediate tensor of one
- * image, C / 8 blocks of (H + 2) x (W + 2) pixels of 8 channels each. */
+ * image, C / 8 blocks of kk_pwdw_ring(C, H, W) rows of W + 2 pixels of 8
+ * channels each. */
 static inline int64_t kk_pwdw_w_floats(int64_t C, int64_t K)
 {
 	return (C + 15) / 16 * 16 * K;
@@ -251,9 +252,38 @@ static inline void kk_pwdw_pack_w(float *wt, const float *w, int64_t C, int64_t 
 				wt[(b * K + k) * 16 + c] = b * 16 + c < C ? w[(b * 16 + c) * K + k] : 0.0f;
 }
 
+#define KK_PWDW_PX 6     /* pixels per tile of the pointwise product */
+
+/* Input rows per band of kk_conv_pwdw_f32: an image whose intermediate
+ * (H + 2 rows with their ring of zeros) takes more than KK_PWDW_WHOLE bytes
+ * goes in bands of about KK_PWDW_ROWS bytes of it, 2 rows and a pixel tile
+ * at least (nn_pwdw.c has the measurements); else one band, the image. */
+#define KK_PWDW_WHOLE ((int64_t)4 << 20)
+#define KK_PWDW_ROWS ((int64_t)512 << 10)
+
+static inline int64_t kk_pwdw_band(int64_t C, int64_t H, int64_t W)
+{
+	int64_t row = C * (W + 2) * (int64_t)sizeof(float), b = KK_PWDW_ROWS / row;
+	if (row * (H + 2) <= KK_PWDW_WHOLE)
+		return H;
+	b = b > 2 ? b : 2;
+	b = b > (KK_PWDW_PX + W - 1) / W ? b : (KK_PWDW_PX + W - 1) / W;
+	return b < H ? b : H;
+}
+
+/* Rows of the intermediate the scratch holds: padded row r (input row
+ * r - 1; rows 0 and H + 1 are the zeros around) in row r mod this. A band's
+ * depthwise rows read from the last two rows of the band before it on, so
+ * the rows in use are at most a band and 3 (the image and its 2 when whole). */
+static inline int64_t kk_pwdw_ring(int64_t C, int64_t H, int64_t W)
+{
+	int64_t b = kk_pwdw_band(C, H, W);
+	return b + 3 < H + 2 ? b + 3 : H + 2;
+}
+
 static inline int64_t kk_pwdw_floats(int64_t C, int64_t H, int64_t W)
 {
-	return C * (H + 2) * (W + 2);
+	return C * kk_pwdw_ring(C, H, W) * (W + 2);
 }
 
 #endif

@@ -24,13 +24,14 @@
 #include "kk_par.h"
 #include "nn_micro.h"
 
-#define KK__PD_PX 6     /* pixels per tile of the pointwise product */
+#define KK__PD_PX KK_PWDW_PX
 #define KK__PD_PF 48    /* floats ahead each k step prefetches its row of X */
 
 typedef struct {
 	const float *X, *Wt, *B1, *W2, *B2;
 	float *Y, *T;
 	int64_t K, C, H, W, OH, OW, s;
+	int64_t R;            /* rows of the intermediate held (kk_pwdw_ring) */
 	float lo1, hi1, lo2, hi2;
 	int64_t pa, pe;       /* the pointwise pixels [pa, pe) of this band */
 	int64_t oa, ob;       /* the depthwise output rows [oa, ob) */
@@ -39,7 +40,13 @@ typedef struct {
 /* floats from one 8-channel block of the intermediate to the next */
 static inline int64_t kk__pd_block(const kk__pwdw_job *j)
 {
-	return (j->H + 2) * (j->W + 2) * 8;
+	return j->R * (j->W + 2) * 8;
+}
+
+/* where padded row r of a block starts (kk_pwdw_ring) */
+static inline int64_t kk__pd_row(const kk__pwdw_job *j, int64_t r)
+{
+	return r % j->R * (j->W + 2) * 8;
 }
 
 #define KK__PD_ROW(r) \
@@ -71,7 +78,7 @@ static inline __attribute__((always_inline)) void kk__pwdw_tile(const kk__pwdw_j
 	/* where each pixel's vector goes: row p / W + 1, column p % W + 1 */
 	int64_t o[KK__PD_PX], row = p0 / W, col = p0 % W;
 	for (int64_t r = 0; r < KK__PD_PX; r++) {
-		o[r] = ((row + 1) * (W + 2) + col + 1) * 8;
+		o[r] = kk__pd_row(j, row + 1) + (col + 1) * 8;
 		if (++col == W) {
 			col = 0;
 			row++;
@@ -129,7 +136,7 @@ static void kk__pwdw_dw_items(void *vp, int64_t b0, int64_t b1)
 {
 	const kk__pwdw_job *j = vp;
 	int64_t H = j->H, W = j->W, OW = j->OW, s = j->s;
-	int64_t RW = (W + 2) * 8, OP = j->OH * OW;
+	int64_t OP = j->OH * OW;
 	int64_t ra = j->oa * s, rb = kk__min(H + 1, (j->ob - 1) * s + 2);  /* padded rows read */
 	kk_v8f lo = {0}, hi = {0}, z = {0};
 	lo += j->lo2;
@@ -137,13 +144,14 @@ static void kk__pwdw_dw_items(void *vp, int64_t b0, int64_t b1)
 	for (int64_t b = b0; b < b1; b++) {
 		float *tb = j->T + b * kk__pd_block(j);
 		for (int64_t r = ra; r <= rb; r++) {
+			float *tr = tb + kk__pd_row(j, r);
 			if (r == 0 || r == H + 1) {
 				for (int64_t q = 0; q < W + 2; q++)
-					kk__st8(tb + r * RW + q * 8, &z);
+					kk__st8(tr + q * 8, &z);
 				continue;
 			}
-			kk__st8(tb + r * RW, &z);
-			kk__st8(tb + r * RW + (W + 1) * 8, &z);
+			kk__st8(tr, &z);
+			kk__st8(tr + (W + 1) * 8, &z);
 		}
 		/* the 8 channels' taps and biases as lanes */
 		kk_v8f wv[9], bv = z;
@@ -154,23 +162,25 @@ static void kk__pwdw_dw_items(void *vp, int64_t b0, int64_t b1)
 			bv[l] = j->B2[b * 8 + l];
 		float *yb = j->Y + b * 8 * OP;
 		for (int64_t oy = j->oa; oy < j->ob; oy++) {
-			const float *r0 = tb + oy * s * RW;
+			/* the three padded rows the taps read, each where the ring has it */
+			const float *rows[3] = {tb + kk__pd_row(j, oy * s), tb + kk__pd_row(j, oy * s + 1),
+				tb + kk__pd_row(j, oy * s + 2)};
 			for (int64_t ox = 0; ox < OW; ox += 8) {
 				/* 8 output pixels (past the row's end: its last again) */
 				int64_t nv = kk__min(8, OW - ox);
-				const float *bp[8];
+				int64_t bo[8];
 				kk_v8f acc[8];
 				KK__UNROLL
 				for (int v = 0; v < 8; v++) {
-					bp[v] = r0 + (ox + kk__min(v, nv - 1)) * s * 8;
+					bo[v] = (ox + kk__min(v, nv - 1)) * s * 8;
 					acc[v] = z;
 				}
 				KK__UNROLL
 				for (int t = 0; t < 9; t++) {
-					int64_t o = t / 3 * RW + t % 3 * 8;
+					const float *rt = rows[t / 3] + t % 3 * 8;
 					KK__UNROLL
 					for (int v = 0; v < 8; v++)
-						acc[v] += wv[t] * kk__ld8(bp[v] + o);
+						acc[v] += wv[t] * kk__ld8(rt + bo[v]);
 				}
 				KK__UNROLL
 				for (int v = 0; v < 8; v++)
@@ -183,28 +193,27 @@ static void kk__pwdw_dw_items(void *vp, int64_t b0, int64_t b1)
 	}
 }
 
-/* Images of an intermediate larger than KK__PD_WHOLE bytes go in bands of
- * input rows of about KK__PD_ROWS bytes of it: the band's pointwise tiles,
- * then the depthwise output rows they complete, while the band is still in
- * the caches (whole, MobileNetV2's 5 MB at 112x112 went out to memory
- * between the two and back: the pair 20% slower than the two convolutions;
- * MobileNetV2 against the same build with that pair left unfused, medians
- * of alternating runs: bands of 256 KB 2-9% faster at 1 thread and 5-8%
- * slower at 2, where 23 bands are 46 rounds of the threads; of 512 KB, 11
- * rows, 6% faster at 1 thread and 2% at 2). */
-#define KK__PD_WHOLE ((int64_t)4 << 20)
-#define KK__PD_ROWS ((int64_t)512 << 10)
+/* Images of an intermediate larger than KK_PWDW_WHOLE bytes go in bands of
+ * input rows of about KK_PWDW_ROWS bytes of it (kk_pwdw_band): the band's
+ * pointwise tiles, then the depthwise output rows they complete, while the
+ * band is still in the caches (whole, MobileNetV2's 5 MB at 112x112 went
+ * out to memory between the two and back: the pair 20% slower than the two
+ * convolutions; MobileNetV2 against the same build with that pair left
+ * unfused, medians of alternating runs: bands of 256 KB 2-9% faster at 1
+ * thread and 5-8% slower at 2, where 23 bands are 46 rounds of the threads;
+ * of 512 KB, 11 rows, 6% faster at 1 thread and 2% at 2). The bands take
+ * turns in a ring of rows of the scratch (kk_pwdw_ring): each band's rows
+ * land where the caches still hold an earlier band's, not on a part of a
+ * 5 MB scratch last written a whole run before. */
 
 void kk_conv_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Wt, const float *B1,
 	const float *W2, const float *B2, float *Y, int64_t N, int64_t K, int64_t C, int64_t H,
 	int64_t W, int64_t OH, int64_t OW, int64_t s, float lo1, float hi1, float lo2, float hi2,
 	int64_t y_ns, float *S)
 {
-	kk__pwdw_job j = {X, Wt, B1, W2, B2, Y, S, K, C, H, W, OH, OW, s, lo1, hi1, lo2, hi2};
-	int64_t row = C * (W + 2) * (int64_t)sizeof(float), band = H;
-	if (row * (H + 2) > KK__PD_WHOLE)   /* 2 rows and 6 pixels at least */
-		band = kk__min(H, kk__max(kk__max(2, KK__PD_ROWS / row),
-			(KK__PD_PX + W - 1) / W));
+	kk__pwdw_job j = {X, Wt, B1, W2, B2, Y, S, K, C, H, W, OH, OW, s,
+		kk_pwdw_ring(C, H, W), lo1, hi1, lo2, hi2};
+	int64_t band = kk_pwdw_band(C, H, W);
 	/* memory-bound: the depthwise blocks split by the floats each moves (by
 	 * its multiply-adds, 14x14 and 7x7 layers ran on one thread) */
 	int64_t moved = 8 * ((band + 2) * (W + 2) + (band / s + 1) * OW);
