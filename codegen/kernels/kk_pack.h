@@ -274,7 +274,8 @@ static inline int64_t kk_pwdw_band(int64_t C, int64_t H, int64_t W)
 /* Rows of the intermediate the scratch holds: padded row r (input row
  * r - 1; rows 0 and H + 1 are the zeros around) in row r mod this. A band's
  * depthwise rows read from the last two rows of the band before it on, so
- * the rows in use are at most a band and 3 (the image and its 2 when whole). */
+ * at most a band and 3 rows are in use at once (all H + 2 when the image is
+ * one band). */
 static inline int64_t kk_pwdw_ring(int64_t C, int64_t H, int64_t W)
 {
 	int64_t b = kk_pwdw_band(C, H, W);

@@ -24,7 +24,6 @@
 #include "kk_par.h"
 #include "nn_micro.h"
 
-#define KK__PD_PX KK_PWDW_PX
 #define KK__PD_PF 48    /* floats ahead each k step prefetches its row of X */
 
 typedef struct {
@@ -61,7 +60,7 @@ static inline int64_t kk__pd_row(const kk__pwdw_job *j, int64_t r)
 		} \
 	}
 
-/* Pointwise tile t (KK__PD_PX pixels) by the 16-channel panel from channel
+/* Pointwise tile t (KK_PWDW_PX pixels) by the 16-channel panel from channel
  * mb of one image, into the intermediate. X's K rows are read in place at
  * the tile's 6 pixels, as 6 constant offsets from one pointer (with a
  * pointer per pixel the k loop ran out of registers); the band's last,
@@ -72,12 +71,12 @@ static inline __attribute__((always_inline)) void kk__pwdw_tile(const kk__pwdw_j
 	int64_t t, int64_t mb)
 {
 	int64_t K = j->K, W = j->W, P = j->H * W, PB = kk__pd_block(j);
-	int64_t p0 = kk__min(j->pa + t * KK__PD_PX, j->pe - KK__PD_PX);
-	int64_t r0 = j->pa + t * KK__PD_PX - p0;
+	int64_t p0 = kk__min(j->pa + t * KK_PWDW_PX, j->pe - KK_PWDW_PX);
+	int64_t r0 = j->pa + t * KK_PWDW_PX - p0;
 	const float *x = j->X + p0;
 	/* where each pixel's vector goes: row p / W + 1, column p % W + 1 */
-	int64_t o[KK__PD_PX], row = p0 / W, col = p0 % W;
-	for (int64_t r = 0; r < KK__PD_PX; r++) {
+	int64_t o[KK_PWDW_PX], row = p0 / W, col = p0 % W;
+	for (int64_t r = 0; r < KK_PWDW_PX; r++) {
 		o[r] = kk__pd_row(j, row + 1) + (col + 1) * 8;
 		if (++col == W) {
 			col = 0;
@@ -121,7 +120,7 @@ static inline __attribute__((always_inline)) void kk__pwdw_tile(const kk__pwdw_j
 static void kk__pwdw_pw_items(void *vp, int64_t t0, int64_t t1)
 {
 	const kk__pwdw_job *j = vp;
-	int64_t band = kk__max(1, KK__PD_BAND / (j->K * KK__PD_PX * (int64_t)sizeof(float)));
+	int64_t band = kk__max(1, KK__PD_BAND / (j->K * KK_PWDW_PX * (int64_t)sizeof(float)));
 	for (int64_t b0 = t0; b0 < t1; b0 += band)
 		for (int64_t mb = 0; mb < j->C; mb += 16)
 			for (int64_t t = b0; t < kk__min(t1, b0 + band); t++)
@@ -227,8 +226,8 @@ void kk_conv_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Wt, const f
 			j.pe = rb * W;
 			/* the output rows whose taps end in rows before rb */
 			j.ob = rb == H ? OH : kk__min(OH, (rb - 2) / s + 1);
-			int64_t tiles = (j.pe - j.pa + KK__PD_PX - 1) / KK__PD_PX;
-			kk_par_for(ctx, tiles, kk_par_grain(KK_PAR_MIN_FLOPS, KK__PD_PX * K * C),
+			int64_t tiles = (j.pe - j.pa + KK_PWDW_PX - 1) / KK_PWDW_PX;
+			kk_par_for(ctx, tiles, kk_par_grain(KK_PAR_MIN_FLOPS, KK_PWDW_PX * K * C),
 				kk__pwdw_pw_items, &j);
 			if (j.ob > j.oa)
 				kk_par_for(ctx, C / 8, kk_par_grain(KK_PAR_MIN_ELEMS, moved),
