@@ -175,7 +175,7 @@ EOF
 }
 
 gflops() {
-	local flops ms peak isa g
+	local flops ms peak isa g from
 	cc -O2 "$ROOT/bench/fma_peak.c" -o "$WORK/fma_peak" 2>"$WORK/err" ||
 		problem "cannot compile bench/fma_peak.c: $(tail -n 1 "$WORK/err")"
 	read -r isa peak < <("$WORK/fma_peak" 2>/dev/null || echo "? -")
@@ -184,14 +184,18 @@ gflops() {
 	# the latency table's 1-thread median (its rounds alternate with ONNX
 	# Runtime's, so a slow spell of this shared machine does not fall on one
 	# separate measurement alone); measured here if that table has none
+	local from="ResNet-18's 1-thread median in the latency table above"
 	ms=${RESNET_MS1:--}
-	[ "$ms" = - ] && ms=$(kiln_ms ResNet-18 "$WORK/resnet18.so" 1 $RUNS_BIG 1)
+	if [ "$ms" = - ]; then
+		ms=$(kiln_ms ResNet-18 "$WORK/resnet18.so" 1 $RUNS_BIG 1)
+		from="the median of $RUNS_BIG runs of its own"
+	fi
 	g=$(awk -v f="$flops" -v m="$ms" 'BEGIN { if (f+0 > 0 && m+0 > 0) printf "%.1f", f/m/1e6; else printf "-" }')
 	echo "## ResNet-18 arithmetic rate, 1 thread"
 	echo
 	echo "FLOPs = 2 x multiply-accumulates of Conv and Gemm/MatMul (ONNX shape inference, batch 1);"
 	echo "peak = single-core FP32 FMA throughput measured by \`bench/fma_peak.c\` ($isa loop, best of 5, CPU time);"
-	echo "kiln ms = ResNet-18's 1-thread median in the latency table above."
+	echo "kiln ms = $from."
 	echo "kiln runs all of ResNet-18's 3x3 stride-1 convolutions by Winograd (\`kk_wino_tile\`), F(4x4, 3x3) at 56x56,"
 	echo "28x28 and 14x14 and F(2x2, 3x3) at 7x7: 2.25 or 4 multiply-adds per output and channel pair where these"
 	echo "FLOPs count 9, so its rate is effective (FLOPs of the direct convolution per second), above what its"
