@@ -184,7 +184,7 @@ gflops() {
 	# the latency table's 1-thread median (its rounds alternate with ONNX
 	# Runtime's, so a slow spell of this shared machine does not fall on one
 	# separate measurement alone); measured here if that table has none
-	local from="ResNet-18's 1-thread median in the latency table above"
+	from="ResNet-18's 1-thread median in the latency table above"
 	ms=${RESNET_MS1:--}
 	if [ "$ms" = - ]; then
 		ms=$(kiln_ms ResNet-18 "$WORK/resnet18.so" 1 $RUNS_BIG 1)
