@@ -169,11 +169,13 @@ static inline int kk_wino_tile(int64_t C, int64_t M, int64_t OH, int64_t OW)
 {
 	int best = 0;
 	int64_t cost = kk_wino_cost(C, M, OH, OW, 0);
-	for (int r = 2; r <= 4; r += 2)
-		if (kk_wino_ok(OW, r) && kk_wino_cost(C, M, OH, OW, r) < cost) {
-			cost = kk_wino_cost(C, M, OH, OW, r);
+	for (int r = 2; r <= 4; r += 2) {
+		int64_t c = kk_wino_ok(OW, r) ? kk_wino_cost(C, M, OH, OW, r) : cost;
+		if (c < cost) {
+			cost = c;
 			best = r;
 		}
+	}
 	return best;
 }
 

@@ -1746,9 +1746,8 @@ static void kk__wino4_in_items(void *vp, int64_t c0, int64_t c1)
 				rows[4] = r0;
 				rows[5] = r1;
 			}
-			for (int a = ty > 0 ? 2 : 0; a < 6; a++) {
+			for (int a = ty > 0 ? 2 : 0; a < 6; a++)
 				kk__wino4_split(rows[a], pr, xc, 4 * ty - j->ph + a, j->H, j->W, j->pw, QN);
-			}
 			float *restrict vt = vc + ty * TW;
 			for (int64_t tx = 0; tx < TW; tx += 8) {
 				kk_v8f t[6][6];

@@ -180,11 +180,14 @@ static void kk__vmax_rows(float *restrict r, int64_t n8, const float *restrict x
 		if (c > c1 - 8)
 			c = c1 - 8;
 		const float *p = xr + c - pw;
-		/* from -inf, not row 0: a NaN there would stick */
-		kk_v8f m = nr == 3 ? kk__vmax3(p, W) : lowest;    /* 3-row windows unrolled */
-		for (int64_t i = 0; nr != 3 && i < nr; i++) {
-			kk_v8f v = kk__ld8(p + i * W);
-			m = kk__sel8(v > m, v, m);
+		kk_v8f m = lowest;     /* not row 0: a NaN there would stick */
+		if (nr == 3) {         /* 3-row windows, unrolled */
+			m = kk__vmax3(p, W);
+		} else {
+			for (int64_t i = 0; i < nr; i++) {
+				kk_v8f v = kk__ld8(p + i * W);
+				m = kk__sel8(v > m, v, m);
+			}
 		}
 		kk__st8(r + c, &m);
 		if (c == c1 - 8)
