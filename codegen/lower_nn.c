@@ -420,7 +420,8 @@ static int64_t conv_winograd(const ir_node *n, int64_t *r)
 static int64_t conv_pwdw_floats(const ir_node *n)
 {
 	const ir_shape *x = &n->in[0]->shape;
-	return kk_pwdw_floats(n->in[1]->shape.d[0].c, x->d[2].c, x->d[3].c);
+	return kk_pwdw_scratch(n->in[1]->shape.d[0].c, x->d[2].c, x->d[3].c,
+			       n->nin > 5 && n->in[5]);
 }
 
 int cg_conv_scratch(const ir_node *n, cg_lin *bytes)
@@ -591,33 +592,54 @@ int cg_lower_conv(cg_ctx *cg, const ir_node *n)
 	return 0;
 }
 
+/* Constant weights w (rows x cols) packed at compile time by pack into
+ * floats floats of a blob; NULL after cg_fail when out of memory. */
+static LLVMValueRef packed_blob(cg_ctx *cg, const ir_value *w, int64_t rows, int64_t cols,
+	int64_t floats, void (*pack)(float *, const float *, int64_t, int64_t))
+{
+	size_t nb = (size_t)floats * sizeof(float);
+	float *buf = malloc(nb);
+	if (!buf) {
+		cg_fail(cg, "out of memory packing Conv weights");
+		return NULL;
+	}
+	pack(buf, (const float *)w->data, rows, cols);
+	LLVMValueRef v = cg_const_blob(cg, buf, nb);
+	free(buf);
+	return v;
+}
+
 /* KilnConvPwDw (passes/fuse_pwdw.c): the pointwise weights packed at
- * compile time as kk_conv_pwdw_f32 reads them (kk_pwdw_pack_w). */
+ * compile time as kk_conv_pwdw_f32 reads them (kk_pwdw_pack_w), a fused
+ * projection's as A slivers (kk_pack_a_layout). */
 int cg_lower_conv_pwdw(cg_ctx *cg, const ir_node *n)
 {
 	const ir_value *X = n->in[0], *W1 = n->in[1], *Y = n->out[0];
-	int64_t C = W1->shape.d[0].c, K = W1->shape.d[1].c;
+	const ir_value *W3 = n->nin > 5 ? n->in[5] : NULL;
+	int64_t C = W1->shape.d[0].c, K = W1->shape.d[1].c, M = W3 ? W3->shape.d[0].c : 0;
 	const int64_t *sv;
-	if (X->dtype != IR_F32 || !W1->data || !cg->scratch || ir_attr_ints(n, "strides", &sv) != 2)
+	if (X->dtype != IR_F32 || !W1->data || !cg->scratch || ir_attr_ints(n, "strides", &sv) != 2
+	    || (W3 && !W3->data))
 		return cg_fail(cg, "internal error: a KilnConvPwDw passes/fuse_pwdw.c did not make");
-	size_t nb = (size_t)kk_pwdw_w_floats(C, K) * sizeof(float);
-	float *buf = malloc(nb);
-	if (!buf)
-		return cg_fail(cg, "out of memory packing Conv weights");
-	kk_pwdw_pack_w(buf, (const float *)W1->data, C, K);
-	LLVMValueRef wt = cg_const_blob(cg, buf, nb);
-	free(buf);
-	LLVMValueRef a[24] = {
+	LLVMValueRef wt = packed_blob(cg, W1, C, K, kk_pwdw_w_floats(C, K), kk_pwdw_pack_w);
+	LLVMValueRef w3 = W3 ? packed_blob(cg, W3, M, C, kk_packed_a_floats(M, C),
+					   kk_pack_a_layout) : cg_null(cg);
+	if (!wt || !w3)
+		return -1;
+	LLVMValueRef a[28] = {
 		cg->a_ctx, cg_ptr(cg, X), wt, cg_ptr(cg, n->in[2]), cg_ptr(cg, n->in[3]),
-		cg_ptr(cg, n->nin > 4 ? n->in[4] : NULL), cg_ptr(cg, Y), cg_dim(cg, X->shape.d[0]),
-		cg_i64(cg, K), cg_i64(cg, C), cg_i64(cg, X->shape.d[2].c), cg_i64(cg, X->shape.d[3].c),
-		cg_i64(cg, Y->shape.d[2].c), cg_i64(cg, Y->shape.d[3].c), cg_i64(cg, sv[0]),
-		cg_f32(cg, ir_attr_float(n, "kiln_pw_clip_min", -INFINITY)),
+		cg_ptr(cg, n->nin > 4 ? n->in[4] : NULL), w3, cg_ptr(cg, n->nin > 6 ? n->in[6] : NULL),
+		cg_ptr(cg, n->nin > 7 ? n->in[7] : NULL), cg_ptr(cg, Y), cg_dim(cg, X->shape.d[0]),
+		cg_i64(cg, K), cg_i64(cg, C), cg_i64(cg, M), cg_i64(cg, X->shape.d[2].c),
+		cg_i64(cg, X->shape.d[3].c), cg_i64(cg, Y->shape.d[2].c), cg_i64(cg, Y->shape.d[3].c),
+		cg_i64(cg, sv[0]), cg_f32(cg, ir_attr_float(n, "kiln_pw_clip_min", -INFINITY)),
 		cg_f32(cg, ir_attr_float(n, "kiln_pw_clip_max", INFINITY)),
 		cg_f32(cg, ir_attr_float(n, "kiln_clip_min", -INFINITY)),
-		cg_f32(cg, ir_attr_float(n, "kiln_clip_max", INFINITY)), conv_y_ns(cg, n),
+		cg_f32(cg, ir_attr_float(n, "kiln_clip_max", INFINITY)),
+		cg_f32(cg, ir_attr_float(n, "kiln_pj_clip_min", -INFINITY)),
+		cg_f32(cg, ir_attr_float(n, "kiln_pj_clip_max", INFINITY)), conv_y_ns(cg, n),
 		cg->scratch};
-	cg_call(cg, "kk_conv_pwdw_f32", a, 21);
+	cg_call(cg, "kk_conv_pwdw_f32", a, 27);
 	return 0;
 }
 

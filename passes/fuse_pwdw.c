@@ -12,11 +12,23 @@
  * W, H W >= 6 (the kernel's pixel tile)
  * -> KilnConvPwDw(X, W1, B1, W2, B2) {strides = [s, s], kiln_pw_clip_min,
  * kiln_pw_clip_max (P's clamp), kiln_clip_min, kiln_clip_max (D's)}.
+ * When D's output in turn feeds only a pointwise projection (MobileNetV2's
+ * third layer of a block),
+ *   Q = Conv(D, W3[, B3][, R]): 1x1, stride 1, no pads, group 1, constant
+ *       weights and bias, a fused residual R and clamp allowed, no scale,
+ *       C <= 4096 (the kernel's scratch holds KK_PWDW_PJ_TASKS groups of
+ *       C x 16 floats), and an output image that fills the kernel's panels
+ *       of 16 pixels about as well as 6-pixel slivers (pj_fills)
+ * that joins too: KilnConvPwDw(X, W1, B1, W2, B2, W3, B3, R) -> Q's
+ * output, with kiln_pj_clip_min and kiln_pj_clip_max (Q's clamp); the
+ * kernel then never writes D as a tensor (codegen/kernels/nn_pwdw.c).
  * Runs after fuse-epilogue, on the final graph. */
 #include <math.h>
 #include <string.h>
 
 #include "internal.h"
+
+#define PJ_MAX_C 4096
 
 /* n's integer list attribute name: every one of its count entries equal to
  * want (absent: dflt for all; of another kind: no). */
@@ -46,6 +58,37 @@ static int plain_conv(const ir_node *n)
 		return 0;
 	const ir_value *b = n->nin > 2 ? n->in[2] : NULL;
 	return !b || (b->data && b->dtype == IR_F32);
+}
+
+/* Whether P output pixels fill panels of 16 (the fused kernel's, KK_NR in
+ * codegen/kernels/kk_pack.h) within 15% as well as slivers of 6 (KK_MR):
+ * the rule by which codegen runs a pointwise Conv on a smaller image as the
+ * transposed product (conv_transposed in codegen/lower_nn.c). MobileNetV2's
+ * 7x7 blocks fused (49 pixels: 64 computed, against 54) ran 7% slower, and
+ * the nodes after them slower too; its 14x14 and 28x28 ones 8-10% faster. */
+static int pj_fills(int64_t P)
+{
+	return 100 * ((P + 15) / 16 * 16) <= 115 * ((P + 5) / 6 * 6);
+}
+
+/* The projection that may join the pair whose depthwise output is v (C
+ * channels, P pixels per image): v's sole user, a pointwise f32 Conv with
+ * constant weights, or NULL. */
+static ir_node *projection(const ir_graph *g, const ir_value *v, int64_t C, int64_t P)
+{
+	ir_node *q = pass_sole_user(g, v);
+	if (!q || q->op != IR_OP_Conv || q->nout != 1 || !q->out[0] || q->out[0]->dtype != IR_F32 ||
+	    q->nin < 2 || q->in[0] != v || !q->in[1]->data || q->in[1]->shape.rank != 4 ||
+	    !ir_shape_is_static(&q->in[1]->shape) || ir_attr_find(q, "kiln_alpha") ||
+	    strcmp(ir_attr_str(q, "auto_pad", "NOTSET"), "NOTSET") != 0)
+		return NULL;
+	const ir_value *w = q->in[1], *b = q->nin > 2 ? q->in[2] : NULL;
+	if (w->shape.d[1].c != C || w->shape.d[2].c != 1 || w->shape.d[3].c != 1 ||
+	    C > PJ_MAX_C || !pj_fills(P) || ir_attr_int(q, "group", 1) != 1 || !ints_all(q, "strides", 2, 1, 1) ||
+	    !ints_all(q, "pads", 4, 0, 0) || !ints_all(q, "dilations", 2, 1, 1) ||
+	    (b && (!b->data || b->dtype != IR_F32)))
+		return NULL;
+	return q;
 }
 
 static int set_float(ir_graph *g, ir_node *n, const char *name, float v)
@@ -78,7 +121,9 @@ static int fuse_at(ir_graph *g, ir_node *p)
 	    !ints_all(d, "dilations", 2, 1, 1))
 		return 0;
 
-	ir_node *f = ir_node_new(g, "KilnConvPwDw", "kiln", d->name, 5, 1);
+	int64_t P = ((x->shape.d[2].c - 1) / s + 1) * ((x->shape.d[3].c - 1) / s + 1);
+	ir_node *q = projection(g, d->out[0], C, P);
+	ir_node *f = ir_node_new(g, "KilnConvPwDw", "kiln", q ? q->name : d->name, q ? 8 : 5, 1);
 	ir_attr *st = f ? ir_node_add_attr(g, f, "strides", IR_ATTR_INTS) : NULL;
 	int64_t *sv = st ? ir_alloc(g->arena, 2 * sizeof *sv) : NULL;
 	if (!sv)
@@ -99,7 +144,18 @@ static int fuse_at(ir_graph *g, ir_node *p)
 	f->in[3] = d->in[1];
 	f->in[4] = d->nin > 2 ? d->in[2] : NULL;
 	p->dead = 1;
-	pass_take_output(d, f);
+	if (!q) {
+		pass_take_output(d, f);
+		return 1;
+	}
+	if (set_float(g, f, "kiln_pj_clip_min", ir_attr_float(q, "kiln_clip_min", -INFINITY)) ||
+	    set_float(g, f, "kiln_pj_clip_max", ir_attr_float(q, "kiln_clip_max", INFINITY)))
+		return -1;
+	f->in[5] = q->in[1];
+	f->in[6] = q->nin > 2 ? q->in[2] : NULL;
+	f->in[7] = q->nin > 3 ? q->in[3] : NULL;
+	d->dead = 1;
+	pass_take_output(q, f);
 	return 1;
 }
 

@@ -140,10 +140,15 @@ void kk_conv_wino_f32(kiln_rt_ctx *ctx, const float *X, const float *Up, const f
  * stride s (1 or 2): Y [N, C, OH, OW], OH = (H - 1) / s + 1, likewise OW.
  * C a multiple of 8, H W >= 6 (its pixel tile). Wt: W1 as kk_pwdw_pack_w
  * lays it out (kk_pack.h); B1, B2 NULL for none; y_ns as kk_conv_f32's;
- * S: kk_pwdw_floats(C, H, W) floats of scratch. */
+ * S: kk_pwdw_scratch(C, H, W, W3p != NULL) floats of scratch. With W3p (W3
+ * [M, C] as kk_pack_a_layout packs it) the depthwise
+ * output goes on through a pointwise projection: Y [N, M, OH, OW] =
+ * clamp(W3 dw(T) + B3 + R, lo3, hi3), R (NULL: none) dense [N, M, OH, OW];
+ * else B3, R, M, lo3 and hi3 are unused. */
 void kk_conv_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Wt, const float *B1,
-	const float *W2, const float *B2, float *Y, int64_t N, int64_t K, int64_t C, int64_t H,
-	int64_t W, int64_t OH, int64_t OW, int64_t s, float lo1, float hi1, float lo2, float hi2,
+	const float *W2, const float *B2, const float *W3p, const float *B3, const float *R,
+	float *Y, int64_t N, int64_t K, int64_t C, int64_t M, int64_t H, int64_t W, int64_t OH,
+	int64_t OW, int64_t s, float lo1, float hi1, float lo2, float hi2, float lo3, float hi3,
 	int64_t y_ns, float *S);
 void kk_conv_f64(kiln_rt_ctx *ctx, const double *X, const double *W, const double *B,
 	double *Y, int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,

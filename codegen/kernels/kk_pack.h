@@ -258,15 +258,17 @@ static inline void kk_pwdw_pack_w(float *wt, const float *w, int64_t C, int64_t 
 
 /* Input rows per band of kk_conv_pwdw_f32: an image whose intermediate
  * (H + 2 rows with their ring of zeros) takes more than KK_PWDW_WHOLE bytes
- * goes in bands of about KK_PWDW_ROWS bytes of it, 2 rows and a pixel tile
- * at least (nn_pwdw.c has the measurements); else one band, the image. */
+ * (KK_PWDW_WHOLE_PJ with a projection fused, proj != 0) goes in bands of
+ * about KK_PWDW_ROWS bytes of it, 2 rows and a pixel tile at least
+ * (nn_pwdw.c has the measurements); else one band, the image. */
 #define KK_PWDW_WHOLE ((int64_t)4 << 20)
+#define KK_PWDW_WHOLE_PJ ((int64_t)512 << 10)
 #define KK_PWDW_ROWS ((int64_t)512 << 10)
 
-static inline int64_t kk_pwdw_band(int64_t C, int64_t H, int64_t W)
+static inline int64_t kk_pwdw_band(int64_t C, int64_t H, int64_t W, int proj)
 {
 	int64_t row = C * (W + 2) * (int64_t)sizeof(float), b = KK_PWDW_ROWS / row;
-	if (row * (H + 2) <= KK_PWDW_WHOLE)
+	if (row * (H + 2) <= (proj ? KK_PWDW_WHOLE_PJ : KK_PWDW_WHOLE))
 		return H;
 	b = b > 2 ? b : 2;
 	b = b > (KK_PWDW_PX + W - 1) / W ? b : (KK_PWDW_PX + W - 1) / W;
@@ -278,15 +280,39 @@ static inline int64_t kk_pwdw_band(int64_t C, int64_t H, int64_t W)
  * depthwise rows read from the last two rows of the band before it on, so
  * at most a band and 3 rows are in use at once (all H + 2 when the image is
  * one band). */
-static inline int64_t kk_pwdw_ring(int64_t C, int64_t H, int64_t W)
+static inline int64_t kk_pwdw_ring(int64_t C, int64_t H, int64_t W, int proj)
 {
-	int64_t b = kk_pwdw_band(C, H, W);
+	int64_t b = kk_pwdw_band(C, H, W, proj);
 	return b + 3 < H + 2 ? b + 3 : H + 2;
 }
 
-static inline int64_t kk_pwdw_floats(int64_t C, int64_t H, int64_t W)
+static inline int64_t kk_pwdw_floats(int64_t C, int64_t H, int64_t W, int proj)
 {
-	return C * kk_pwdw_ring(C, H, W) * (W + 2);
+	return C * kk_pwdw_ring(C, H, W, proj) * (W + 2);
+}
+
+/* With a fused projection, each task of kk_conv_pwdw_f32 (at most
+ * KK_PWDW_PJ_TASKS of them) packs the depthwise output of a group of pixel
+ * panels into a slot of its own after the ring: kk_pwdw_pj_group(C) panels
+ * of C x KK_NR floats, up to KK_PWDW_PJ_FLOATS (256 KB, half an L2; the
+ * projection reads its weights once per group, and MobileNetV2's 960 ->
+ * 320 is 1.2 MB of them). */
+#define KK_PWDW_PJ_TASKS 8
+#define KK_PWDW_PJ_FLOATS 65536
+#define KK_PWDW_PJ_MAXG 16
+
+static inline int64_t kk_pwdw_pj_group(int64_t C)
+{
+	int64_t g = KK_PWDW_PJ_FLOATS / (C * 16);
+	return g < 1 ? 1 : g > KK_PWDW_PJ_MAXG ? KK_PWDW_PJ_MAXG : g;
+}
+
+/* All of kk_conv_pwdw_f32's scratch: the ring, then with a projection
+ * (proj != 0) the tasks' slots. */
+static inline int64_t kk_pwdw_scratch(int64_t C, int64_t H, int64_t W, int proj)
+{
+	return kk_pwdw_floats(C, H, W, proj) +
+	       (proj ? KK_PWDW_PJ_TASKS * kk_pwdw_pj_group(C) * C * 16 : 0);
 }
 
 #endif

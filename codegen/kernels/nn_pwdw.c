@@ -34,6 +34,11 @@ typedef struct {
 	float lo1, hi1, lo2, hi2;
 	int64_t pa, pe;       /* the pointwise pixels [pa, pe) of this band */
 	int64_t oa, ob;       /* the depthwise output rows [oa, ob) */
+	/* the fused projection (W3p not NULL): Y = W3 D, M channels */
+	const float *W3p, *B3, *Res;
+	int64_t M;
+	float lo3, hi3;
+	int64_t np, nt;       /* the band's pixel panels, the tasks they split into */
 } kk__pwdw_job;
 
 /* floats from one 8-channel block of the intermediate to the next */
@@ -127,6 +132,25 @@ static void kk__pwdw_pw_items(void *vp, int64_t t0, int64_t t1)
 				kk__pwdw_tile(j, t, mb);
 }
 
+/* The ring of zeros around padded rows [ra, rb] of block b (rows 0 and
+ * H + 1 whole, the first and last column of the others). */
+static void kk__pd_ring(const kk__pwdw_job *j, int64_t b, int64_t ra, int64_t rb)
+{
+	float *tb = j->T + b * kk__pd_block(j);
+	int64_t H = j->H, W = j->W;
+	kk_v8f z = {0};
+	for (int64_t r = ra; r <= rb; r++) {
+		float *tr = tb + kk__pd_row(j, r);
+		if (r == 0 || r == H + 1) {
+			for (int64_t q = 0; q < W + 2; q++)
+				kk__st8(tr + q * 8, &z);
+			continue;
+		}
+		kk__st8(tr, &z);
+		kk__st8(tr + (W + 1) * 8, &z);
+	}
+}
+
 /* Depthwise 3x3 of the 8-channel blocks [b0, b1) of one image, output rows
  * [oa, ob), from the intermediate into Y (NCHW). The ring of zeros around
  * the padded rows these read is written here, just before they are read
@@ -134,7 +158,7 @@ static void kk__pwdw_pw_items(void *vp, int64_t t0, int64_t t1)
 static void kk__pwdw_dw_items(void *vp, int64_t b0, int64_t b1)
 {
 	const kk__pwdw_job *j = vp;
-	int64_t H = j->H, W = j->W, OW = j->OW, s = j->s;
+	int64_t H = j->H, OW = j->OW, s = j->s;
 	int64_t OP = j->OH * OW;
 	int64_t ra = j->oa * s, rb = kk__min(H + 1, (j->ob - 1) * s + 2);  /* padded rows read */
 	kk_v8f lo = {0}, hi = {0}, z = {0};
@@ -142,16 +166,7 @@ static void kk__pwdw_dw_items(void *vp, int64_t b0, int64_t b1)
 	hi += j->hi2;
 	for (int64_t b = b0; b < b1; b++) {
 		float *tb = j->T + b * kk__pd_block(j);
-		for (int64_t r = ra; r <= rb; r++) {
-			float *tr = tb + kk__pd_row(j, r);
-			if (r == 0 || r == H + 1) {
-				for (int64_t q = 0; q < W + 2; q++)
-					kk__st8(tr + q * 8, &z);
-				continue;
-			}
-			kk__st8(tr, &z);
-			kk__st8(tr + (W + 1) * 8, &z);
-		}
+		kk__pd_ring(j, b, ra, rb);
 		/* the 8 channels' taps and biases as lanes */
 		kk_v8f wv[9], bv = z;
 		for (int t = 0; t < 9; t++)
@@ -192,6 +207,92 @@ static void kk__pwdw_dw_items(void *vp, int64_t b0, int64_t b1)
 	}
 }
 
+/* With a projection (W3p): task t of j->nt takes its share of the band's
+ * j->np pixel panels (KK_NR pixels each from output pixel oa OW on, the
+ * last panel partial) and puts their depthwise output straight into the
+ * packed B panels of the projection's product (C x KK_NR floats each:
+ * kk_pack.h's layout), kk_pwdw_pj_group(C) panels at a time in its slot of
+ * the scratch, which the micro-kernel then reads against the packed
+ * slivers of W3 as kk_conv_f32's pointwise path does: K slices of KK_KC in
+ * order, the partial sums through Y, the epilogue (bias, residual, clamp)
+ * with the last slice; so the same arithmetic as the pair followed by that
+ * convolution. The depthwise tensor never goes out as NCHW rows to be
+ * packed back (MobileNetV2's projections read it from L2 or memory: 576 ->
+ * 96 at 14x14 took 0.37 ms after the pair, 0.30 after a cheap elementwise
+ * node). Each sliver of W3 sweeps the group's panels, so a group reads W3
+ * once. */
+static void kk__pwdw_pj_items(void *vp, int64_t t0, int64_t t1)
+{
+	const kk__pwdw_job *j = vp;
+	int64_t C = j->C, OW = j->OW, s = j->s, M = j->M, OP = j->OH * OW;
+	int64_t pa = j->oa * OW, pe = j->ob * OW;
+	int64_t G = kk_pwdw_pj_group(C);
+	int64_t q0 = j->np * t0 / j->nt, q1 = j->np * t1 / j->nt;
+	float *bp = j->T + kk_pwdw_floats(C, j->H, j->W, 1) + t0 * G * C * KK_NR;
+	int64_t off[KK_PWDW_PJ_MAXG * KK_NR][3];
+	kk_v8f lo = {0}, hi = {0}, z = {0};
+	lo += j->lo2;
+	hi += j->hi2;
+	kk__epi ep = {j->B3, j->Res, OP, j->lo3, j->hi3, NULL, 1.0f, 1.0f};
+	for (int64_t g0 = q0; g0 < q1; g0 += G) {
+		int64_t ng = kk__min(G, q1 - g0), nv = ng * KK_NR;
+		/* where each pixel's three padded rows start in the ring, at its
+		 * first tap column (past the band's end: its last pixel again) */
+		for (int64_t v = 0; v < nv; v++) {
+			int64_t p = kk__min(pa + g0 * KK_NR + v, pe - 1), oy = p / OW, ox = p % OW;
+			for (int r = 0; r < 3; r++)
+				off[v][r] = kk__pd_row(j, oy * s + r) + ox * s * 8;
+		}
+		for (int64_t b = 0; b < C / 8; b++) {
+			const float *tb = j->T + b * kk__pd_block(j);
+			kk_v8f wv[9], bv = z;
+			for (int t = 0; t < 9; t++)
+				for (int l = 0; l < 8; l++)
+					wv[t][l] = j->W2[(b * 8 + l) * 9 + t];
+			for (int l = 0; j->B2 && l < 8; l++)
+				bv[l] = j->B2[b * 8 + l];
+			for (int64_t v0 = 0; v0 < nv; v0 += 8) {
+				kk_v8f acc[8];
+				KK__UNROLL
+				for (int v = 0; v < 8; v++)
+					acc[v] = z;
+				KK__UNROLL
+				for (int t = 0; t < 9; t++)
+					KK__UNROLL
+					for (int v = 0; v < 8; v++)
+						acc[v] += wv[t] * kk__ld8(tb + off[v0 + v][t / 3] + t % 3 * 8);
+				KK__UNROLL
+				for (int v = 0; v < 8; v++)
+					acc[v] = kk__clamp8v(acc[v] + bv, lo, hi);
+				kk__tr8x8(acc);      /* acc[l]: channel l's 8 pixels */
+				float *d = bp + v0 / KK_NR * C * KK_NR + b * 8 * KK_NR + v0 % KK_NR;
+				for (int l = 0; l < 8; l++)
+					kk__st8(d + l * KK_NR, &acc[l]);
+			}
+		}
+		for (int64_t i0 = 0; i0 < M; i0 += KK_MR) {
+			int64_t mr = kk__min(KK_MR, M - i0);
+			const float *a = j->W3p + i0 * C;
+			for (int64_t g = 0; g < ng; g++) {
+				int64_t p0 = pa + (g0 + g) * KK_NR, nr = kk__min(KK_NR, pe - p0);
+				const float *b = bp + g * C * KK_NR;
+				for (int64_t k0 = 0; k0 < C; k0 += KK_KC) {
+					int64_t kc = kk__min(KK_KC, C - k0);
+					/* prefetch the next panel, after the last the next sliver */
+					int last = g + 1 == ng;
+					const float *pf = !last ? b + (C + k0) * KK_NR
+						: i0 + KK_MR < M ? a + (KK_MR * C + k0 * KK_MR) : a;
+					kk__epi e;
+					kk__micro_s_f32(kc, a + k0 * KK_MR, 1, KK_MR, b + k0 * KK_NR, KK_NR,
+						j->Y + i0 * OP + p0, OP, mr, nr, k0 > 0,
+						k0 + kc == C ? kk__epi_at(&ep, i0, p0, &e) : NULL, pf,
+						last ? KK_MR : KK_NR);
+				}
+			}
+		}
+	}
+}
+
 /* Images of an intermediate larger than KK_PWDW_WHOLE bytes go in bands of
  * input rows of about KK_PWDW_ROWS bytes of it (kk_pwdw_band): the band's
  * pointwise tiles, then the depthwise output rows they complete, while the
@@ -206,19 +307,22 @@ static void kk__pwdw_dw_items(void *vp, int64_t b0, int64_t b1)
  * 5 MB scratch last written a whole run before. */
 
 void kk_conv_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Wt, const float *B1,
-	const float *W2, const float *B2, float *Y, int64_t N, int64_t K, int64_t C, int64_t H,
-	int64_t W, int64_t OH, int64_t OW, int64_t s, float lo1, float hi1, float lo2, float hi2,
+	const float *W2, const float *B2, const float *W3p, const float *B3, const float *R,
+	float *Y, int64_t N, int64_t K, int64_t C, int64_t M, int64_t H, int64_t W, int64_t OH,
+	int64_t OW, int64_t s, float lo1, float hi1, float lo2, float hi2, float lo3, float hi3,
 	int64_t y_ns, float *S)
 {
 	kk__pwdw_job j = {X, Wt, B1, W2, B2, Y, S, K, C, H, W, OH, OW, s,
-		kk_pwdw_ring(C, H, W), lo1, hi1, lo2, hi2};
-	int64_t band = kk_pwdw_band(C, H, W);
+		kk_pwdw_ring(C, H, W, W3p != NULL), lo1, hi1, lo2, hi2, 0, 0, 0, 0, W3p, B3, NULL, M, lo3, hi3};
+	int64_t YC = W3p ? M : C;     /* Y's channels */
+	int64_t band = kk_pwdw_band(C, H, W, W3p != NULL);
 	/* memory-bound: the depthwise blocks split by the floats each moves (by
 	 * its multiply-adds, 14x14 and 7x7 layers ran on one thread) */
 	int64_t moved = 8 * ((band + 2) * (W + 2) + (band / s + 1) * OW);
 	for (int64_t n = 0; n < N; n++) {
 		j.X = X + n * K * H * W;
-		j.Y = Y + n * (y_ns ? y_ns : C * OH * OW);
+		j.Y = Y + n * (y_ns ? y_ns : YC * OH * OW);
+		j.Res = R ? R + n * M * OH * OW : NULL;
 		j.oa = 0;
 		for (int64_t ra = 0; ra < H; ra += band) {
 			int64_t rb = kk__min(H, ra + band);
@@ -229,7 +333,16 @@ void kk_conv_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Wt, const f
 			int64_t tiles = (j.pe - j.pa + KK_PWDW_PX - 1) / KK_PWDW_PX;
 			kk_par_for(ctx, tiles, kk_par_grain(KK_PAR_MIN_FLOPS, KK_PWDW_PX * K * C),
 				kk__pwdw_pw_items, &j);
-			if (j.ob > j.oa)
+			/* the ring of the rows the depthwise taps read (which
+			 * kk__pwdw_dw_items writes itself, per block) */
+			for (int64_t b = 0; j.ob > j.oa && W3p && b < C / 8; b++)
+				kk__pd_ring(&j, b, j.oa * s, kk__min(H + 1, (j.ob - 1) * s + 2));
+			j.np = ((j.ob - j.oa) * OW + KK_NR - 1) / KK_NR;
+			j.nt = kk__min(KK_PWDW_PJ_TASKS, kk_par_tasks(ctx, j.np,
+				kk_par_grain(KK_PAR_MIN_FLOPS, KK_NR * C * (M + 9)), 1));
+			if (j.ob > j.oa && W3p)     /* one item per task: t, its slot */
+				kk_par_for(ctx, j.nt, 1, kk__pwdw_pj_items, &j);
+			else if (j.ob > j.oa)
 				kk_par_for(ctx, C / 8, kk_par_grain(KK_PAR_MIN_ELEMS, moved),
 					kk__pwdw_dw_items, &j);
 			j.oa = kk__max(j.oa, j.ob);

@@ -478,6 +478,80 @@ static float *rand_floats(int64_t n, double scale)
 	return v;
 }
 
+static int64_t kk__max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* The pair of p with a projection fused (W3 [M, C], bias B3 or none,
+ * residual R or none, clamp [lo3, hi3]): Z (images zns apart, gaps of 2
+ * channels) against pwdw_ref projected in double precision, and bit for
+ * bit against Z2, kk_conv_f32 on the pair's output Yd (dense). */
+static void pwdw_proj_check(const pwdw_case *p, int64_t M, int res, int clamp, float *S)
+{
+	int64_t C = p->C, N = p->N, H = p->H, W = p->W, s = p->s, OW = p->OW;
+	int64_t OH = (H - 1) / s + 1, OP = OH * OW, zns = (M + 2) * OP;
+	float *W3 = rand_floats(M * C, 2.0 / sqrt((double)C)), *B3 = rand_floats(M, 1.0);
+	float *R = res ? rand_floats(N * M * OP, 1.0) : NULL;
+	float *W3p = rand_floats(kk_packed_a_floats(M, C), 1.0), *Z = rand_floats(N * zns, 1.0);
+	float *Wt = rand_floats(kk_pwdw_w_floats(C, p->K), 1.0), *Yd = rand_floats(N * C * OP, 1.0);
+	float *Z2 = rand_floats(N * M * OP, 1.0);
+	double *D = malloc(sizeof(double) * (size_t)(C * OP)), *Dm = malloc(sizeof(double) *
+		(size_t)(C * OP));
+	assert_true(D && Dm);
+	float lo3 = clamp ? -0.5f : -INFINITY, hi3 = clamp ? 0.75f : INFINITY;
+	kk_pwdw_pack_w(Wt, p->W1, C, p->K);
+	kk_pack_a_layout(W3p, W3, M, C);
+	for (int64_t i = 0; i < kk_pwdw_scratch(C, H, W, 1); i++)
+		S[i] = NAN;
+	for (int64_t i = 0; i < N * zns; i++)
+		Z[i] = -7.0f;
+	kk_conv_pwdw_f32(NULL, p->X, Wt, p->B1, p->W2, p->B2, W3p, B3, R, Z, N, p->K, C, M, H, W,
+		OH, OW, s, p->lo1, p->hi1, p->lo2, p->hi2, lo3, hi3, zns, S);
+	kk_conv_pwdw_f32(NULL, p->X, Wt, p->B1, p->W2, p->B2, NULL, NULL, NULL, Yd, N, p->K, C, 0,
+		H, W, OH, OW, s, p->lo1, p->hi1, p->lo2, p->hi2, 0.0f, 0.0f, 0, S);
+	kk_conv_f32(NULL, Yd, W3, W3p, B3, Z2, N, C, 1, 1, OP, M, 1, 1, OP, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 0, 0, 0, 1, R, lo3, hi3, 0, NULL);
+	for (int64_t n = 0; n < N; n++) {
+		for (int64_t c = 0; c < C; c++)
+			for (int64_t q = 0; q < OP; q++)
+				D[c * OP + q] = pwdw_ref(p, n, c, q, &Dm[c * OP + q]);
+		for (int64_t m = 0; m < M + 2; m++)
+			for (int64_t q = 0; q < OP; q++) {
+				float z = Z[n * zns + m * OP + q];
+				if (m >= M) {             /* the gap: untouched */
+					assert_true(z == -7.0f);
+					continue;
+				}
+				double r = B3[m] + (R ? R[(n * M + m) * OP + q] : 0.0), mag = 1.0 + fabs(r);
+				for (int64_t c = 0; c < C; c++) {
+					r += (double)W3[m * C + c] * D[c * OP + q];
+					mag += fabs(W3[m * C + c]) * (Dm[c * OP + q] + fabs(D[c * OP + q]));
+				}
+				r = r < lo3 ? lo3 : r > hi3 ? hi3 : r;
+				float z2 = Z2[(n * M + m) * OP + q];
+				if (!(fabs(z - r) <= 1e-5 * mag) || z != z2) {
+					print_error("projected: K %lld C %lld M %lld %lldx%lld s %lld: n %lld "
+						"m %lld pixel %lld: %.9g, expected %.9g, unfused %.9g\n",
+						(long long)p->K, (long long)C, (long long)M, (long long)H,
+						(long long)W, (long long)s, (long long)n, (long long)m,
+						(long long)q, z, r, z2);
+					fail();
+				}
+			}
+	}
+	free(W3);
+	free(B3);
+	free(R);
+	free(W3p);
+	free(Z);
+	free(Wt);
+	free(Yd);
+	free(Z2);
+	free(D);
+	free(Dm);
+}
+
 /* kk_conv_pwdw_f32 (KilnConvPwDw): a pointwise convolution then a 3x3
  * depthwise one (pads 1, stride 1 or 2), each with its bias and clamp.
  * Checked against a naive double-precision pair, and bit for bit against
@@ -488,16 +562,26 @@ static float *rand_floats(int64_t n, double scale)
  * multiple of 16 and not (a half-empty last panel), images of 6 pixels
  * (one tile) and with a partial last tile, odd and non-square sizes, K of 1
  * and past 256, two images, no biases, no clamps, and intermediates large
- * enough to go in bands of rows (odd heights: a short last band). */
+ * enough to go in bands of rows (odd heights: a short last band). Most
+ * cases also run with a pointwise projection fused (pwdw_proj_check). */
 static void test_conv_pwdw(void **state)
 {
 	(void)state;
-	static const int64_t cases[][8] = {   /* N K C H W s bias clamp */
-		{1, 16, 96, 12, 12, 2, 1, 1}, {1, 5, 24, 7, 9, 1, 0, 1}, {2, 300, 16, 6, 5, 2, 1, 0},
-		{1, 1, 8, 2, 3, 1, 1, 1}, {1, 7, 32, 1, 13, 2, 1, 1}, {2, 24, 40, 13, 11, 2, 0, 0},
-		{1, 64, 48, 14, 14, 1, 1, 1}, {1, 96, 16, 7, 7, 1, 1, 1},
+	/* N K C H W s bias clamp, then a fused projection's M (0: none),
+	 * residual and clamp */
+	static const int64_t cases[][11] = {
+		{1, 16, 96, 12, 12, 2, 1, 1, 24, 0, 0}, {1, 5, 24, 7, 9, 1, 0, 1, 7, 1, 1},
+		{2, 300, 16, 6, 5, 2, 1, 0, 6, 1, 0}, {1, 1, 8, 2, 3, 1, 1, 1, 1, 0, 1},
+		{1, 7, 32, 1, 13, 2, 1, 1, 0}, {2, 24, 40, 13, 11, 2, 0, 0, 13, 1, 0},
+		{1, 64, 48, 14, 14, 1, 1, 1, 16, 1, 0}, {1, 96, 16, 7, 7, 1, 1, 1, 0},
+		/* C past one K slice of the projection (KK_KC), several panel groups */
+		{1, 24, 264, 14, 14, 1, 1, 1, 25, 1, 0}, {1, 32, 576, 7, 7, 1, 1, 1, 32, 1, 1},
+		{2, 16, 960, 7, 7, 1, 1, 1, 20, 0, 0},
 		/* intermediates over 4 MB: in bands of rows */
-		{1, 16, 96, 112, 110, 2, 1, 1}, {2, 8, 160, 90, 77, 1, 0, 1}, {1, 3, 128, 91, 101, 2, 1, 0},
+		{1, 16, 96, 112, 110, 2, 1, 1, 0}, {2, 8, 160, 90, 77, 1, 0, 1, 0},
+		{1, 3, 128, 91, 101, 2, 1, 0, 0}, {1, 24, 144, 112, 57, 1, 1, 1, 12, 1, 0},
+		/* over 512 KB: in bands with a projection only */
+		{1, 24, 144, 56, 56, 1, 1, 1, 24, 1, 0},
 	};
 	for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
 		const int64_t *k = cases[ci];
@@ -509,16 +593,17 @@ static void test_conv_pwdw(void **state)
 			k[7] ? 0.0f : -INFINITY, k[7] ? 6.0f : INFINITY,
 			k[7] ? 0.0f : -INFINITY, k[7] ? 0.5f : INFINITY};
 		float *Wt = rand_floats(kk_pwdw_w_floats(C, K), 1.0);
-		float *S = rand_floats(kk_pwdw_floats(C, H, W), 1.0), *Y = rand_floats(N * yns, 1.0);
+		int64_t ns = kk__max64(kk_pwdw_floats(C, H, W, 0), kk_pwdw_scratch(C, H, W, 1));
+		float *S = rand_floats(ns, 1.0), *Y = rand_floats(N * yns, 1.0);
 		float *T = rand_floats(N * C * P, 1.0), *Y2 = rand_floats(N * C * OH * OW, 1.0);
 		float *Wp = rand_floats(kk_packed_a_floats(C, K), 1.0);
 		kk_pwdw_pack_w(Wt, p.W1, C, K);
-		for (int64_t i = 0; i < kk_pwdw_floats(C, H, W); i++)
+		for (int64_t i = 0; i < kk_pwdw_floats(C, H, W, 0); i++)
 			S[i] = NAN;
 		for (int64_t i = 0; i < N * yns; i++)
 			Y[i] = -7.0f;
-		kk_conv_pwdw_f32(NULL, p.X, Wt, p.B1, p.W2, p.B2, Y, N, K, C, H, W, OH, OW, s, p.lo1,
-			p.hi1, p.lo2, p.hi2, yns, S);
+		kk_conv_pwdw_f32(NULL, p.X, Wt, p.B1, p.W2, p.B2, NULL, NULL, NULL, Y, N, K, C, 0, H, W,
+			OH, OW, s, p.lo1, p.hi1, p.lo2, p.hi2, 0.0f, 0.0f, yns, S);
 		/* the two convolutions of kk_conv_f32, as codegen runs them (W as
 		 * well as Wp: one input channel takes the direct path) */
 		kk_pack_a_layout(Wp, p.W1, C, K);
@@ -527,6 +612,8 @@ static void test_conv_pwdw(void **state)
 		kk_conv_f32(NULL, T, p.W2, NULL, p.B2, Y2, N, C, 1, H, W, C, 1, OH, OW, 1, 3, 3, 1, s,
 			s, 1, 1, 1, 0, 1, 1, C, NULL, p.lo2, p.hi2, 0, NULL);
 		pwdw_check(&p, Y, yns, Y2);
+		if (k[8])
+			pwdw_proj_check(&p, k[8], (int)k[9], (int)k[10], S);
 		free((void *)p.X);
 		free((void *)p.W1);
 		free((void *)p.B1);

@@ -15,6 +15,7 @@
 #include "kk_math.h"
 #undef KK_MAX_RANK
 #include "kk_nn.h"
+#include "kk_pack.h"
 #include "rt.h"
 
 /* ---- counting parallel_for ------------------------------------------- */
@@ -215,16 +216,26 @@ static void c_conv_pwdw(kiln_rt_ctx *ctx, void *out)
 	 * K 24, C 144, 28x28 -> 14x14 at stride 2, 131 pixel tiles (the last
 	 * partial) and 18 channel blocks split over the threads */
 	static float S[144 * 30 * 30];
-	kk_conv_pwdw_f32(ctx, g_a, g_b, g_c + 2000, g_c, g_c + 2000, out, 2, 24, 144, 28, 28,
-		14, 14, 2, 0.0f, 6.0f, 0.0f, 6.0f, 0, S);
+	kk_conv_pwdw_f32(ctx, g_a, g_b, g_c + 2000, g_c, g_c + 2000, NULL, NULL, NULL, out, 2, 24,
+		144, 0, 28, 28, 14, 14, 2, 0.0f, 6.0f, 0.0f, 6.0f, 0.0f, 0.0f, 0, S);
 }
 static void c_conv_pwdw_bands(kiln_rt_ctx *ctx, void *out)
 {
 	/* the pair on a 5 MB intermediate, in bands of rows: K 16, C 96,
 	 * 112x112 -> 56x56 at stride 2 */
 	static float S[96 * 114 * 114];
-	kk_conv_pwdw_f32(ctx, g_a, g_b, g_c + 2000, g_c, NULL, out, 1, 16, 96, 112, 112,
-		56, 56, 2, 0.0f, 6.0f, -INFINITY, INFINITY, 0, S);
+	kk_conv_pwdw_f32(ctx, g_a, g_b, g_c + 2000, g_c, NULL, NULL, NULL, NULL, out, 1, 16, 96, 0,
+		112, 112, 56, 56, 2, 0.0f, 6.0f, -INFINITY, INFINITY, 0.0f, 0.0f, 0, S);
+}
+static void c_conv_pwdw_proj(kiln_rt_ctx *ctx, void *out)
+{
+	/* with a projection fused (g_b + 5000 its packed weights, g_a + 3000
+	 * the residual): K 24, C 144, M 40, 28x28 at stride 1, 49 pixel
+	 * panels split over the threads */
+	static float S[144 * 30 * 30 + KK_PWDW_PJ_TASKS * 16 * 144 * 16];
+	kk_conv_pwdw_f32(ctx, g_a, g_b, g_c + 2000, g_c, g_c + 2000, g_b + 5000, g_c + 2000,
+		g_a + 3000, out, 1, 24, 144, 40, 28, 28, 28, 28, 1, 0.0f, 6.0f, 0.0f, 6.0f, -1.0f, 1.0f,
+		0, S);
 }
 static void c_maxpool(kiln_rt_ctx *ctx, void *out)
 {
@@ -280,6 +291,7 @@ static void test_conv(void **s)
 	check_case("conv Winograd F(4x4)", c_conv_wino4, 2 * 40 * 21 * 30 * 4);
 	check_case("conv pointwise-depthwise pair", c_conv_pwdw, 2 * 144 * 14 * 14 * 4);
 	check_case("conv pointwise-depthwise bands", c_conv_pwdw_bands, 96 * 56 * 56 * 4);
+	check_case("conv pointwise-depthwise-pointwise", c_conv_pwdw_proj, 40 * 28 * 28 * 4);
 }
 
 static void test_pool_move(void **s)

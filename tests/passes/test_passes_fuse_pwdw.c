@@ -1,8 +1,10 @@
 /* test_passes_fuse_pwdw.c — passes/fuse_pwdw.c: on f32, a 1x1 Conv ->
  * Clip(0, 6) or Relu feeding only a 3x3 depthwise Conv -> Clip(0, 6) becomes
  * one KilnConvPwDw node after pass_run_pipeline (strides 1 and 2), is left as
- * two Convs when a precondition fails, and every graph run through the JIT
- * matches an unfused double-precision reference computed here. */
+ * two Convs when a precondition fails; a 1x1 projection after the pair (with
+ * a residual Add or not) joins it when its image fills 16-pixel panels (not
+ * at 7x7); every graph run through the JIT matches an unfused
+ * double-precision reference computed here. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +27,7 @@
 #define NP (N * MAXC * MAXHW)
 
 static float X[NX], W1[MAXC * MAXK], B1[MAXC], W2[MAXC * MAXC * 9], B2[MAXC];
+static float W3[MAXK * MAXC], B3[MAXK];   /* the projection: c -> k channels */
 
 /* Deterministic data; each case reads the leading entries it needs. The
  * scales put both layers' pre-activations on both sides of [0, 6]. */
@@ -41,10 +44,18 @@ static void init_data(void)
 		B1[i] = tb_rnd(&s, 1.0f);
 		B2[i] = tb_rnd(&s, 1.0f);
 	}
+	for (int i = 0; i < MAXK * MAXC; i++)
+		W3[i] = tb_rnd(&s, 0.5f);
+	for (int i = 0; i < MAXK; i++)
+		B3[i] = tb_rnd(&s, 1.0f);
 }
 
 /* How the activated pointwise output a is used besides the second Conv. */
 enum { PUSE_NONE, PUSE_OUTPUT, PUSE_NEG };
+
+/* What follows z: nothing (z the output), a 1x1 projection to k channels
+ * (w3, b3) -> q, or that plus x (stride 1) -> r. */
+enum { PROJ_NONE, PROJ_CONV, PROJ_RES };
 
 /* One test graph: x -> Conv 1x1 (w1, b1) -> y -> Clip(0, 6) | Relu -> a ->
  * Conv 3x3 pads 1 (w2, b2) -> d -> Clip(0, 6) -> z. */
@@ -54,11 +65,12 @@ typedef struct {
 	int group;            /* the second Conv's group: c (depthwise) or 1 */
 	int relu;             /* Relu after the first Conv instead of Clip(0, 6) */
 	int puse;             /* PUSE_*: a also a graph output / also -> Neg -> n */
+	int proj;             /* PROJ_* */
 } pc;
 
 static pc base(void)
 {
-	pc s = {16, 5, 7, 9, 1, 1, 16, 0, PUSE_NONE};
+	pc s = {16, 5, 7, 9, 1, 1, 16, 0, PUSE_NONE, PROJ_NONE};
 	return s;
 }
 
@@ -118,7 +130,19 @@ static ir_graph *pwdw_graph(const pc *s)
 	tb_attr_ints(g, dw, "strides", 2, strides);
 	tb_attr_int(g, dw, "group", s->group);
 	clip06(g, "clip2", "lo2", "hi2", d, z);
-	tb_output(g, z);
+	if (s->proj == PROJ_NONE) {
+		tb_output(g, z);
+	} else {
+		ir_value *q = tb_value(g, "q", IR_F32, NULL);
+		ir_value *c3[3] = {z, fconst(g, "w3", W3, s->k, s->c, 1), fconst(g, "b3", B3, s->k, 0, 0)};
+		tb_node(g, "Conv", "pj", 13, 3, c3, 1, &q);
+		if (s->proj == PROJ_RES) {
+			ir_value *r = tb_value(g, "r", IR_F32, NULL), *ad[2] = {q, x};
+			tb_node(g, "Add", "res", 13, 2, ad, 1, &r);
+			q = r;
+		}
+		tb_output(g, q);
+	}
 	if (s->puse == PUSE_OUTPUT)
 		tb_output(g, a);
 	if (s->puse == PUSE_NEG) {
@@ -139,21 +163,32 @@ static void check_float_attr(const ir_node *n, const char *name, float want)
 }
 
 /* Fused: one KilnConvPwDw(x, w1, b1, w2, b2) -> z with both clamps and the
- * strides, no Conv, Clip or Relu left. */
-static void check_fused(ir_graph *g, const pc *s)
+ * strides, no Clip or Relu left; with a projection, also (w3, b3, x or
+ * nothing) -> its output, no Conv or Add left, when want_pj, else the
+ * projection's Conv (and residual) left after the pair. */
+static void check_fused(ir_graph *g, const pc *s, int want_pj)
 {
+	int left = s->proj != PROJ_NONE && !want_pj;
 	assert_int_equal(tb_count(g, IR_OP_KilnConvPwDw), 1);
-	assert_int_equal(tb_count(g, IR_OP_Conv), 0);
+	assert_int_equal(tb_count(g, IR_OP_Conv), left);
+	assert_int_equal(tb_count(g, IR_OP_Add), 0);      /* fused into a Conv */
 	assert_int_equal(tb_count(g, IR_OP_Clip), 0);
 	assert_int_equal(tb_count(g, IR_OP_Relu), 0);
-	assert_int_equal(tb_count(g, IR_OP_COUNT), 1);
+	assert_int_equal(tb_count(g, IR_OP_COUNT), 1 + left);
 	ir_node *f = tb_find(g, IR_OP_KilnConvPwDw);
 	assert_string_equal(f->op_type, "KilnConvPwDw");
-	assert_int_equal(f->nin, 5);
-	static const char *const ins[5] = {"x", "w1", "b1", "w2", "b2"};
-	for (int i = 0; i < 5; i++)
+	int pj = s->proj != PROJ_NONE && want_pj;
+	assert_int_equal(f->nin, pj ? 8 : 5);
+	static const char *const ins[7] = {"x", "w1", "b1", "w2", "b2", "w3", "b3"};
+	for (int i = 0; i < (pj ? 7 : 5); i++)
 		assert_ptr_equal(f->in[i], ir_graph_find(g, ins[i]));
-	assert_ptr_equal(f->out[0], ir_graph_find(g, "z"));
+	const char *out = !pj ? "z" : s->proj == PROJ_RES ? "r" : "q";
+	assert_ptr_equal(f->out[0], ir_graph_find(g, out));
+	if (pj) {
+		assert_ptr_equal(f->in[7], s->proj == PROJ_RES ? ir_graph_find(g, "x") : NULL);
+		check_float_attr(f, "kiln_pj_clip_min", -INFINITY);
+		check_float_attr(f, "kiln_pj_clip_max", INFINITY);
+	}
 	const int64_t *st;
 	assert_int_equal(ir_attr_ints(f, "strides", &st), 2);
 	assert_true(st[0] == s->sy && st[1] == s->sx);
@@ -177,7 +212,8 @@ static void check_unfused(ir_graph *g, const pc *s)
 
 typedef struct {
 	double p[NP], pmag[NP];   /* activated pointwise output a; its magnitude */
-	double z[NP], zmag[NP];   /* final output */
+	double z[NP], zmag[NP];   /* the pair's output */
+	double q[NP], qmag[NP];   /* the projection's (+ x) */
 	int below[2], above[2];   /* cells each clamp moved up / down */
 	int inside;               /* final cells strictly inside (0, 6) */
 } ref_t;
@@ -245,17 +281,33 @@ static void reference(const pc *s, ref_t *o)
 					o->z[i] = clamp(o, 1, v, 6.0);
 					o->inside += o->z[i] > 0 && o->z[i] < 6;
 				}
+	for (int n = 0; s->proj != PROJ_NONE && n < N; n++)
+		for (int m = 0; m < s->k; m++)
+			for (int i = 0; i < ho * wo; i++) {
+				double acc = B3[m], mag = fabs(acc);
+				if (s->proj == PROJ_RES) {
+					acc += X[(n * s->k + m) * ho * wo + i];
+					mag += fabs(X[(n * s->k + m) * ho * wo + i]);
+				}
+				for (int c = 0; c < s->c; c++) {
+					int j = (n * s->c + c) * ho * wo + i;
+					acc += W3[m * s->c + c] * o->z[j];
+					mag += fabs(W3[m * s->c + c]) * (o->zmag[j] + fabs(o->z[j]));
+				}
+				o->q[(n * s->k + m) * ho * wo + i] = acc;
+				o->qmag[(n * s->k + m) * ho * wo + i] = mag;
+			}
 }
 
 /* t is [N, c, h, w] f32 and within 1e-5 of sign * ref relative to mag. */
-static void compare(const char *what, const kiln_tensor *t, const pc *s, int h, int w,
+static void compare(const char *what, const kiln_tensor *t, int c, int h, int w,
 		    double sign, const double *ref, const double *mag)
 {
 	assert_int_equal(t->dtype, KILN_FLOAT);
 	assert_int_equal(t->rank, 4);
-	assert_true(t->dims[0] == N && t->dims[1] == s->c && t->dims[2] == h && t->dims[3] == w);
+	assert_true(t->dims[0] == N && t->dims[1] == c && t->dims[2] == h && t->dims[3] == w);
 	const float *got = t->data;
-	for (int i = 0; i < N * s->c * h * w; i++)
+	for (int i = 0; i < N * c * h * w; i++)
 		if (!(fabs(got[i] - sign * ref[i]) <= 1e-5 * mag[i]))
 			fail_msg("%s[%d] = %.8g, reference %.8g", what, i, got[i], sign * ref[i]);
 }
@@ -267,7 +319,7 @@ static void run_case(const pc *s, int want_fused)
 	ir_graph *g = pwdw_graph(s);
 	tj_pipeline(g, 0);
 	if (want_fused)
-		check_fused(g, s);
+		check_fused(g, s, want_fused > 1);
 	else
 		check_unfused(g, s);
 	kiln_model *mdl;
@@ -286,11 +338,14 @@ static void run_case(const pc *s, int want_fused)
 	/* the data must exercise every clamp bound and leave values between */
 	assert_true(ref->below[0] > 0 && (s->relu || ref->above[0] > 0));
 	assert_true(ref->below[1] > 0 && ref->above[1] > 0 && ref->inside > 0);
-	compare("z", &out[0], s, out_h(s), out_w(s), 1, ref->z, ref->zmag);
+	if (s->proj == PROJ_NONE)
+		compare("z", &out[0], s->c, out_h(s), out_w(s), 1, ref->z, ref->zmag);
+	else
+		compare("q", &out[0], s->k, out_h(s), out_w(s), 1, ref->q, ref->qmag);
 	if (s->puse == PUSE_OUTPUT)
-		compare("a", &out[1], s, s->h, s->w, 1, ref->p, ref->pmag);
+		compare("a", &out[1], s->c, s->h, s->w, 1, ref->p, ref->pmag);
 	if (s->puse == PUSE_NEG)
-		compare("n", &out[1], s, s->h, s->w, -1, ref->p, ref->pmag);
+		compare("n", &out[1], s->c, s->h, s->w, -1, ref->p, ref->pmag);
 	free(ref);
 	kiln_session_free(ses);
 	kiln_model_free(mdl);
@@ -315,6 +370,28 @@ static void test_fused_stride2(void **state)
 	s.sy = s.sx = 2;
 	run_case(&s, 1);
 	s.relu = 1;
+	run_case(&s, 1);
+}
+
+/* A projection after the pair joins it (7x9: 63 pixels, 64 computed in
+ * panels of 16): alone, with a residual, after stride 2 (5x5 from 10x10:
+ * 25 pixels, 32 against 30 in slivers of 6, within 15%); a 7x7 image
+ * (49: 64 against 54) leaves it a Conv of its own. */
+static void test_fused_projection(void **state)
+{
+	pc s = base();
+	(void)state;
+	s.proj = PROJ_CONV;
+	run_case(&s, 2);
+	s.proj = PROJ_RES;
+	run_case(&s, 2);
+	s.h = s.w = 10;
+	s.sy = s.sx = 2;
+	s.proj = PROJ_CONV;
+	run_case(&s, 2);
+	s = base();
+	s.w = 7;
+	s.proj = PROJ_RES;
 	run_case(&s, 1);
 }
 
@@ -361,6 +438,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fused_stride1),
 		cmocka_unit_test(test_fused_stride2),
+		cmocka_unit_test(test_fused_projection),
 		cmocka_unit_test(test_channels_not_multiple_of_8),
 		cmocka_unit_test(test_pointwise_used_twice),
 		cmocka_unit_test(test_unequal_strides),
