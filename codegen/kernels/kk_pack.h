@@ -179,12 +179,44 @@ static inline int kk_wino_tile(int64_t C, int64_t M, int64_t OH, int64_t OW)
 	return best;
 }
 
-/* Scratch floats: the transformed input (points x C x tiles) and the
- * products (points x M x tiles), then 8 the output transform's vector loads
- * may reach past the last product row. */
+/* Tile rows kk_conv_wino_f32 takes at a time, through all three phases:
+ * all of them, or when the transformed input and the products of the whole
+ * image take more than KK_WINO_BAND bytes and the weights (points x M x C)
+ * no more, bands of tile rows whose two take about that (the weights are
+ * read again for each band). Whole, SqueezeNet's 16 -> 64 at 55x55 wrote
+ * and read 2.4 MB of them, from memory in the network: its first one took
+ * 1.3 ms there, 0.57 in a run of the two fire modules alone; in bands of
+ * 384 KB 0.85 ms (256 KB 1.06, 768 KB 0.92, 1.5 MB 1.10). The threads
+ * (at most KK_WINO_TASKS) then split the tile rows, each running its bands
+ * through the three phases in a slot of the scratch of its own. */
+#define KK_WINO_BAND ((int64_t)384 << 10)
+#define KK_WINO_TASKS 8
+
+static inline int64_t kk_wino_band(int64_t C, int64_t M, int64_t OH, int64_t OW, int64_t r)
+{
+	int64_t TH = (OH + r - 1) / r, TW = (OW + r - 1) / r, np = kk_wino_points(r);
+	int64_t row = np * (C + M) * TW * (int64_t)sizeof(float);
+	if (row * TH <= KK_WINO_BAND || np * M * C * (int64_t)sizeof(float) > KK_WINO_BAND)
+		return TH;
+	int64_t b = KK_WINO_BAND / row;
+	return b < 1 ? 1 : b;
+}
+
+/* Scratch floats of one band: the transformed input (points x C x tiles)
+ * and the products (points x M x tiles), then 8 the output transform's
+ * vector loads may reach past the last product row. */
+static inline int64_t kk_wino_slot(int64_t C, int64_t M, int64_t OH, int64_t OW, int64_t r)
+{
+	return kk_wino_points(r) * (C + M) * kk_wino_band(C, M, OH, OW, r) * ((OW + r - 1) / r) +
+	       8;
+}
+
+/* All of kk_conv_wino_f32's scratch: one slot, or one per task when the
+ * image goes in bands. */
 static inline int64_t kk_wino_floats(int64_t C, int64_t M, int64_t OH, int64_t OW, int64_t r)
 {
-	return kk_wino_points(r) * (C + M) * kk_wino_tiles(OH, OW, r) + 8;
+	int banded = kk_wino_band(C, M, OH, OW, r) < (OH + r - 1) / r;
+	return (banded ? KK_WINO_TASKS : 1) * kk_wino_slot(C, M, OH, OW, r);
 }
 
 /* One row of G g (g: 3 floats of a kernel row or column, in double) for

@@ -1502,6 +1502,7 @@ typedef struct {
 	const float *x;
 	float *v;
 	int64_t C, H, W, TH, TW, ph, pw;
+	int64_t tb;           /* the band's first tile row; TH: its tile rows */
 } kk__wino_in_job;
 
 /* V = B^T d B for the 4x4 patch d of every tile of channels [c0, c1):
@@ -1528,7 +1529,7 @@ static void kk__wino_in_items(void *vp, int64_t c0, int64_t c1)
 		for (int64_t ty = 0; ty < j->TH; ty++) {
 			const float *ev[4], *od[4];
 			for (int a = 0; a < 4; a++) {
-				int64_t iy = 2 * ty - j->ph + a;
+				int64_t iy = 2 * (j->tb + ty) - j->ph + a;
 				for (int64_t i = 0; i < nz; i += 8) {
 					kk__st8(sp[a] + i, &z);
 					kk__st8(sp[a] + HH + i, &z);
@@ -1572,6 +1573,7 @@ typedef struct {
 	float *y;
 	float lo, hi;
 	int64_t M, OH, OW, TH, TW;
+	int64_t tb;           /* the band's first tile row; TH: its tile rows */
 } kk__wino_out_job;
 
 /* n (<= 8) outputs of a Winograd output row at y, v in the low lanes,
@@ -1650,10 +1652,10 @@ static void kk__wino_out_items(void *vp, int64_t m0, int64_t m1)
 				kk__st8(oe[1] + tx, &e1);
 				kk__st8(oo[1] + tx, &o1);
 			}
-			for (int a = 0; a < 2 && 2 * ty + a < j->OH; a++) {
-				float *yr = y + (2 * ty + a) * OW;
+			for (int64_t a = 0, oy = 2 * (j->tb + ty); a < 2 && oy + a < j->OH; a++) {
+				float *yr = y + (oy + a) * OW;
 				if (r)
-					kk__wino_out_row(yr, oe[a], oo[a], OW, bias, r + (2 * ty + a) * OW,
+					kk__wino_out_row(yr, oe[a], oo[a], OW, bias, r + (oy + a) * OW,
 						&ep);
 				else
 					kk__wino_out_row(yr, oe[a], oo[a], OW, bias, NULL, &ep);
@@ -1747,7 +1749,8 @@ static void kk__wino4_in_items(void *vp, int64_t c0, int64_t c1)
 				rows[5] = r1;
 			}
 			for (int a = ty > 0 ? 2 : 0; a < 6; a++)
-				kk__wino4_split(rows[a], pr, xc, 4 * ty - j->ph + a, j->H, j->W, j->pw, QN);
+				kk__wino4_split(rows[a], pr, xc, 4 * (j->tb + ty) - j->ph + a, j->H, j->W,
+					j->pw, QN);
 			float *restrict vt = vc + ty * TW;
 			for (int64_t tx = 0; tx < TW; tx += 8) {
 				kk_v8f t[6][6];
@@ -1842,16 +1845,58 @@ static void kk__wino4_out_items(void *vp, int64_t m0, int64_t m1)
 				}
 			}
 			for (int64_t ty = ty0; ty < ty0 + nt / TW; ty++)
-				for (int a = 0; a < 4 && 4 * ty + a < j->OH; a++) {
+				for (int64_t a = 0, oy = 4 * (j->tb + ty); a < 4 && oy + a < j->OH; a++) {
 					int64_t o = (ty - ty0) * TW;
 					const float *p4[4] = {ph[a][0] + o, ph[a][1] + o, ph[a][2] + o,
 							      ph[a][3] + o};
-					float *yr = y + (4 * ty + a) * OW;
+					float *yr = y + (oy + a) * OW;
 					if (r)
-						kk__wino4_out_row(yr, p4, OW, bias, r + (4 * ty + a) * OW, &ep);
+						kk__wino4_out_row(yr, p4, OW, bias, r + (oy + a) * OW, &ep);
 					else
 						kk__wino4_out_row(yr, p4, OW, bias, NULL, &ep);
 				}
+		}
+	}
+}
+
+/* One image's Winograd convolution in bands of tile rows (kk_wino_band)
+ * split over the tasks by rows: task t takes its share of the tile rows,
+ * band by band through the three phases on its own (the products
+ * serially), in slot t of the scratch, so that a band stays in its core's
+ * caches from the input transform to the output one. */
+typedef struct {
+	kk__wino_in_job in;
+	kk__wino_out_job out;
+	const float *Up;
+	float *S;
+	int64_t np, r, bt, nt, slot;
+} kk__wino_band_job;
+
+static void kk__wino_band_items(void *vp, int64_t t0, int64_t t1)
+{
+	const kk__wino_band_job *b = vp;
+	int64_t C = b->in.C, M = b->out.M, TH = (b->out.OH + b->r - 1) / b->r, TW = b->in.TW;
+	int64_t np = b->np;
+	for (int64_t t = t0; t < t1; t++) {
+		kk__wino_in_job ij = b->in;
+		kk__wino_out_job oj = b->out;
+		float *mid = b->S + t * b->slot + np * C * b->bt * TW;
+		ij.v = b->S + t * b->slot;
+		oj.mid = mid;
+		for (int64_t tb = TH * t / b->nt; tb < TH * (t + 1) / b->nt; tb += b->bt) {
+			int64_t T = kk__min(b->bt, TH * (t + 1) / b->nt - tb) * TW;
+			ij.TH = oj.TH = T / TW;
+			ij.tb = oj.tb = tb;
+			/* the np products of the band's T tiles: a pointwise
+			 * convolution of V (np groups of C channels of T pixels)
+			 * with the np packed weight matrices */
+			kk__conv_geom g = {np * C, 1, 1, T, np * M, 1, 1, T, 1, 1, 1,
+				1, 1, 1, 1, 1, 1, 0, 0, 0, np};
+			kk__conv_job_f32 pj = {ij.v, NULL, b->Up, NULL, NULL, mid, g, 0,
+				(M + KK_MR - 1) / KK_MR, -INFINITY, INFINITY, 0, np * M * T, NULL, 0, 0};
+			(b->r == 4 ? kk__wino4_in_items : kk__wino_in_items)(&ij, 0, C);
+			kk__conv_run_f32(NULL, &pj, 1);
+			(b->r == 4 ? kk__wino4_out_items : kk__wino_out_items)(&oj, 0, M);
 		}
 	}
 }
@@ -1862,23 +1907,30 @@ void kk_conv_wino_f32(kiln_rt_ctx *ctx, const float *X, const float *Up, const f
 	float *S)
 {
 	int64_t TH = (OH + r - 1) / r, TW = (OW + r - 1) / r, T = TH * TW, P = OH * OW;
-	int64_t np = kk_wino_points(r);
+	int64_t np = kk_wino_points(r), bt = kk_wino_band(C, M, OH, OW, r);
 	float *V = S, *mid = S + np * C * T;
+	kk__wino_in_job ij = {NULL, V, C, H, Wd, TH, TW, ph, pw, 0};
+	kk__wino_out_job oj = {mid, B, NULL, NULL, lo, hi, M, OH, OW, TH, TW, 0};
 	/* the np products: a pointwise convolution of V (np groups of C
 	 * channels of T pixels) with the np packed weight matrices */
 	kk__conv_geom g = {np * C, 1, 1, T, np * M, 1, 1, T, 1, 1, 1,
 		1, 1, 1, 1, 1, 1, 0, 0, 0, np};
 	kk__conv_job_f32 pj = {V, NULL, Up, NULL, NULL, mid, g, 0, (M + KK_MR - 1) / KK_MR,
 		-INFINITY, INFINITY, 0, np * M * T, NULL, 0, 0};
-	kk__wino_in_job ij = {NULL, V, C, H, Wd, TH, TW, ph, pw};
-	kk__wino_out_job oj = {mid, B, NULL, NULL, lo, hi, M, OH, OW, TH, TW};
+	/* in bands: the tasks split the tile rows */
+	int64_t nt = kk__min(KK_WINO_TASKS, kk_par_tasks(ctx, TH, 1, 1));
+	kk__wino_band_job bj = {ij, oj, Up, S, np, r, bt, nt, kk_wino_slot(C, M, OH, OW, r)};
 	for (int64_t n = 0; n < N; n++) {
-		ij.x = X + n * C * H * Wd;
+		ij.x = bj.in.x = X + n * C * H * Wd;
+		oj.y = bj.out.y = Y + n * (y_ns ? y_ns : M * P);
+		oj.R = bj.out.R = R ? R + n * M * P : NULL;
+		if (bt < TH) {
+			kk_par_for(ctx, nt, 1, kk__wino_band_items, &bj);
+			continue;
+		}
 		kk_par_for(ctx, C, kk_par_grain(KK_PAR_MIN_FLOPS, KK__MOVE_COST * np * T),
 			r == 4 ? kk__wino4_in_items : kk__wino_in_items, &ij);
 		kk__conv_run_f32(ctx, &pj, 1);
-		oj.y = Y + n * (y_ns ? y_ns : M * P);
-		oj.R = R ? R + n * M * P : NULL;
 		kk_par_for(ctx, M, kk_par_grain(KK_PAR_MIN_FLOPS, KK__MOVE_COST * np * T),
 			r == 4 ? kk__wino4_out_items : kk__wino_out_items, &oj);
 	}

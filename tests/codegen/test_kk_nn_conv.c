@@ -307,6 +307,13 @@ static void test_conv_large(void **state)
 	conv_case g = {1, 6, 9, 1, {1, 73, 70}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1},
 		{0, 1, 1}, {0, 1, 1}, {1, 73, 70}};
 	run_case(&g, 1);
+	/* Winograd in bands of tile rows (kk_wino_band: F(4x4) 4 of 14,
+	 * F(2x2) 5 of 28), the last band short, partial tiles down and across */
+	conv_case b = {1, 16, 24, 1, {1, 55, 55}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1},
+		{0, 1, 1}, {0, 1, 1}, {1, 55, 55}};
+	assert_int_equal(kk_wino_band(16, 24, 55, 55, 4), 4);
+	assert_int_equal(kk_wino_band(16, 24, 55, 55, 2), 5);
+	run_case(&b, 1);
 	/* 7x7 images (the transposed product's case), stride 2 and 1 */
 	conv_case t = {2, 24, 40, 1, {1, 14, 14}, {1, 3, 3}, {1, 2, 2}, {1, 1, 1},
 		{0, 1, 1}, {0, 1, 1}, {1, 7, 7}};
