@@ -420,7 +420,7 @@ static int64_t conv_winograd(const ir_node *n, int64_t *r)
 static int64_t conv_pwdw_floats(const ir_node *n)
 {
 	const ir_shape *x = &n->in[0]->shape;
-	return kk_pwdw_scratch(n->in[1]->shape.d[0].c, x->d[2].c, x->d[3].c,
+	return kk_pwdw_scratch(n->in[3]->shape.d[0].c, x->d[2].c, x->d[3].c,
 			       n->nin > 5 && n->in[5]);
 }
 
@@ -609,19 +609,20 @@ static LLVMValueRef packed_blob(cg_ctx *cg, const ir_value *w, int64_t rows, int
 	return v;
 }
 
-/* KilnConvPwDw (passes/fuse_pwdw.c): the pointwise weights packed at
- * compile time as kk_conv_pwdw_f32 reads them (kk_pwdw_pack_w), a fused
- * projection's as A slivers (kk_pack_a_layout). */
+/* KilnConvPwDw (passes/fuse_pwdw.c): the pointwise weights (if any)
+ * packed at compile time as kk_conv_pwdw_f32 reads them (kk_pwdw_pack_w), a
+ * fused projection's as A slivers (kk_pack_a_layout). */
 int cg_lower_conv_pwdw(cg_ctx *cg, const ir_node *n)
 {
 	const ir_value *X = n->in[0], *W1 = n->in[1], *Y = n->out[0];
 	const ir_value *W3 = n->nin > 5 ? n->in[5] : NULL;
-	int64_t C = W1->shape.d[0].c, K = W1->shape.d[1].c, M = W3 ? W3->shape.d[0].c : 0;
+	int64_t C = n->in[3]->shape.d[0].c, K = W1 ? W1->shape.d[1].c : C, M = W3 ? W3->shape.d[0].c : 0;
 	const int64_t *sv;
-	if (X->dtype != IR_F32 || !W1->data || !cg->scratch || ir_attr_ints(n, "strides", &sv) != 2
-	    || (W3 && !W3->data))
+	if (X->dtype != IR_F32 || (W1 && !W1->data) || (!W1 && !W3) || !cg->scratch ||
+	    ir_attr_ints(n, "strides", &sv) != 2 || (W3 && !W3->data))
 		return cg_fail(cg, "internal error: a KilnConvPwDw passes/fuse_pwdw.c did not make");
-	LLVMValueRef wt = packed_blob(cg, W1, C, K, kk_pwdw_w_floats(C, K), kk_pwdw_pack_w);
+	LLVMValueRef wt = W1 ? packed_blob(cg, W1, C, K, kk_pwdw_w_floats(C, K), kk_pwdw_pack_w)
+			     : cg_null(cg);
 	LLVMValueRef w3 = W3 ? packed_blob(cg, W3, M, C, kk_packed_a_floats(M, C),
 					   kk_pack_a_layout) : cg_null(cg);
 	if (!wt || !w3)

@@ -210,26 +210,25 @@ int infer_conv(ir_graph *g, ir_node *n, ir_status *st)
 	return 0;
 }
 
-/* KilnConvPwDw (passes/fuse_pwdw.c): X [N, K, H, W], W1 [C, K, 1, 1], B1,
- * W2 [C, 1, 3, 3], B2 -> Y [N, C, (H - 1) / s + 1, (W - 1) / s + 1]. */
+/* KilnConvPwDw (passes/fuse_pwdw.c): X [N, K, H, W], W1 [C, K, 1, 1] (or
+ * none: K = C), B1, W2 [C, 1, 3, 3], B2 -> Y [N, C, (H - 1) / s + 1,
+ * (W - 1) / s + 1]; with W3 [M, C, 1, 1], B3, R: Y's channels M. */
 int infer_conv_pwdw(ir_graph *g, ir_node *n, ir_status *st)
 {
 	if (infer_arity(n, 4, 8, 1, 1, st))
 		return -1;
-	ir_value *x = infer_in(n, 0, st), *w1 = x ? infer_in(n, 1, st) : NULL;
-	if (!w1)
+	ir_value *x = infer_in(n, 0, st), *w2 = x ? infer_in(n, 3, st) : NULL;
+	if (!w2)
 		return -1;
-	/* with a projection (in 5): its weights W3 [M, C, 1, 1] give the channels */
-	const ir_value *w3 = n->nin > 5 ? n->in[5] : NULL;
-	if (w3 && w3->shape.rank != 4)
-		return ir_fail(st, "%s: needs a 4-D W3", ir_node_label(n));
+	const ir_value *w1 = n->in[1], *w3 = n->nin > 5 ? n->in[5] : NULL;
+	const ir_value *wc = w3 ? w3 : w1 ? w1 : w2;   /* gives Y's channels */
 	const int64_t *sv;
 	int64_t s = ir_attr_ints(n, "strides", &sv) == 2 && sv[0] == sv[1] ? sv[0] : 0;
-	if (x->shape.rank != 4 || w1->shape.rank != 4 || !ir_dim_is_const(x->shape.d[2]) ||
+	if (x->shape.rank != 4 || wc->shape.rank != 4 || !ir_dim_is_const(x->shape.d[2]) ||
 	    !ir_dim_is_const(x->shape.d[3]) || (s != 1 && s != 2))
-		return ir_fail(st, "%s: needs a 4-D X of static H and W, 4-D W1 and strides "
+		return ir_fail(st, "%s: needs a 4-D X of static H and W, 4-D weights and strides "
 			       "1 or 2", ir_node_label(n));
-	ir_shape o = {4, {x->shape.d[0], w3 ? w3->shape.d[0] : w1->shape.d[0],
+	ir_shape o = {4, {x->shape.d[0], wc->shape.d[0],
 			  ir_dim_const((x->shape.d[2].c - 1) / s + 1),
 			  ir_dim_const((x->shape.d[3].c - 1) / s + 1)}};
 	infer_set(n, 0, x->dtype, &o);

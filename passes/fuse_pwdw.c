@@ -22,6 +22,9 @@
  * that joins too: KilnConvPwDw(X, W1, B1, W2, B2, W3, B3, R) -> Q's
  * output, with kiln_pj_clip_min and kiln_pj_clip_max (Q's clamp); the
  * kernel then never writes D as a tensor (codegen/kernels/nn_pwdw.c).
+ * Then a depthwise D (as above) that no pointwise Conv joined, whose output
+ * only a projection Q reads (MobileNetV2's first block), becomes
+ * KilnConvPwDw(X, _, _, W2, B2, W3, B3, R), X the intermediate itself.
  * Runs after fuse-epilogue, on the final graph. */
 #include <math.h>
 #include <string.h>
@@ -100,29 +103,29 @@ static int set_float(ir_graph *g, ir_node *n, const char *name, float v)
 	return 0;
 }
 
-static int fuse_at(ir_graph *g, ir_node *p)
+/* Whether d is the pair's depthwise half: C channels (a multiple of 8),
+ * 3x3, pads 1, dilation 1, the same stride 1 or 2 on both axes (*s). */
+static int depthwise(const ir_node *d, int64_t C, int64_t *s)
 {
-	if (!plain_conv(p))
-		return 0;
-	const ir_value *x = p->in[0], *w1 = p->in[1];
-	if (w1->shape.d[2].c != 1 || w1->shape.d[3].c != 1 || ir_attr_int(p, "group", 1) != 1 ||
-	    !ints_all(p, "strides", 2, 1, 1) || !ints_all(p, "pads", 4, 0, 0) ||
-	    !ints_all(p, "dilations", 2, 1, 1) || !ir_dim_is_const(x->shape.d[2]) ||
-	    !ir_dim_is_const(x->shape.d[3]) || x->shape.d[2].c * x->shape.d[3].c < 6)
-		return 0;
-	ir_node *d = pass_sole_user(g, p->out[0]);
-	if (!d || !plain_conv(d) || d->in[0] != p->out[0])
-		return 0;
 	const ir_value *w2 = d->in[1];
-	int64_t C = w1->shape.d[0].c, s = ints_all(d, "strides", 2, 2, 1) ? 2 : 1;
-	if (C % 8 != 0 || ir_attr_int(d, "group", 1) != C || w2->shape.d[0].c != C ||
-	    w2->shape.d[1].c != 1 || w2->shape.d[2].c != 3 || w2->shape.d[3].c != 3 ||
-	    !ints_all(d, "strides", 2, s, 1) || !ints_all(d, "pads", 4, 1, 0) ||
-	    !ints_all(d, "dilations", 2, 1, 1))
-		return 0;
+	*s = ints_all(d, "strides", 2, 2, 1) ? 2 : 1;
+	return plain_conv(d) && C % 8 == 0 && ir_attr_int(d, "group", 1) == C &&
+	       w2->shape.d[0].c == C && w2->shape.d[1].c == 1 && w2->shape.d[2].c == 3 &&
+	       w2->shape.d[3].c == 3 && ints_all(d, "strides", 2, *s, 1) &&
+	       ints_all(d, "pads", 4, 1, 0) && ints_all(d, "dilations", 2, 1, 1);
+}
 
-	int64_t P = ((x->shape.d[2].c - 1) / s + 1) * ((x->shape.d[3].c - 1) / s + 1);
-	ir_node *q = projection(g, d->out[0], C, P);
+/* Whether x (a Conv's input) is 4-D with static H and W, H W >= 6. */
+static int image_ok(const ir_value *x)
+{
+	return ir_dim_is_const(x->shape.d[2]) && ir_dim_is_const(x->shape.d[3]) &&
+	       x->shape.d[2].c * x->shape.d[3].c >= 6;
+}
+
+/* KilnConvPwDw from the pointwise p (or NULL: X is the intermediate), the
+ * depthwise d at stride s and the projection q (or NULL), in their place. */
+static int build(ir_graph *g, ir_node *p, ir_node *d, ir_node *q, int64_t s)
+{
 	ir_node *f = ir_node_new(g, "KilnConvPwDw", "kiln", q ? q->name : d->name, q ? 8 : 5, 1);
 	ir_attr *st = f ? ir_node_add_attr(g, f, "strides", IR_ATTR_INTS) : NULL;
 	int64_t *sv = st ? ir_alloc(g->arena, 2 * sizeof *sv) : NULL;
@@ -131,19 +134,22 @@ static int fuse_at(ir_graph *g, ir_node *p)
 	sv[0] = sv[1] = s;
 	st->ints = sv;
 	st->n = 2;
-	if (set_float(g, f, "kiln_pw_clip_min", ir_attr_float(p, "kiln_clip_min", -INFINITY)) ||
-	    set_float(g, f, "kiln_pw_clip_max", ir_attr_float(p, "kiln_clip_max", INFINITY)) ||
+	if (set_float(g, f, "kiln_pw_clip_min",
+		      p ? ir_attr_float(p, "kiln_clip_min", -INFINITY) : -INFINITY) ||
+	    set_float(g, f, "kiln_pw_clip_max",
+		      p ? ir_attr_float(p, "kiln_clip_max", INFINITY) : INFINITY) ||
 	    set_float(g, f, "kiln_clip_min", ir_attr_float(d, "kiln_clip_min", -INFINITY)) ||
 	    set_float(g, f, "kiln_clip_max", ir_attr_float(d, "kiln_clip_max", INFINITY)))
 		return -1;
 	f->op = IR_OP_KilnConvPwDw;
 	f->opset = d->opset;
-	f->in[0] = p->in[0];
-	f->in[1] = p->in[1];
-	f->in[2] = p->nin > 2 ? p->in[2] : NULL;
+	f->in[0] = p ? p->in[0] : d->in[0];
+	f->in[1] = p ? p->in[1] : NULL;
+	f->in[2] = p && p->nin > 2 ? p->in[2] : NULL;
 	f->in[3] = d->in[1];
 	f->in[4] = d->nin > 2 ? d->in[2] : NULL;
-	p->dead = 1;
+	if (p)
+		p->dead = 1;
 	if (!q) {
 		pass_take_output(d, f);
 		return 1;
@@ -159,8 +165,44 @@ static int fuse_at(ir_graph *g, ir_node *p)
 	return 1;
 }
 
+static int out_pixels(const ir_value *x, int64_t s)
+{
+	return (int)(((x->shape.d[2].c - 1) / s + 1) * ((x->shape.d[3].c - 1) / s + 1));
+}
+
+/* p, a pointwise Conv, with the depthwise Conv after it (and a projection). */
+static int fuse_at(ir_graph *g, ir_node *p)
+{
+	if (!plain_conv(p))
+		return 0;
+	const ir_value *x = p->in[0], *w1 = p->in[1];
+	if (w1->shape.d[2].c != 1 || w1->shape.d[3].c != 1 || ir_attr_int(p, "group", 1) != 1 ||
+	    !ints_all(p, "strides", 2, 1, 1) || !ints_all(p, "pads", 4, 0, 0) ||
+	    !ints_all(p, "dilations", 2, 1, 1) || !image_ok(x))
+		return 0;
+	ir_node *d = pass_sole_user(g, p->out[0]);
+	int64_t C = w1->shape.d[0].c, s;
+	if (!d || d->in[0] != p->out[0] || !depthwise(d, C, &s))
+		return 0;
+	return build(g, p, d, projection(g, d->out[0], C, out_pixels(x, s)), s);
+}
+
+/* d, a depthwise Conv no pointwise one joined, with a projection after it:
+ * the node without its pointwise half (MobileNetV2's first block). */
+static int fuse_dw_at(ir_graph *g, ir_node *d)
+{
+	int64_t s, C = d->nin > 1 && d->in[1] ? d->in[1]->shape.d[0].c : 0;
+	if (d->op != IR_OP_Conv || !depthwise(d, C, &s) || !image_ok(d->in[0]) ||
+	    d->in[0]->shape.d[1].c != C)
+		return 0;
+	ir_node *q = projection(g, d->out[0], C, out_pixels(d->in[0], s));
+	return q ? build(g, NULL, d, q, s) : 0;
+}
+
 int pass_fuse_pwdw(ir_graph *g, const pass_options *o, ir_status *st)
 {
 	(void)o;
-	return pass_rewrite_each(g, fuse_at, "fusing a pointwise and a depthwise Conv", st);
+	int r = pass_rewrite_each(g, fuse_at, "fusing a pointwise and a depthwise Conv", st);
+	return r < 0 ? r : pass_rewrite_each(g, fuse_dw_at, "fusing a depthwise and a pointwise Conv",
+					     st);
 }

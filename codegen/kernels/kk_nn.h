@@ -144,7 +144,8 @@ void kk_conv_wino_f32(kiln_rt_ctx *ctx, const float *X, const float *Up, const f
  * [M, C] as kk_pack_a_layout packs it) the depthwise
  * output goes on through a pointwise projection: Y [N, M, OH, OW] =
  * clamp(W3 dw(T) + B3 + R, lo3, hi3), R (NULL: none) dense [N, M, OH, OW];
- * else B3, R, M, lo3 and hi3 are unused. */
+ * else B3, R, M, lo3 and hi3 are unused. With a projection Wt may be NULL:
+ * no pointwise half, T = X (K = C; B1, lo1, hi1 unused). */
 void kk_conv_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Wt, const float *B1,
 	const float *W2, const float *B2, const float *W3p, const float *B3, const float *R,
 	float *Y, int64_t N, int64_t K, int64_t C, int64_t M, int64_t H, int64_t W, int64_t OH,

@@ -132,6 +132,31 @@ static void kk__pwdw_pw_items(void *vp, int64_t t0, int64_t t1)
 				kk__pwdw_tile(j, t, mb);
 }
 
+/* Without a pointwise half (Wt NULL: X is the intermediate, K = C): the
+ * 8-channel blocks [b0, b1) of the band's input rows copied into the ring,
+ * 8 pixels of 8 channels at a time transposed (a vector per pixel). */
+static void kk__pwdw_cp_items(void *vp, int64_t b0, int64_t b1)
+{
+	const kk__pwdw_job *j = vp;
+	int64_t W = j->W, P = j->H * W;
+	for (int64_t b = b0; b < b1; b++) {
+		const float *xb = j->X + b * 8 * P;
+		float *tb = j->T + b * kk__pd_block(j);
+		for (int64_t r = j->pa / W; r < j->pe / W; r++) {
+			float *tr = tb + kk__pd_row(j, r + 1) + 8;
+			for (int64_t q = 0; q < W; q += 8) {
+				int64_t nv = kk__min(8, W - q);
+				kk_v8f v[8];
+				for (int l = 0; l < 8; l++)
+					v[l] = kk__ld8n(xb + l * P + r * W + q, nv);
+				kk__tr8x8(v);     /* v[i]: pixel q + i's 8 channels */
+				for (int64_t i = 0; i < nv; i++)
+					kk__st8(tr + (q + i) * 8, &v[i]);
+			}
+		}
+	}
+}
+
 /* The ring of zeros around padded rows [ra, rb] of block b (rows 0 and
  * H + 1 whole, the first and last column of the others). */
 static void kk__pd_ring(const kk__pwdw_job *j, int64_t b, int64_t ra, int64_t rb)
@@ -237,11 +262,20 @@ static void kk__pwdw_pj_items(void *vp, int64_t t0, int64_t t1)
 	for (int64_t g0 = q0; g0 < q1; g0 += G) {
 		int64_t ng = kk__min(G, q1 - g0), nv = ng * KK_NR;
 		/* where each pixel's three padded rows start in the ring, at its
-		 * first tap column (past the band's end: its last pixel again) */
+		 * first tap column (past the band's end: its last pixel again);
+		 * the row offsets again only where the pixels start a new row */
+		int64_t p0 = pa + g0 * KK_NR, oy = p0 / OW, ox = p0 % OW, ro[3];
+		for (int r = 0; r < 3; r++)
+			ro[r] = kk__pd_row(j, oy * s + r);
 		for (int64_t v = 0; v < nv; v++) {
-			int64_t p = kk__min(pa + g0 * KK_NR + v, pe - 1), oy = p / OW, ox = p % OW;
 			for (int r = 0; r < 3; r++)
-				off[v][r] = kk__pd_row(j, oy * s + r) + ox * s * 8;
+				off[v][r] = ro[r] + ox * s * 8;
+			if (p0 + v + 1 < pe && ++ox == OW) {
+				ox = 0;
+				oy++;
+				for (int r = 0; r < 3; r++)
+					ro[r] = kk__pd_row(j, oy * s + r);
+			}
 		}
 		for (int64_t b = 0; b < C / 8; b++) {
 			const float *tb = j->T + b * kk__pd_block(j);
@@ -331,8 +365,12 @@ void kk_conv_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Wt, const f
 			/* the output rows whose taps end in rows before rb */
 			j.ob = rb == H ? OH : kk__min(OH, (rb - 2) / s + 1);
 			int64_t tiles = (j.pe - j.pa + KK_PWDW_PX - 1) / KK_PWDW_PX;
-			kk_par_for(ctx, tiles, kk_par_grain(KK_PAR_MIN_FLOPS, KK_PWDW_PX * K * C),
-				kk__pwdw_pw_items, &j);
+			if (Wt)
+				kk_par_for(ctx, tiles, kk_par_grain(KK_PAR_MIN_FLOPS,
+					KK_PWDW_PX * K * C), kk__pwdw_pw_items, &j);
+			else
+				kk_par_for(ctx, C / 8, kk_par_grain(KK_PAR_MIN_ELEMS, 8 * (j.pe - j.pa)),
+					kk__pwdw_cp_items, &j);
 			/* the ring of the rows the depthwise taps read (which
 			 * kk__pwdw_dw_items writes itself, per block) */
 			for (int64_t b = 0; j.ob > j.oa && W3p && b < C / 8; b++)

@@ -635,6 +635,70 @@ static void test_conv_pwdw(void **state)
 	}
 }
 
+/* kk_conv_pwdw_f32 without its pointwise half (Wt NULL, X the
+ * intermediate: MobileNetV2's first block): the depthwise convolution then
+ * the projection, bit for bit against kk_conv_f32 twice, each image into a
+ * block of a wider output with nothing written in the gaps; widths not a
+ * multiple of 8 (the copy's short last vector), strides 1 and 2, a
+ * residual or not, and 112x112 in bands. */
+static void test_conv_dwpj(void **state)
+{
+	(void)state;
+	static const int64_t cases[][7] = {   /* N C H W s M residual */
+		{1, 32, 112, 112, 1, 16, 0}, {2, 24, 13, 11, 2, 7, 0}, {1, 16, 7, 9, 1, 16, 1},
+		{1, 8, 5, 13, 1, 3, 1}, {2, 40, 20, 18, 2, 30, 0},
+	};
+	for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+		const int64_t *k = cases[ci];
+		int64_t N = k[0], C = k[1], H = k[2], W = k[3], s = k[4], M = k[5], P = H * W;
+		int64_t OH = (H - 1) / s + 1, OW = (W - 1) / s + 1, OP = OH * OW;
+		int64_t zns = (M + 2) * OP;
+		float *X = rand_floats(N * C * P, 3.0), *W2 = rand_floats(C * 9, 1.0);
+		float *B2 = rand_floats(C, 0.5), *W3 = rand_floats(M * C, 2.0 / sqrt((double)C));
+		float *B3 = rand_floats(M, 1.0), *R = k[6] ? rand_floats(N * M * OP, 1.0) : NULL;
+		float *W3p = rand_floats(kk_packed_a_floats(M, C), 1.0);
+		float *S = rand_floats(kk_pwdw_scratch(C, H, W, 1), 1.0);
+		float *Z = rand_floats(N * zns, 1.0), *D = rand_floats(N * C * OP, 1.0);
+		float *Z2 = rand_floats(N * M * OP, 1.0);
+		kk_pack_a_layout(W3p, W3, M, C);
+		for (int64_t i = 0; i < kk_pwdw_scratch(C, H, W, 1); i++)
+			S[i] = NAN;
+		for (int64_t i = 0; i < N * zns; i++)
+			Z[i] = -7.0f;
+		kk_conv_pwdw_f32(NULL, X, NULL, NULL, W2, B2, W3p, B3, R, Z, N, C, C, M, H, W, OH, OW,
+			s, -INFINITY, INFINITY, 0.0f, 6.0f, -1.5f, 2.0f, zns, S);
+		kk_conv_f32(NULL, X, W2, NULL, B2, D, N, C, 1, H, W, C, 1, OH, OW, 1, 3, 3, 1, s, s,
+			1, 1, 1, 0, 1, 1, C, NULL, 0.0f, 6.0f, 0, NULL);
+		kk_conv_f32(NULL, D, W3, W3p, B3, Z2, N, C, 1, 1, OP, M, 1, 1, OP, 1, 1, 1, 1, 1, 1,
+			1, 1, 1, 0, 0, 0, 1, R, -1.5f, 2.0f, 0, NULL);
+		int64_t clamped = 0;
+		for (int64_t n = 0; n < N; n++)
+			for (int64_t i = 0; i < zns; i++) {
+				float z = Z[n * zns + i], want = i < M * OP ? Z2[n * M * OP + i] : -7.0f;
+				clamped += i < M * OP && (z == -1.5f || z == 2.0f);
+				if (z != want) {
+					print_error("dw+pj: C %lld %lldx%lld s %lld M %lld: image %lld at "
+						"%lld: %.9g, unfused %.9g\n", (long long)C, (long long)H,
+						(long long)W, (long long)s, (long long)M, (long long)n,
+						(long long)i, z, want);
+					fail();
+				}
+			}
+		assert_true(clamped > 0 && clamped < N * M * OP);   /* the clamp acts */
+		free(X);
+		free(W2);
+		free(B2);
+		free(W3);
+		free(B3);
+		free(R);
+		free(W3p);
+		free(S);
+		free(Z);
+		free(D);
+		free(Z2);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -644,6 +708,7 @@ int main(void)
 		cmocka_unit_test(test_conv_dw_narrow),
 		cmocka_unit_test(test_conv_few_channels),
 		cmocka_unit_test(test_conv_pwdw),
+		cmocka_unit_test(test_conv_dwpj),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

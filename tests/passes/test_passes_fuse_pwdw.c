@@ -23,7 +23,7 @@
 #define MAXC 16
 #define MAXK 5
 #define MAXHW 100
-#define NX (N * MAXK * MAXHW)
+#define NX (N * MAXC * MAXHW)     /* x has k channels, or c without the 1x1 Conv */
 #define NP (N * MAXC * MAXHW)
 
 static float X[NX], W1[MAXC * MAXK], B1[MAXC], W2[MAXC * MAXC * 9], B2[MAXC];
@@ -66,11 +66,12 @@ typedef struct {
 	int relu;             /* Relu after the first Conv instead of Clip(0, 6) */
 	int puse;             /* PUSE_*: a also a graph output / also -> Neg -> n */
 	int proj;             /* PROJ_* */
+	int nopw;             /* no 1x1 Conv: x (c channels) straight into the 3x3 */
 } pc;
 
 static pc base(void)
 {
-	pc s = {16, 5, 7, 9, 1, 1, 16, 0, PUSE_NONE, PROJ_NONE};
+	pc s = {16, 5, 7, 9, 1, 1, 16, 0, PUSE_NONE, PROJ_NONE, 0};
 	return s;
 }
 
@@ -113,16 +114,21 @@ static ir_graph *pwdw_graph(const pc *s)
 	int64_t strides[2] = {s->sy, s->sx};
 	char dims[64];
 	ir_graph *g = tb_graph(13);
-	snprintf(dims, sizeof dims, "%d,%d,%d,%d", N, s->k, s->h, s->w);
+	snprintf(dims, sizeof dims, "%d,%d,%d,%d", N, s->nopw ? s->c : s->k, s->h, s->w);
 	ir_value *x = tb_input(g, "x", IR_F32, dims);
-	ir_value *y = tb_value(g, "y", IR_F32, NULL), *a = tb_value(g, "a", IR_F32, NULL);
+	ir_value *a = x;
 	ir_value *d = tb_value(g, "d", IR_F32, NULL), *z = tb_value(g, "z", IR_F32, NULL);
-	ir_value *c1[3] = {x, fconst(g, "w1", W1, s->c, s->k, 1), fconst(g, "b1", B1, s->c, 0, 0)};
-	tb_node(g, "Conv", "pw", 13, 3, c1, 1, &y);
-	if (s->relu)
-		tb_node(g, "Relu", "relu", 13, 1, &y, 1, &a);
-	else
-		clip06(g, "clip1", "lo1", "hi1", y, a);
+	if (!s->nopw) {
+		ir_value *y = tb_value(g, "y", IR_F32, NULL);
+		ir_value *c1[3] = {x, fconst(g, "w1", W1, s->c, s->k, 1),
+				   fconst(g, "b1", B1, s->c, 0, 0)};
+		a = tb_value(g, "a", IR_F32, NULL);
+		tb_node(g, "Conv", "pw", 13, 3, c1, 1, &y);
+		if (s->relu)
+			tb_node(g, "Relu", "relu", 13, 1, &y, 1, &a);
+		else
+			clip06(g, "clip1", "lo1", "hi1", y, a);
+	}
 	int cin = s->group == 1 ? s->c : 1;
 	ir_value *c2[3] = {a, fconst(g, "w2", W2, s->c, cin, 3), fconst(g, "b2", B2, s->c, 0, 0)};
 	ir_node *dw = tb_node(g, "Conv", "dw", 13, 3, c2, 1, &d);
@@ -181,7 +187,8 @@ static void check_fused(ir_graph *g, const pc *s, int want_pj)
 	assert_int_equal(f->nin, pj ? 8 : 5);
 	static const char *const ins[7] = {"x", "w1", "b1", "w2", "b2", "w3", "b3"};
 	for (int i = 0; i < (pj ? 7 : 5); i++)
-		assert_ptr_equal(f->in[i], ir_graph_find(g, ins[i]));
+		assert_ptr_equal(f->in[i], s->nopw && (i == 1 || i == 2) ? NULL
+					   : ir_graph_find(g, ins[i]));
 	const char *out = !pj ? "z" : s->proj == PROJ_RES ? "r" : "q";
 	assert_ptr_equal(f->out[0], ir_graph_find(g, out));
 	if (pj) {
@@ -192,8 +199,8 @@ static void check_fused(ir_graph *g, const pc *s, int want_pj)
 	const int64_t *st;
 	assert_int_equal(ir_attr_ints(f, "strides", &st), 2);
 	assert_true(st[0] == s->sy && st[1] == s->sx);
-	check_float_attr(f, "kiln_pw_clip_min", 0.0f);
-	check_float_attr(f, "kiln_pw_clip_max", s->relu ? INFINITY : 6.0f);
+	check_float_attr(f, "kiln_pw_clip_min", s->nopw ? -INFINITY : 0.0f);
+	check_float_attr(f, "kiln_pw_clip_max", s->relu || s->nopw ? INFINITY : 6.0f);
 	check_float_attr(f, "kiln_clip_min", 0.0f);
 	check_float_attr(f, "kiln_clip_max", 6.0f);
 }
@@ -202,10 +209,11 @@ static void check_fused(ir_graph *g, const pc *s, int want_pj)
  * it by fuse-epilogue), no KilnConvPwDw. */
 static void check_unfused(ir_graph *g, const pc *s)
 {
+	int convs = 2 - s->nopw + (s->proj != PROJ_NONE);
 	assert_int_equal(tb_count(g, IR_OP_KilnConvPwDw), 0);
-	assert_int_equal(tb_count(g, IR_OP_Conv), 2);
+	assert_int_equal(tb_count(g, IR_OP_Conv), convs);
 	assert_int_equal(tb_count(g, IR_OP_Neg), s->puse == PUSE_NEG);
-	assert_int_equal(tb_count(g, IR_OP_COUNT), 2 + (s->puse == PUSE_NEG));
+	assert_int_equal(tb_count(g, IR_OP_COUNT), convs + (s->puse == PUSE_NEG));
 }
 
 /* ---- the unfused reference, in double ---- */
@@ -232,6 +240,12 @@ static void ref_pointwise(const pc *s, ref_t *o)
 	for (int n = 0; n < N; n++)
 		for (int c = 0; c < s->c; c++)
 			for (int i = 0; i < hw; i++) {
+				if (s->nopw) {     /* a is x */
+					int j = (n * s->c + c) * hw + i;
+					o->p[j] = X[j];
+					o->pmag[j] = fabs(X[j]);
+					continue;
+				}
 				double acc = B1[c], mag = fabs(acc);
 				for (int k = 0; k < s->k; k++) {
 					double t = (double)W1[c * s->k + k] * X[(n * s->k + k) * hw + i];
@@ -325,7 +339,7 @@ static void run_case(const pc *s, int want_fused)
 	kiln_model *mdl;
 	kiln_status ks;
 	kiln_session *ses = tj_session(g, 0, NULL, &mdl);
-	kiln_tensor in = {"x", KILN_FLOAT, 4, {N, s->k, s->h, s->w}, X}, out[2];
+	kiln_tensor in = {"x", KILN_FLOAT, 4, {N, s->nopw ? s->c : s->k, s->h, s->w}, X}, out[2];
 	size_t nout = (size_t)kiln_model_num_outputs(mdl);
 	assert_int_equal(nout, 1 + (s->puse != PUSE_NONE));
 	memset(out, 0, sizeof out);
@@ -336,7 +350,7 @@ static void run_case(const pc *s, int want_fused)
 	assert_non_null(ref);
 	reference(s, ref);
 	/* the data must exercise every clamp bound and leave values between */
-	assert_true(ref->below[0] > 0 && (s->relu || ref->above[0] > 0));
+	assert_true(s->nopw || (ref->below[0] > 0 && (s->relu || ref->above[0] > 0)));
 	assert_true(ref->below[1] > 0 && ref->above[1] > 0 && ref->inside > 0);
 	if (s->proj == PROJ_NONE)
 		compare("z", &out[0], s->c, out_h(s), out_w(s), 1, ref->z, ref->zmag);
@@ -395,6 +409,27 @@ static void test_fused_projection(void **state)
 	run_case(&s, 1);
 }
 
+/* No 1x1 Conv before the 3x3 one: the node without its pointwise half
+ * when a projection follows (strides 1 and 2), two Convs when none does or
+ * the image is 7x7. */
+static void test_depthwise_projection(void **state)
+{
+	pc s = base();
+	(void)state;
+	s.nopw = 1;
+	s.proj = PROJ_CONV;
+	run_case(&s, 2);
+	s.h = s.w = 10;
+	s.sy = s.sx = 2;
+	run_case(&s, 2);
+	s = base();
+	s.nopw = 1;
+	run_case(&s, 0);
+	s.w = 7;
+	s.proj = PROJ_CONV;
+	run_case(&s, 0);
+}
+
 /* ---- not fused ---- */
 
 static void test_channels_not_multiple_of_8(void **state)
@@ -439,6 +474,7 @@ int main(void)
 		cmocka_unit_test(test_fused_stride1),
 		cmocka_unit_test(test_fused_stride2),
 		cmocka_unit_test(test_fused_projection),
+		cmocka_unit_test(test_depthwise_projection),
 		cmocka_unit_test(test_channels_not_multiple_of_8),
 		cmocka_unit_test(test_pointwise_used_twice),
 		cmocka_unit_test(test_unequal_strides),
