@@ -87,8 +87,9 @@ static ir_node *projection(const ir_graph *g, const ir_value *v, int64_t C, int6
 		return NULL;
 	const ir_value *w = q->in[1], *b = q->nin > 2 ? q->in[2] : NULL;
 	if (w->shape.d[1].c != C || w->shape.d[2].c != 1 || w->shape.d[3].c != 1 ||
-	    C > PJ_MAX_C || !pj_fills(P) || ir_attr_int(q, "group", 1) != 1 || !ints_all(q, "strides", 2, 1, 1) ||
-	    !ints_all(q, "pads", 4, 0, 0) || !ints_all(q, "dilations", 2, 1, 1) ||
+	    C > PJ_MAX_C || !pj_fills(P) || ir_attr_int(q, "group", 1) != 1 ||
+	    !ints_all(q, "strides", 2, 1, 1) || !ints_all(q, "pads", 4, 0, 0) ||
+	    !ints_all(q, "dilations", 2, 1, 1) ||
 	    (b && (!b->data || b->dtype != IR_F32)))
 		return NULL;
 	return q;
@@ -165,9 +166,10 @@ static int build(ir_graph *g, ir_node *p, ir_node *d, ir_node *q, int64_t s)
 	return 1;
 }
 
-static int out_pixels(const ir_value *x, int64_t s)
+/* The depthwise output's pixels per image (input x, stride s). */
+static int64_t out_pixels(const ir_value *x, int64_t s)
 {
-	return (int)(((x->shape.d[2].c - 1) / s + 1) * ((x->shape.d[3].c - 1) / s + 1));
+	return ((x->shape.d[2].c - 1) / s + 1) * ((x->shape.d[3].c - 1) / s + 1);
 }
 
 /* p, a pointwise Conv, with the depthwise Conv after it (and a projection). */

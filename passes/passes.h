@@ -60,8 +60,9 @@ int pass_split_matmul(ir_graph *g, const pass_options *o, ir_status *st);
 int pass_fuse_epilogue(ir_graph *g, const pass_options *o, ir_status *st);
 
 /* ---- passes/fuse_pwdw.c ---- */
-/* A pointwise Conv feeding only a 3x3 depthwise Conv -> one KilnConvPwDw
- * (after fuse-epilogue). */
+/* A pointwise Conv feeding only a 3x3 depthwise Conv (with the pointwise
+ * projection that alone reads it, if any), or a depthwise Conv with such a
+ * projection -> one KilnConvPwDw (after fuse-epilogue). */
 int pass_fuse_pwdw(ir_graph *g, const pass_options *o, ir_status *st);
 
 /* ---- passes/hoist_scale.c ---- */

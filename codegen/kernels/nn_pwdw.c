@@ -16,7 +16,12 @@
  * over k; taps in order, padding as zeros; bias, then the clamp).
  * Alone (1 thread, this machine): MobileNetV2's pairs 9-44% faster than the
  * two convolutions (16 -> 96 at 112x112 with its stride-2 layer: 1.26 ->
- * 0.79 ms; 96 -> 576 at 14x14: 0.38 -> 0.31 ms). */
+ * 0.79 ms; 96 -> 576 at 14x14: 0.38 -> 0.31 ms).
+ *
+ * With a pointwise projection fused after the pair (W3p), the depthwise
+ * layer writes the projection's packed B panels instead of NCHW rows
+ * (kk__pwdw_pj_items); without the pointwise half (Wt NULL), X itself is
+ * copied into the intermediate's layout (kk__pwdw_cp_items). */
 #include <math.h>
 
 #include "kk_nn.h"
@@ -157,6 +162,18 @@ static void kk__pwdw_cp_items(void *vp, int64_t b0, int64_t b1)
 	}
 }
 
+/* Block b's 8 channels' depthwise taps and biases as lanes. */
+static inline void kk__pd_taps(const kk__pwdw_job *j, int64_t b, kk_v8f *wv, kk_v8f *bv)
+{
+	kk_v8f z = {0};
+	for (int t = 0; t < 9; t++)
+		for (int l = 0; l < 8; l++)
+			wv[t][l] = j->W2[(b * 8 + l) * 9 + t];
+	*bv = z;
+	for (int l = 0; j->B2 && l < 8; l++)
+		(*bv)[l] = j->B2[b * 8 + l];
+}
+
 /* The ring of zeros around padded rows [ra, rb] of block b (rows 0 and
  * H + 1 whole, the first and last column of the others). */
 static void kk__pd_ring(const kk__pwdw_job *j, int64_t b, int64_t ra, int64_t rb)
@@ -192,13 +209,8 @@ static void kk__pwdw_dw_items(void *vp, int64_t b0, int64_t b1)
 	for (int64_t b = b0; b < b1; b++) {
 		float *tb = j->T + b * kk__pd_block(j);
 		kk__pd_ring(j, b, ra, rb);
-		/* the 8 channels' taps and biases as lanes */
-		kk_v8f wv[9], bv = z;
-		for (int t = 0; t < 9; t++)
-			for (int l = 0; l < 8; l++)
-				wv[t][l] = j->W2[(b * 8 + l) * 9 + t];
-		for (int l = 0; j->B2 && l < 8; l++)
-			bv[l] = j->B2[b * 8 + l];
+		kk_v8f wv[9], bv;
+		kk__pd_taps(j, b, wv, &bv);
 		float *yb = j->Y + b * 8 * OP;
 		for (int64_t oy = j->oa; oy < j->ob; oy++) {
 			/* the three padded rows the taps read, each where the ring has it */
@@ -279,12 +291,8 @@ static void kk__pwdw_pj_items(void *vp, int64_t t0, int64_t t1)
 		}
 		for (int64_t b = 0; b < C / 8; b++) {
 			const float *tb = j->T + b * kk__pd_block(j);
-			kk_v8f wv[9], bv = z;
-			for (int t = 0; t < 9; t++)
-				for (int l = 0; l < 8; l++)
-					wv[t][l] = j->W2[(b * 8 + l) * 9 + t];
-			for (int l = 0; j->B2 && l < 8; l++)
-				bv[l] = j->B2[b * 8 + l];
+			kk_v8f wv[9], bv;
+			kk__pd_taps(j, b, wv, &bv);
 			for (int64_t v0 = 0; v0 < nv; v0 += 8) {
 				kk_v8f acc[8];
 				KK__UNROLL
@@ -347,7 +355,8 @@ void kk_conv_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Wt, const f
 	int64_t y_ns, float *S)
 {
 	kk__pwdw_job j = {X, Wt, B1, W2, B2, Y, S, K, C, H, W, OH, OW, s,
-		kk_pwdw_ring(C, H, W, W3p != NULL), lo1, hi1, lo2, hi2, 0, 0, 0, 0, W3p, B3, NULL, M, lo3, hi3};
+		kk_pwdw_ring(C, H, W, W3p != NULL), lo1, hi1, lo2, hi2, 0, 0, 0, 0, W3p, B3, NULL,
+		M, lo3, hi3, 0, 0};
 	int64_t YC = W3p ? M : C;     /* Y's channels */
 	int64_t band = kk_pwdw_band(C, H, W, W3p != NULL);
 	/* memory-bound: the depthwise blocks split by the floats each moves (by
