@@ -195,7 +195,7 @@ static int fuse_dw_at(ir_graph *g, ir_node *d)
 {
 	int64_t s, C = d->nin > 1 && d->in[1] ? d->in[1]->shape.d[0].c : 0;
 	if (d->op != IR_OP_Conv || !depthwise(d, C, &s) || !image_ok(d->in[0]) ||
-	    d->in[0]->shape.d[1].c != C)
+	    !ir_dim_is_const(d->in[0]->shape.d[1]) || d->in[0]->shape.d[1].c != C)
 		return 0;
 	ir_node *q = projection(g, d->out[0], C, out_pixels(d->in[0], s));
 	return q ? build(g, NULL, d, q, s) : 0;
