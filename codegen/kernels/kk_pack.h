@@ -335,7 +335,7 @@ static inline int64_t kk_pwdw_floats(int64_t C, int64_t H, int64_t W, int proj)
 
 static inline int64_t kk_pwdw_pj_group(int64_t C)
 {
-	int64_t g = KK_PWDW_PJ_FLOATS / (C * 16);
+	int64_t g = KK_PWDW_PJ_FLOATS / (C * KK_NR);
 	return g < 1 ? 1 : g > KK_PWDW_PJ_MAXG ? KK_PWDW_PJ_MAXG : g;
 }
 
@@ -344,7 +344,7 @@ static inline int64_t kk_pwdw_pj_group(int64_t C)
 static inline int64_t kk_pwdw_scratch(int64_t C, int64_t H, int64_t W, int proj)
 {
 	return kk_pwdw_floats(C, H, W, proj) +
-	       (proj ? KK_PWDW_PJ_TASKS * kk_pwdw_pj_group(C) * C * 16 : 0);
+	       (proj ? KK_PWDW_PJ_TASKS * kk_pwdw_pj_group(C) * C * KK_NR : 0);
 }
 
 #endif

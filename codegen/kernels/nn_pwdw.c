@@ -174,14 +174,15 @@ static inline void kk__pd_taps(const kk__pwdw_job *j, int64_t b, kk_v8f *wv, kk_
 		(*bv)[l] = j->B2[b * 8 + l];
 }
 
-/* The ring of zeros around padded rows [ra, rb] of block b (rows 0 and
- * H + 1 whole, the first and last column of the others). */
-static void kk__pd_ring(const kk__pwdw_job *j, int64_t b, int64_t ra, int64_t rb)
+/* The ring of zeros around block b's padded rows that the depthwise output
+ * rows [oa, ob) read (rows 0 and H + 1 whole, the first and last column of
+ * the others). */
+static void kk__pd_ring(const kk__pwdw_job *j, int64_t b)
 {
 	float *tb = j->T + b * kk__pd_block(j);
-	int64_t H = j->H, W = j->W;
+	int64_t H = j->H, W = j->W, rb = kk__min(H + 1, (j->ob - 1) * j->s + 2);
 	kk_v8f z = {0};
-	for (int64_t r = ra; r <= rb; r++) {
+	for (int64_t r = j->oa * j->s; r <= rb; r++) {
 		float *tr = tb + kk__pd_row(j, r);
 		if (r == 0 || r == H + 1) {
 			for (int64_t q = 0; q < W + 2; q++)
@@ -200,15 +201,14 @@ static void kk__pd_ring(const kk__pwdw_job *j, int64_t b, int64_t ra, int64_t rb
 static void kk__pwdw_dw_items(void *vp, int64_t b0, int64_t b1)
 {
 	const kk__pwdw_job *j = vp;
-	int64_t H = j->H, OW = j->OW, s = j->s;
+	int64_t OW = j->OW, s = j->s;
 	int64_t OP = j->OH * OW;
-	int64_t ra = j->oa * s, rb = kk__min(H + 1, (j->ob - 1) * s + 2);  /* padded rows read */
 	kk_v8f lo = {0}, hi = {0}, z = {0};
 	lo += j->lo2;
 	hi += j->hi2;
 	for (int64_t b = b0; b < b1; b++) {
 		float *tb = j->T + b * kk__pd_block(j);
-		kk__pd_ring(j, b, ra, rb);
+		kk__pd_ring(j, b);
 		kk_v8f wv[9], bv;
 		kk__pd_taps(j, b, wv, &bv);
 		float *yb = j->Y + b * 8 * OP;
@@ -380,18 +380,20 @@ void kk_conv_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Wt, const f
 			else
 				kk_par_for(ctx, C / 8, kk_par_grain(KK_PAR_MIN_ELEMS, 8 * (j.pe - j.pa)),
 					kk__pwdw_cp_items, &j);
-			/* the ring of the rows the depthwise taps read (which
-			 * kk__pwdw_dw_items writes itself, per block) */
-			for (int64_t b = 0; j.ob > j.oa && W3p && b < C / 8; b++)
-				kk__pd_ring(&j, b, j.oa * s, kk__min(H + 1, (j.ob - 1) * s + 2));
-			j.np = ((j.ob - j.oa) * OW + KK_NR - 1) / KK_NR;
-			j.nt = kk__min(KK_PWDW_PJ_TASKS, kk_par_tasks(ctx, j.np,
-				kk_par_grain(KK_PAR_MIN_FLOPS, KK_NR * C * (M + 9)), 1));
-			if (j.ob > j.oa && W3p)     /* one item per task: t, its slot */
+			if (j.ob > j.oa && W3p) {
+				/* the ring of the rows the depthwise taps read (which
+				 * kk__pwdw_dw_items writes itself, per block), then one
+				 * item per task: t, its slot */
+				for (int64_t b = 0; b < C / 8; b++)
+					kk__pd_ring(&j, b);
+				j.np = ((j.ob - j.oa) * OW + KK_NR - 1) / KK_NR;
+				j.nt = kk__min(KK_PWDW_PJ_TASKS, kk_par_tasks(ctx, j.np,
+					kk_par_grain(KK_PAR_MIN_FLOPS, KK_NR * C * (M + 9)), 1));
 				kk_par_for(ctx, j.nt, 1, kk__pwdw_pj_items, &j);
-			else if (j.ob > j.oa)
+			} else if (j.ob > j.oa) {
 				kk_par_for(ctx, C / 8, kk_par_grain(KK_PAR_MIN_ELEMS, moved),
 					kk__pwdw_dw_items, &j);
+			}
 			j.oa = kk__max(j.oa, j.ob);
 		}
 	}
