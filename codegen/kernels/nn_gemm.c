@@ -108,6 +108,12 @@ static void kk__pack_a_f32(float *restrict ap, const float *restrict A, int64_t 
 					d[k * KK_MR + r] = src[r * a_rs + k];
 			continue;
 		}
+		if (rows == KK_MR && a_rs == 1) {    /* A transposed: 6 floats per k */
+			for (int64_t k = 0; k < kc; k++)
+				for (int r = 0; r < KK_MR; r++)
+					d[k * KK_MR + r] = src[k * a_ks + r];
+			continue;
+		}
 		for (int64_t k = 0; k < kc; k++)
 			for (int r = 0; r < KK_MR; r++)
 				d[k * KK_MR + r] = r < rows ? src[r * a_rs + k * a_ks] : 0.0f;
@@ -386,10 +392,35 @@ static void kk__gemm_cols_f32(void *vp, int64_t b, int64_t e)
 	}
 }
 
-/* Runs job j over ctx's threads: row blocks when M > 2, else column blocks. */
+/* Columns [KK_NR*b, KK_NR*e) of a product with B pre-packed, all its rows
+ * (its epilogue in the micro-kernel's stores). */
+static void kk__gemm_panels_f32(void *vp, int64_t b, int64_t e)
+{
+	const kk__gemm_job_f32 *j = vp;
+	int64_t c0 = b * KK_NR, c1 = kk__min(e * KK_NR, j->N);
+	kk__epi ep = j->ep;
+	ep.res = ep.res ? ep.res + c0 : NULL;
+	ep.cbias = ep.cbias ? ep.cbias + c0 : NULL;
+	kk__gemm_core_f32(j->A, j->a_rs, j->a_ks, NULL, 0, 0, j->Bp + c0 * j->K, j->Y + c0,
+		j->y_rs, j->M, c1 - c0, j->K, j->has_ep ? &ep : NULL);
+}
+
+/* Runs job j over ctx's threads: row blocks when M > 2, else column blocks.
+ * A short product (one block of KK_MC rows) with B pre-packed and its
+ * epilogue in the stores splits its column panels instead: each thread then
+ * reads its share of B, not all of it, and a few row slivers need not
+ * divide evenly (a 7x7 convolution's 49 pixels are 9 slivers, 5 and 4 on 2
+ * threads); each packs all of A. */
 static void kk__gemm_run_f32(kiln_rt_ctx *ctx, kk__gemm_job_f32 *j)
 {
 	int64_t row_work = j->N * (j->K > 0 ? j->K : 1);
+	int64_t panels = (j->N + KK_NR - 1) / KK_NR;
+	int64_t panel_g = kk_par_grain(KK_PAR_MIN_FLOPS, j->M * KK_NR * (j->K > 0 ? j->K : 1));
+	if (j->M > 2 && j->M <= KK_MC && j->Bp && !j->epi && !j->post &&
+	    kk_par_tasks(ctx, panels, panel_g, 1) > 1) {
+		kk_par_for(ctx, panels, panel_g, kk__gemm_panels_f32, j);
+		return;
+	}
 	if (j->M > 2 && kk_par_tasks(ctx, j->M, kk_par_grain(KK_PAR_MIN_FLOPS, row_work), 1) > 1) {
 		int64_t blocks = (j->M + KK_MR - 1) / KK_MR;
 		int64_t g = kk_par_grain(KK_PAR_MIN_FLOPS, row_work * KK_MR);

@@ -362,6 +362,13 @@ void kk_conv_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Wt, const f
 	/* memory-bound: the depthwise blocks split by the floats each moves (by
 	 * its multiply-adds, 14x14 and 7x7 layers ran on one thread) */
 	int64_t moved = 8 * ((band + 2) * (W + 2) + (band / s + 1) * OW);
+	/* a projection panel's work: its multiply-adds and the depthwise
+	 * layer's, and the floats that layer reads and writes (about 3 per
+	 * output), each as the work of KK_PAR_MIN_FLOPS / KK_PAR_MIN_ELEMS
+	 * multiply-adds (by the multiply-adds alone, MobileNetV2's 16 -> 96 at
+	 * 112x112 gave each band's 20 panels to one thread: that layer 1.45x
+	 * faster on 2 threads than on 1, 2.0x with them split) */
+	int64_t pj_work = KK_NR * C * (M + 9 + 3 * KK_PAR_MIN_FLOPS / KK_PAR_MIN_ELEMS);
 	for (int64_t n = 0; n < N; n++) {
 		j.X = X + n * K * H * W;
 		j.Y = Y + n * (y_ns ? y_ns : YC * OH * OW);
@@ -388,7 +395,7 @@ void kk_conv_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Wt, const f
 					kk__pd_ring(&j, b);
 				j.np = ((j.ob - j.oa) * OW + KK_NR - 1) / KK_NR;
 				j.nt = kk__min(KK_PWDW_PJ_TASKS, kk_par_tasks(ctx, j.np,
-					kk_par_grain(KK_PAR_MIN_FLOPS, KK_NR * C * (M + 9)), 1));
+					kk_par_grain(KK_PAR_MIN_FLOPS, pj_work), 1));
 				kk_par_for(ctx, j.nt, 1, kk__pwdw_pj_items, &j);
 			} else if (j.ob > j.oa) {
 				kk_par_for(ctx, C / 8, kk_par_grain(KK_PAR_MIN_ELEMS, moved),

@@ -140,6 +140,13 @@ static void c_gemm_packed_m1(kiln_rt_ctx *ctx, void *out)
 	kk_gemm_pb_f32(ctx, g_a, g_b, g_c, out, 1, 3000, 500, 0, 1.0f, 1.0f, 0, 1, NULL,
 		-INFINITY, INFINITY);
 }
+static void c_gemm_packed_short(kiln_rt_ctx *ctx, void *out)
+{
+	/* 40 rows (one block of A) against B pre-packed: the threads split the
+	 * 19 column panels, with the row-vector C, a residual and a clamp */
+	kk_gemm_pb_f32(ctx, g_a, g_b, g_c, out, 40, 300, 200, 0, 1.0f, 1.0f, 0, 1, g_c + 5000,
+		-0.5f, 1.5f);
+}
 static void c_matmul_batches(kiln_rt_ctx *ctx, void *out)
 {
 	kk_matmul_f32(ctx, g_a, g_b, out, 8, 64, 64, 64, 64 * 64, 0);
@@ -273,6 +280,7 @@ static void test_gemm(void **s)
 	check_case("gemm transA/B", c_gemm_trans, GM * GN * 4);
 	check_case("gemm M=2", c_gemm_small_m, 2 * 4000 * 4);
 	check_case("gemm M=1, B packed", c_gemm_packed_m1, 3000 * 4);
+	check_case("gemm M=40, B packed", c_gemm_packed_short, 40 * 300 * 4);
 	check_case("matmul batches", c_matmul_batches, 8 * 64 * 64 * 4);
 	check_case("matmul rows", c_matmul_rows, 2 * 200 * 64 * 4);
 }
