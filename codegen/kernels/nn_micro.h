@@ -53,11 +53,21 @@ static inline void kk__store_row(float *restrict y, kk_v8f *cp0, kk_v8f *cp1,
 		kk__st8(y + 8, &c1);
 		return;
 	}
-	float t[KK_NR];
-	kk__st8(t, &c0);
-	kk__st8(t + 8, &c1);
-	for (int64_t c = 0; c < nr; c++)
-		y[c] = add ? y[c] + t[c] : t[c];
+	/* a partial panel: stored by pieces of 8, 4, 2 and 1 (kk__st8n; a
+	 * scalar loop through a copy on the stack was most of the time of the
+	 * Winograd products of bands of 28 tiles, every other panel partial) */
+	kk_v8f *c = &c0;
+	if (nr > 8) {
+		if (add)
+			c0 += kk__ld8(y);
+		kk__st8(y, &c0);
+		y += 8;
+		nr -= 8;
+		c = &c1;
+	}
+	if (add)
+		*c += kk__ld8n(y, nr);
+	kk__st8n(y, c, nr);
 }
 
 /* Output epilogue of the last K slice: y = clamp(alpha*acc + bias[r] +
