@@ -108,12 +108,6 @@ static void kk__pack_a_f32(float *restrict ap, const float *restrict A, int64_t 
 					d[k * KK_MR + r] = src[r * a_rs + k];
 			continue;
 		}
-		if (rows == KK_MR && a_rs == 1) {    /* A transposed: 6 floats per k */
-			for (int64_t k = 0; k < kc; k++)
-				for (int r = 0; r < KK_MR; r++)
-					d[k * KK_MR + r] = src[k * a_ks + r];
-			continue;
-		}
 		for (int64_t k = 0; k < kc; k++)
 			for (int r = 0; r < KK_MR; r++)
 				d[k * KK_MR + r] = r < rows ? src[r * a_rs + k * a_ks] : 0.0f;
@@ -393,16 +387,17 @@ static void kk__gemm_cols_f32(void *vp, int64_t b, int64_t e)
 }
 
 /* Columns [KK_NR*b, KK_NR*e) of a product with B pre-packed, all its rows
- * (its epilogue in the micro-kernel's stores). */
+ * (its epilogue in the micro-kernel's stores): the job narrowed to them. */
 static void kk__gemm_panels_f32(void *vp, int64_t b, int64_t e)
 {
-	const kk__gemm_job_f32 *j = vp;
-	int64_t c0 = b * KK_NR, c1 = kk__min(e * KK_NR, j->N);
-	kk__epi ep = j->ep;
-	ep.res = ep.res ? ep.res + c0 : NULL;
-	ep.cbias = ep.cbias ? ep.cbias + c0 : NULL;
-	kk__gemm_core_f32(j->A, j->a_rs, j->a_ks, NULL, 0, 0, j->Bp + c0 * j->K, j->Y + c0,
-		j->y_rs, j->M, c1 - c0, j->K, j->has_ep ? &ep : NULL);
+	kk__gemm_job_f32 j = *(const kk__gemm_job_f32 *)vp;
+	int64_t c0 = b * KK_NR, c1 = kk__min(e * KK_NR, j.N);
+	j.ep.res = j.ep.res ? j.ep.res + c0 : NULL;
+	j.ep.cbias = j.ep.cbias ? j.ep.cbias + c0 : NULL;
+	j.Bp += c0 * j.K;
+	j.Y += c0;
+	j.N = c1 - c0;
+	kk__gemm_rows_f32(&j, 0, (j.M + KK_MR - 1) / KK_MR);
 }
 
 /* Runs job j over ctx's threads: row blocks when M > 2, else column blocks.

@@ -115,12 +115,11 @@ static inline void kk__store_row_epi(float *restrict y, kk_v8f *cp0, kk_v8f *cp1
 	int64_t nr, int add, const kk__epi *e, int r)
 {
 	kk_v8f c0 = *cp0, c1 = *cp1;
+	int64_t n0 = nr < 8 ? nr : 8, n1 = nr - n0;    /* columns in each half */
 	if (add) {       /* the partial sums of the earlier K slices */
-		float t[KK_NR];
-		for (int64_t c = 0; c < KK_NR; c++)
-			t[c] = c < nr ? y[c] : 0.0f;
-		c0 += kk__ld8(t);
-		c1 += kk__ld8(t + 8);
+		c0 += kk__ld8n(y, n0);
+		if (n1)
+			c1 += kk__ld8n(y + 8, n1);
 	}
 	if (e->alpha != 1.0f) {
 		c0 *= e->alpha;
@@ -146,14 +145,18 @@ static inline void kk__store_row_epi(float *restrict y, kk_v8f *cp0, kk_v8f *cp1
 		kk__st8(y + 8, &c1);
 		return;
 	}
-	float t[KK_NR];
-	kk__st8(t, &c0);
-	kk__st8(t + 8, &c1);
-	for (int64_t c = 0; c < nr; c++) {
-		float v = t[c] + (e->cbias ? e->cscale * e->cbias[c] : 0.0f);
-		v += res ? res[c] : 0.0f;
-		v = v < e->lo ? e->lo : v;
-		y[c] = v > e->hi ? e->hi : v;
+	/* a partial panel: the same by vector pieces (kk__st8n) */
+	for (int64_t h = 0; h < 2; h++) {
+		int64_t n = h ? n1 : n0;
+		if (!n)
+			break;
+		kk_v8f v = h ? c1 : c0;
+		if (e->cbias)
+			v += e->cscale * kk__ld8n(e->cbias + 8 * h, n);
+		if (res)
+			v += kk__ld8n(res + 8 * h, n);
+		v = kk__clamp8(v, e->lo, e->hi);
+		kk__st8n(y + 8 * h, &v, n);
 	}
 }
 
