@@ -381,10 +381,27 @@ static inline int kk__conv_geom_pointwise(const kk__conv_geom *g)
 	       g->ph == 0 && g->pw == 0 && g->OD * g->OH * g->OW == g->D * g->H * g->W;
 }
 
+/* Pixel blocks whose panels each weight sliver sweeps in turn when a K
+ * slice of the weights is more than KK__CONV_WL2 bytes (it comes from L3,
+ * once per KK__CONV_NB blocks instead of once per block: SqueezeNet's last
+ * layer, 512 -> 1000 at 13x13, streamed its 2 MB of weights 11 times). */
+#define KK__CONV_NB 4
+#define KK__CONV_WL2 ((int64_t)256 << 10)
+
+/* Where one pixel block of kk__conv_gemm_f32 takes its im2col panel from. */
+typedef struct {
+	int64_t p0, nr, n1;
+	const float *x1, *x2;     /* the block's first source cells, or NULL */
+	int planned;
+	kk__segs sg;
+	kk__plan pl;
+} kk__conv_blk;
+
 /* One image n, group gi: Y[Mg, P] = W_g[Mg, Kg] * im2col(X_g)[Kg, P] for
  * the pixels [qb, qe). Loop order (BLIS): block of KK_NR pixels, K slice,
  * the block's im2col panel packed once (KK_KC x KK_NR, 16 KB: stays in L1)
- * and swept by every KK_MR-row sliver of the weights (from L2). Weights not
+ * and swept by every KK_MR-row sliver of the weights (from L2; with more
+ * weights than L2 holds, each sliver sweeps KK__CONV_NB blocks). Weights not
  * packed at compile time (wp NULL) are packed here a sliver at a time, so
  * the micro-kernel always reads A with constant strides (with A's strides
  * unknown, clang kept the six row offsets of the k loop on the stack). Not
@@ -396,9 +413,8 @@ static __attribute__((noinline)) void kk__conv_gemm_f32(const float *restrict x,
 {
 	int64_t Cg = g->C / g->group, Mg = g->M / g->group;
 	int64_t Kg = Cg * g->KD * g->KH * g->KW, P = g->OD * g->OH * g->OW;
-	float bp[KK_KC * KK_NR], ap[KK_MR * KK_KC];
-	kk__segs sg;
-	kk__plan pl;
+	float bp[KK__CONV_NB * KK_KC * KK_NR], ap[KK_MR * KK_KC];
+	kk__conv_blk blk[KK__CONV_NB];
 	/* 1x1, stride 1, no padding: im2col(X) == X (Kg x P, row stride P),
 	 * read in place when few output channels share each packed panel
 	 * (packing is a copy that pays off from about 64 of them) */
@@ -421,42 +437,58 @@ static __attribute__((noinline)) void kk__conv_gemm_f32(const float *restrict x,
 	for (int64_t t = 0; fast && t < taps; t++)
 		toff[t] = ((t / (g->KW * g->KH) * g->dd * g->H) + t / g->KW % g->KH * g->dh) * SW
 			+ t % g->KW * g->dw;
-	for (int64_t p0 = qb; p0 < qe; p0 += KK_NR) {
-		int64_t nr = kk__min(KK_NR, P - p0), ox = p0 % g->OW, r = p0 / g->OW;
-		int64_t ix = ox * g->sw - g->pw, iy = r % g->OH * g->sh - g->ph;
-		int64_t iz = r / g->OH * g->sd - g->pd;
-		/* the block's first source cell, when all its taps are inside */
-		const float *x1 = NULL, *x2 = NULL;
-		int64_t n1 = kk__min(nr, g->OW - ox);
-		if (pointwise && fast && nr == KK_NR) {
-			x1 = x + p0;          /* 16 pixels contiguous in every row of X */
-			n1 = KK_NR;
-		} else if (pad && fast) {
-			x1 = pad->xp + r * g->sh * SW + ox * g->sw;
-			x2 = n1 < nr ? pad->xp + (r + 1) * g->sh * SW : NULL;
-		} else if (fast && nr == KK_NR && n1 == KK_NR && ix >= 0 && ix + xreach <= g->W
-			&& iy >= 0 && iy + (g->KH - 1) * g->dh < g->H
-			&& iz >= 0 && iz + (g->KD - 1) * g->dd < g->D) {
-			x1 = x + (iz * g->H + iy) * g->W + ix;
-		}
-		int planned = 0;
-		if (!x1) {
-			kk__make_segs(&sg, g, p0, nr);
-			planned = !direct && kk__make_plan(&pl, g, &sg);
+	int64_t nbk = wp && Mg * kk__min(Kg, KK_KC) * (int64_t)sizeof(float) > KK__CONV_WL2
+		? KK__CONV_NB : 1;
+	for (int64_t pg = qb; pg < qe; pg += nbk * KK_NR) {
+		int64_t nb = kk__min(nbk, (qe - pg + KK_NR - 1) / KK_NR);
+		for (int64_t b = 0; b < nb; b++) {
+			kk__conv_blk *bk = &blk[b];
+			int64_t p0 = pg + b * KK_NR;
+			int64_t nr = kk__min(KK_NR, P - p0), ox = p0 % g->OW, r = p0 / g->OW;
+			int64_t ix = ox * g->sw - g->pw, iy = r % g->OH * g->sh - g->ph;
+			int64_t iz = r / g->OH * g->sd - g->pd;
+			/* the block's first source cell, when all its taps are inside */
+			bk->p0 = p0;
+			bk->nr = nr;
+			bk->x1 = bk->x2 = NULL;
+			bk->n1 = kk__min(nr, g->OW - ox);
+			if (pointwise && fast && nr == KK_NR) {
+				bk->x1 = x + p0;   /* 16 pixels contiguous in every row of X */
+				bk->n1 = KK_NR;
+			} else if (pad && fast) {
+				bk->x1 = pad->xp + r * g->sh * SW + ox * g->sw;
+				bk->x2 = bk->n1 < nr ? pad->xp + (r + 1) * g->sh * SW : NULL;
+			} else if (fast && nr == KK_NR && bk->n1 == KK_NR && ix >= 0 &&
+				ix + xreach <= g->W && iy >= 0 && iy + (g->KH - 1) * g->dh < g->H
+				&& iz >= 0 && iz + (g->KD - 1) * g->dd < g->D) {
+				bk->x1 = x + (iz * g->H + iy) * g->W + ix;
+			}
+			bk->planned = 0;
+			if (!bk->x1) {
+				kk__make_segs(&bk->sg, g, p0, nr);
+				bk->planned = !direct && kk__make_plan(&bk->pl, g, &bk->sg);
+			}
 		}
 		for (int64_t k0 = 0; k0 < Kg; k0 += KK_KC) {
 			int64_t kc = kk__min(KK_KC, Kg - k0);
-			const float *src = bp;
-			int64_t src_ks = KK_NR;
-			if (direct && nr == KK_NR) {
-				src = x + k0 * P + p0;     /* pointwise: the panel is X itself */
-				src_ks = P;
-			} else if (x1) {
-				kk__pack_interior_f32(bp, x1, x2, n1, toff, taps, SS, g->sw, k0, kc);
-			} else if (planned) {
-				kk__pack_plan_f32(bp, x, g, &pl, k0, kc);
-			} else {
-				kk__pack_im2col_f32(bp, x, g, &sg, k0, kc);
+			const float *src[KK__CONV_NB];
+			int64_t src_ks[KK__CONV_NB];
+			for (int64_t b = 0; b < nb; b++) {
+				const kk__conv_blk *bk = &blk[b];
+				float *d = bp + b * KK_KC * KK_NR;
+				src[b] = d;
+				src_ks[b] = KK_NR;
+				if (direct && bk->nr == KK_NR) {
+					src[b] = x + k0 * P + bk->p0;   /* pointwise: the panel is X */
+					src_ks[b] = P;
+				} else if (bk->x1) {
+					kk__pack_interior_f32(d, bk->x1, bk->x2, bk->n1, toff, taps, SS,
+						g->sw, k0, kc);
+				} else if (bk->planned) {
+					kk__pack_plan_f32(d, x, g, &bk->pl, k0, kc);
+				} else {
+					kk__pack_im2col_f32(d, x, g, &bk->sg, k0, kc);
+				}
 			}
 			for (int64_t i0 = 0; i0 < Mg; i0 += KK_MR) {
 				int64_t mr = kk__min(KK_MR, Mg - i0);
@@ -465,11 +497,16 @@ static __attribute__((noinline)) void kk__conv_gemm_f32(const float *restrict x,
 					for (int64_t k = 0; k < kc; k++)
 						for (int64_t r = 0; r < KK_MR; r++)
 							ap[k * KK_MR + r] = w[(i0 + kk__min(r, mr - 1)) * Kg + k0 + k];
-				kk__epi e;
-				const kk__epi *pe = k0 + kc == Kg ? kk__epi_at(ep, i0, p0, &e) : NULL;
-				/* one call site: the micro-kernel is large once inlined */
-				kk__micro_s_f32(kc, a, 1, KK_MR, src, src_ks, y + i0 * P + p0, P, mr, nr,
-					k0 > 0, pe, wp && i0 + KK_MR < Mg ? a + KK_MR * Kg : a, KK_MR);
+				/* the last block's k steps fetch the next sliver */
+				for (int64_t b = 0; b < nb; b++) {
+					int64_t p0 = blk[b].p0;
+					kk__epi e;
+					const kk__epi *pe = k0 + kc == Kg ? kk__epi_at(ep, i0, p0, &e) : NULL;
+					/* one call site: the micro-kernel is large once inlined */
+					kk__micro_s_f32(kc, a, 1, KK_MR, src[b], src_ks[b], y + i0 * P + p0, P,
+						mr, blk[b].nr, k0 > 0, pe,
+						wp && b + 1 == nb && i0 + KK_MR < Mg ? a + KK_MR * Kg : a, KK_MR);
+				}
 			}
 		}
 	}

@@ -314,6 +314,15 @@ static void test_conv_large(void **state)
 	assert_int_equal(kk_wino_band(16, 24, 55, 55, 4), 4);
 	assert_int_equal(kk_wino_band(16, 24, 55, 55, 2), 5);
 	run_case(&b, 1);
+	/* more weights per K slice than KK__CONV_WL2 (Mg x 256 floats past 256
+	 * KB): each sliver sweeps KK__CONV_NB pixel blocks, here 7 blocks (4,
+	 * then 3, the last partial), two K slices, pointwise and 3x3 */
+	conv_case nb = {1, 300, 270, 1, {1, 9, 11}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1},
+		{0, 0, 0}, {0, 0, 0}, {1, 9, 11}};
+	run_case(&nb, 1);
+	conv_case nb3 = {1, 40, 260, 1, {1, 10, 10}, {1, 3, 3}, {1, 1, 1}, {1, 1, 1},
+		{0, 1, 1}, {0, 1, 1}, {1, 10, 10}};
+	run_case(&nb3, 0);
 	/* 7x7 images (the transposed product's case), stride 2 and 1 */
 	conv_case t = {2, 24, 40, 1, {1, 14, 14}, {1, 3, 3}, {1, 2, 2}, {1, 1, 1},
 		{0, 1, 1}, {0, 1, 1}, {1, 7, 7}};
