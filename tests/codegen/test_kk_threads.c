@@ -226,6 +226,14 @@ static void c_conv_pwdw(kiln_rt_ctx *ctx, void *out)
 	kk_conv_pwdw_f32(ctx, g_a, g_b, g_c + 2000, g_c, g_c + 2000, NULL, NULL, NULL, out, 2, 24,
 		144, 0, 28, 28, 14, 14, 2, 0.0f, 6.0f, 0.0f, 6.0f, 0.0f, 0.0f, 0, S);
 }
+static void c_conv_pwdw_channels(kiln_rt_ctx *ctx, void *out)
+{
+	/* more channels than pixels: the pointwise half split by its 20
+	 * 16-channel panels (K 160, C 320, 7x7 at stride 1, N 2) */
+	static float S[320 * 9 * 9];
+	kk_conv_pwdw_f32(ctx, g_a, g_b, g_c + 4000, g_c, g_c + 4000, NULL, NULL, NULL, out, 2,
+		160, 320, 0, 7, 7, 7, 7, 1, 0.0f, 6.0f, 0.0f, 6.0f, 0.0f, 0.0f, 0, S);
+}
 static void c_conv_pwdw_bands(kiln_rt_ctx *ctx, void *out)
 {
 	/* the pair on a 5 MB intermediate, in bands of rows: K 16, C 96,
@@ -299,6 +307,8 @@ static void test_conv(void **s)
 	check_case("conv Winograd F(4x4)", c_conv_wino4, 2 * 40 * 21 * 30 * 4);
 	check_case("conv pointwise-depthwise pair", c_conv_pwdw, 2 * 144 * 14 * 14 * 4);
 	check_case("conv pointwise-depthwise bands", c_conv_pwdw_bands, 96 * 56 * 56 * 4);
+	check_case("conv pointwise-depthwise by channels", c_conv_pwdw_channels,
+		2 * 320 * 7 * 7 * 4);
 	check_case("conv pointwise-depthwise-pointwise", c_conv_pwdw_proj, 40 * 28 * 28 * 4);
 }
 
