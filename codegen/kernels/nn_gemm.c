@@ -108,6 +108,12 @@ static void kk__pack_a_f32(float *restrict ap, const float *restrict A, int64_t 
 					d[k * KK_MR + r] = src[r * a_rs + k];
 			continue;
 		}
+		if (rows == KK_MR && a_rs == 1) {    /* A transposed: 6 floats per k */
+			for (int64_t k = 0; k < kc; k++)
+				for (int r = 0; r < KK_MR; r++)
+					d[k * KK_MR + r] = src[k * a_ks + r];
+			continue;
+		}
 		for (int64_t k = 0; k < kc; k++)
 			for (int r = 0; r < KK_MR; r++)
 				d[k * KK_MR + r] = r < rows ? src[r * a_rs + k * a_ks] : 0.0f;
