@@ -64,6 +64,7 @@ static const cg_lower_fn table[IR_OP_COUNT] = {
 	[IR_OP_Dropout] = cg_lower_dropout,
 	[IR_OP_KilnMcCollect] = cg_lower_mc_collect,
 	[IR_OP_KilnConvPwDw] = cg_lower_conv_pwdw,
+	[IR_OP_KilnConvPool] = cg_lower_conv_pool,
 	/* ops wave A (lower_ext_a.c) */
 	[IR_OP_NegativeLogLikelihoodLoss] = cg_lower_nll_loss,
 	[IR_OP_SoftmaxCrossEntropyLoss] = cg_lower_sce_loss,
@@ -122,7 +123,8 @@ cg_lower_fn cg_lowering(ir_op op)
 int cg_node_scratch(const ir_node *n, cg_lin *bytes)
 {
 	memset(bytes, 0, sizeof *bytes);
-	return n->op == IR_OP_Conv || n->op == IR_OP_KilnConvPwDw ? cg_conv_scratch(n, bytes)
+	return n->op == IR_OP_Conv || n->op == IR_OP_KilnConvPwDw || n->op == IR_OP_KilnConvPool
+	       ? cg_conv_scratch(n, bytes)
 							       : cg_reduce_scratch(n, bytes);
 }
 

@@ -79,6 +79,7 @@ int cg_lower_gemm(cg_ctx *cg, const ir_node *n);
 int cg_lower_matmul(cg_ctx *cg, const ir_node *n);
 int cg_lower_conv(cg_ctx *cg, const ir_node *n);
 int cg_lower_conv_pwdw(cg_ctx *cg, const ir_node *n);
+int cg_lower_conv_pool(cg_ctx *cg, const ir_node *n);
 /* Scratch of a Conv: the transposed product's (kk_conv_t_f32), or the
  * zero-padded input copy kk_conv_f32 packs from. */
 int cg_conv_scratch(const ir_node *n, cg_lin *bytes);

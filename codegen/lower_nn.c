@@ -416,6 +416,17 @@ static int64_t conv_winograd(const ir_node *n, int64_t *r)
 	return f < INT32_MAX ? f : 0;
 }
 
+/* KilnConvPool's convolution output size (before the pooling). */
+static void conv_pool_out(const ir_node *n, int64_t *OH, int64_t *OW)
+{
+	const ir_value *X = n->in[0], *W = n->in[1];
+	int64_t st[2] = {1, 1}, pads[4] = {0, 0, 0, 0};
+	ir_attr_ints_into(n, "strides", st, 2);
+	ir_attr_ints_into(n, "pads", pads, 4);
+	*OH = (X->shape.d[2].c + pads[0] + pads[2] - W->shape.d[2].c) / st[0] + 1;
+	*OW = (X->shape.d[3].c + pads[1] + pads[3] - W->shape.d[3].c) / st[1] + 1;
+}
+
 /* KilnConvPwDw's scratch: the intermediate tensor of one image. */
 static int64_t conv_pwdw_floats(const ir_node *n)
 {
@@ -428,6 +439,13 @@ int cg_conv_scratch(const ir_node *n, cg_lin *bytes)
 {
 	if (n->op == IR_OP_KilnConvPwDw) {
 		bytes->c[0] = conv_pwdw_floats(n) * (int64_t)sizeof(float);
+		return 1;
+	}
+	if (n->op == IR_OP_KilnConvPool) {
+		int64_t OH, OW;
+		conv_pool_out(n, &OH, &OW);
+		bytes->c[0] = kk_convpool_floats(n->in[1]->shape.d[0].c, OW) *
+			      (int64_t)sizeof(float);
 		return 1;
 	}
 	int64_t K, P, M, r, f = conv_winograd(n, &r);
@@ -641,6 +659,34 @@ int cg_lower_conv_pwdw(cg_ctx *cg, const ir_node *n)
 		cg_f32(cg, ir_attr_float(n, "kiln_pj_clip_max", INFINITY)), conv_y_ns(cg, n),
 		cg->scratch};
 	cg_call(cg, "kk_conv_pwdw_f32", a, 27);
+	return 0;
+}
+
+/* KilnConvPool (passes/fuse_convpool.c): the Conv's arguments as
+ * kk_conv_f32's few-channel path takes them, then the pooled size. */
+int cg_lower_conv_pool(cg_ctx *cg, const ir_node *n)
+{
+	const ir_value *X = n->in[0], *W = n->in[1], *Y = n->out[0];
+	int64_t st[2] = {1, 1}, pads[4] = {0, 0, 0, 0};
+	ir_attr_ints_into(n, "strides", st, 2);
+	ir_attr_ints_into(n, "pads", pads, 4);
+	int64_t C = W->shape.d[1].c, M = W->shape.d[0].c, KH = W->shape.d[2].c;
+	int64_t KW = W->shape.d[3].c, H = X->shape.d[2].c, Wd = X->shape.d[3].c;
+	int64_t OH, OW, POH = Y->shape.d[2].c, POW = Y->shape.d[3].c;
+	conv_pool_out(n, &OH, &OW);
+	if (X->dtype != IR_F32 || !W->data || !cg->scratch ||
+	    !kk_conv_fewc_ok(C, M, KH, KW, st[0], st[1], OW) || POH != (OH - 3) / 2 + 1 ||
+	    POW != (OW - 3) / 2 + 1 || POW < 8)
+		return cg_fail(cg, "internal error: a KilnConvPool passes/fuse_convpool.c did not make");
+	LLVMValueRef a[23] = {
+		cg->a_ctx, cg_ptr(cg, X), cg_ptr(cg, W), cg_ptr(cg, n->nin > 2 ? n->in[2] : NULL),
+		cg_ptr(cg, Y), cg_dim(cg, X->shape.d[0]), cg_i64(cg, C), cg_i64(cg, H),
+		cg_i64(cg, Wd), cg_i64(cg, M), cg_i64(cg, OH), cg_i64(cg, OW), cg_i64(cg, KH),
+		cg_i64(cg, KW), cg_i64(cg, st[0]), cg_i64(cg, st[1]), cg_i64(cg, pads[0]),
+		cg_i64(cg, pads[1]), cg_f32(cg, ir_attr_float(n, "kiln_clip_min", -INFINITY)),
+		cg_f32(cg, ir_attr_float(n, "kiln_clip_max", INFINITY)), cg_i64(cg, POH),
+		cg_i64(cg, POW), cg->scratch};
+	cg_call(cg, "kk_conv_maxpool_f32", a, 23);
 	return 0;
 }
 

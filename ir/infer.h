@@ -22,7 +22,7 @@ HOOK(infer_mc_collect)
 /* nn */
 HOOK(infer_gemm) HOOK(infer_matmul) HOOK(infer_conv) HOOK(infer_pool)
 HOOK(infer_global_pool) HOOK(infer_batchnorm) HOOK(infer_layernorm)
-HOOK(infer_dropout) HOOK(infer_conv_pwdw)
+HOOK(infer_dropout) HOOK(infer_conv_pwdw) HOOK(infer_conv_pool)
 /* folding */
 HOOK(fold_identity) HOOK(fold_cast) HOOK(fold_arith) HOOK(fold_neg) HOOK(fold_shape)
 HOOK(fold_size) HOOK(fold_gather) HOOK(fold_slice) HOOK(fold_reshape) HOOK(fold_transpose)

@@ -235,6 +235,25 @@ int infer_conv_pwdw(ir_graph *g, ir_node *n, ir_status *st)
 	return 0;
 }
 
+/* KilnConvPool (passes/fuse_convpool.c): a 2-D Conv (X, W[, B]; its
+ * attributes) whose output [N, M, OH, OW] goes through a 3x3 stride-2
+ * MaxPool without pads: Y [N, M, (OH - 3) / 2 + 1, (OW - 3) / 2 + 1]. */
+int infer_conv_pool(ir_graph *g, ir_node *n, ir_status *st)
+{
+	if (infer_conv(g, n, st))
+		return -1;
+	ir_value *y = n->out[0];
+	if (y->shape.rank != 4 || !ir_dim_is_const(y->shape.d[2]) ||
+	    !ir_dim_is_const(y->shape.d[3]) || y->shape.d[2].c < 3 || y->shape.d[3].c < 3)
+		return ir_fail(st, "%s: needs a 2-D convolution of static output size 3x3 or more",
+			       ir_node_label(n));
+	ir_shape o = y->shape;
+	o.d[2] = ir_dim_const((o.d[2].c - 3) / 2 + 1);
+	o.d[3] = ir_dim_const((o.d[3].c - 3) / 2 + 1);
+	infer_set(n, 0, y->dtype, &o);
+	return 0;
+}
+
 int infer_pool(ir_graph *g, ir_node *n, ir_status *st)
 {
 	int is_max = n->op == IR_OP_MaxPool;

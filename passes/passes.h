@@ -59,6 +59,11 @@ int pass_split_matmul(ir_graph *g, const pass_options *o, ir_status *st);
  * on f32 -> one node whose kernel applies them as it stores (runs last). */
 int pass_fuse_epilogue(ir_graph *g, const pass_options *o, ir_status *st);
 
+/* ---- passes/fuse_convpool.c ---- */
+/* A Conv of few input channels whose output only a 3x3 stride-2 MaxPool
+ * without pads reads -> one KilnConvPool (after fuse-epilogue). */
+int pass_fuse_convpool(ir_graph *g, const pass_options *o, ir_status *st);
+
 /* ---- passes/fuse_pwdw.c ---- */
 /* A pointwise Conv feeding only a 3x3 depthwise Conv (with the pointwise
  * projection that alone reads it, if any), or a depthwise Conv with such a

@@ -62,6 +62,7 @@ int pass_run_pipeline(ir_graph *g, const pass_options *o, ir_status *st)
 	    step(g, o, st, "hoist-scale", pass_hoist_scale, 1) ||
 	    step(g, o, st, "fuse-epilogue", pass_fuse_epilogue, 1) ||
 	    step(g, o, st, "fuse-pwdw", pass_fuse_pwdw, 1) ||
+	    step(g, o, st, "fuse-convpool", pass_fuse_convpool, 1) ||
 	    step(g, o, st, "matmul-layout", pass_matmul_layout, 1) ||
 	    step(g, o, st, "toposort", toposort, 1) ||
 	    step(g, o, st, "mc-schedule", pass_mc_schedule, 1))

@@ -134,6 +134,17 @@ void kk_conv_wino_f32(kiln_rt_ctx *ctx, const float *X, const float *Up, const f
 	float *Y, int64_t N, int64_t C, int64_t H, int64_t Wd, int64_t M, int64_t OH, int64_t OW,
 	int64_t ph, int64_t pw, int64_t r, const float *R, float lo, float hi, int64_t y_ns,
 	float *S);
+/* KilnConvPool (nn_conv.c): Y [N, M, POH, POW] = a 3x3 stride-2 MaxPool
+ * (no pads) of clamp(conv(X, W) + B, lo, hi), the convolution 2-D, group 1,
+ * dilation 1, as kk_conv_f32 takes it (W [M, C, KH, KW] as given, B NULL
+ * for none) within the few-input-channel bounds (kk_conv_fewc_ok), its
+ * output [N, M, OH, OW] never stored whole; POH = (OH - 3) / 2 + 1,
+ * likewise POW >= 8; S: kk_convpool_floats(M, OW) floats of scratch. */
+void kk_conv_maxpool_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *B,
+	float *Y, int64_t N, int64_t C, int64_t H, int64_t Wd, int64_t M, int64_t OH, int64_t OW,
+	int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw, float lo,
+	float hi, int64_t POH, int64_t POW, float *S);
+
 /* KilnConvPwDw (nn_pwdw.c): Y = clamp(dw(T) + B2, lo2, hi2) where T =
  * clamp(W1 X + B1, lo1, hi1) is a pointwise convolution (X [N, K, H, W],
  * W1 [C, K]) and dw a depthwise 3x3 one (W2 [C, 1, 3, 3]) with pads 1 and

@@ -104,6 +104,49 @@ static inline int kk_conv_paths_of(int64_t C, int64_t M, int64_t group, int64_t 
 		KW <= KK_CONV_FEWC_MAXK ? KK_CONV_PATH_FEWC : 0);
 }
 
+/* The few-input-channel path's bounds on a 2-D convolution of group 1 and
+ * dilation 1 (nn_conv.c, kk__conv_smallc_f32): C input channels, M output
+ * ones, KH x KW taps, strides sh and sw, output rows of OW; its rows of
+ * input buffered in KK_CONV_FEWC_ROW floats (each half at stride 2), its
+ * weights in KK_CONV_FEWC_WL (taps x channels rounded up to 4). */
+#define KK_CONV_FEWC_ROW 1056
+#define KK_CONV_FEWC_MAXM 256
+#define KK_CONV_FEWC_WL 12544
+
+static inline int kk_conv_fewc_ok(int64_t C, int64_t M, int64_t KH, int64_t KW, int64_t sh,
+	int64_t sw, int64_t OW)
+{
+	return C >= 1 && C <= KK_CONV_FEWC_MAXC && KH <= KK_CONV_FEWC_MAXK &&
+	       KW <= KK_CONV_FEWC_MAXK && (sh == 1 || sh == 2) && (sw == 1 || sw == 2) &&
+	       M >= 4 && M <= KK_CONV_FEWC_MAXM &&
+	       C * KH * KW * ((M + 3) / 4 * 4) <= KK_CONV_FEWC_WL && OW >= 24 &&
+	       (sw == 1 ? OW + 8 : 2 * (OW + 8)) <= KK_CONV_FEWC_ROW;
+}
+
+/* KilnConvPool (passes/fuse_convpool.c, nn_conv.c kk_conv_maxpool_f32): a
+ * few-input-channel convolution whose output only a 3x3 stride-2 MaxPool
+ * reads, computed in bands of pooled rows into a slot of the scratch per
+ * task (at most KK_CONVPOOL_TASKS): M channels of 2 b + 1 rows of OW, b
+ * pooled rows taking about KK_CONVPOOL_BYTES, then pooled from there. */
+#define KK_CONVPOOL_TASKS 8
+#define KK_CONVPOOL_BYTES ((int64_t)256 << 10)
+
+static inline int64_t kk_convpool_band(int64_t M, int64_t OW)
+{
+	int64_t b = (KK_CONVPOOL_BYTES / (M * OW * (int64_t)sizeof(float)) - 1) / 2;
+	return b < 1 ? 1 : b;
+}
+
+static inline int64_t kk_convpool_slot(int64_t M, int64_t OW)
+{
+	return M * (2 * kk_convpool_band(M, OW) + 1) * OW;
+}
+
+static inline int64_t kk_convpool_floats(int64_t M, int64_t OW)
+{
+	return KK_CONVPOOL_TASKS * kk_convpool_slot(M, OW);
+}
+
 /* A 1x1 convolution at stride 1 that keeps the image size (so unpadded):
  * its im2col matrix is the image itself. */
 static inline int kk_conv_is_pointwise(int64_t KH, int64_t KW, int64_t sh, int64_t sw,

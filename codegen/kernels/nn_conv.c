@@ -1070,37 +1070,30 @@ KK__ROW_LOOPS static __attribute__((noinline)) void kk__conv_dwcv_f32(const kk__
  * its slices). 2-D, group 1, KH and KW at most 7, dilation 1, stride 1 or
  * 2, output rows of at least 24, no residual (bias and clamp as stored).
  * ResNet-18's 7x7 layer alone: 4.6 -> 3.8 ms (medians, alternating). */
-#define KK__SC_ROW 1056    /* floats per buffered row (each half at stride 2) */
-#define KK__SC_MAXM 256
-#define KK__SC_WL 12544    /* taps x output channels */
-
 static int kk__smallc_ok(const kk__conv_geom *g)
 {
-	return g->group == 1 && g->C <= KK_CONV_FEWC_MAXC && g->KD == 1 && g->D == 1 &&
-	       g->OD == 1 && g->pd == 0 && g->KH <= KK_CONV_FEWC_MAXK &&
-	       g->KW <= KK_CONV_FEWC_MAXK &&
+	return g->group == 1 && g->KD == 1 && g->D == 1 && g->OD == 1 && g->pd == 0 &&
 	       g->dh == 1 && g->dw == 1 &&
-	       (g->sh == 1 || g->sh == 2) && (g->sw == 1 || g->sw == 2) &&
-	       g->M >= 4 && g->M <= KK__SC_MAXM &&
-	       g->C * g->KH * g->KW * ((g->M + 3) / 4 * 4) <= KK__SC_WL &&
-	       g->OW >= 24 && (g->sw == 1 ? g->OW + 8 : 2 * (g->OW + 8)) <= KK__SC_ROW;
+	       kk_conv_fewc_ok(g->C, g->M, g->KH, g->KW, g->sh, g->sw, g->OW);
 }
 
-/* Output rows [r0, r1) of image n (kk__smallc_ok, no residual). */
+/* Output rows [r0, r1) of image n (kk__smallc_ok, no residual) into y:
+ * channel m's row oy at y + m ycs + (oy - yr0) OW (Y itself: image n's
+ * output, P floats per channel, yr0 0). */
 KK__ROW_LOOPS static __attribute__((noinline)) void kk__conv_smallc_f32(const kk__conv_job_f32 *j, int64_t n,
-	int64_t r0, int64_t r1)
+	int64_t r0, int64_t r1, float *y, int64_t ycs, int64_t yr0)
 {
 	const kk__conv_geom *g = &j->g;
 	int64_t C = g->C, M = g->M, KH = g->KH, KW = g->KW, T = C * KH * KW;
-	int64_t OW = g->OW, P = g->OH * OW, sw = g->sw;
+	int64_t OW = g->OW, sw = g->sw;
 	int64_t h = (g->OW + 8 + 7) / 8 * 8;     /* a row (each half at stride 2) */
 	int64_t rs = sw == 1 ? h : 2 * h;      /* floats per buffered row */
-	float rows[KK_CONV_FEWC_MAXC * KK_CONV_FEWC_MAXK * KK__SC_ROW];
+	float rows[KK_CONV_FEWC_MAXC * KK_CONV_FEWC_MAXK * KK_CONV_FEWC_ROW];
 	/* wl[(m0 / 4 * T + t) * 4 + q]: tap t of channel m4 + q, for the group
 	 * of 4 channels from m4 = min(m0, M - 4): each group's taps contiguous
 	 * (as taps x channels, a 7x7 layer's 147 taps each read a cache line
 	 * of their own, with the buffered rows more than L1 holds) */
-	float wl[KK__SC_WL];
+	float wl[KK_CONV_FEWC_WL];
 	int64_t toff[KK_CONV_FEWC_MAXC * KK_CONV_FEWC_MAXK * KK_CONV_FEWC_MAXK];
 	for (int64_t m0 = 0; m0 < M; m0 += 4)
 		for (int64_t t = 0; t < T; t++)
@@ -1114,7 +1107,6 @@ KK__ROW_LOOPS static __attribute__((noinline)) void kk__conv_smallc_f32(const kk
 		toff[t] = (c * KH + ky) * rs + (sw == 1 ? kx : (kx & 1 ? h : 0) + kx / 2);
 	}
 	const float *x = j->X + n * C * g->H * g->W;
-	float *y = j->Y + n * j->y_ns;
 	const kk_v8f z = {0};
 	kk_v8f lo = z, hi = z;
 	lo += j->lo;
@@ -1154,7 +1146,7 @@ KK__ROW_LOOPS static __attribute__((noinline)) void kk__conv_smallc_f32(const kk
 				}
 				KK__UNROLL
 				for (int q = 0; q < 4; q++) {
-					float *yr = y + (m4 + q) * P + oy * OW + ox;
+					float *yr = y + (m4 + q) * ycs + (oy - yr0) * OW + ox;
 					KK__UNROLL
 					for (int v = 0; v < 3; v++) {
 						kk_v8f r = kk__clamp8v(a[q][v] + bias[q], lo, hi);
@@ -1174,8 +1166,71 @@ static void kk__conv_smallc_items(void *vp, int64_t b, int64_t e)
 	int64_t OH = j->g.OH;
 	while (b < e) {
 		int64_t n = b / OH, r0 = b % OH, r1 = kk__min(OH, r0 + (e - b));
-		kk__conv_smallc_f32(j, j->n0 + n, r0, r1);
+		kk__conv_smallc_f32(j, j->n0 + n, r0, r1, j->Y + (j->n0 + n) * j->y_ns, OH * j->g.OW,
+			0);
 		b += r1 - r0;
+	}
+}
+
+/* ---- KilnConvPool: the few-channel path, then a 3x3 stride-2 MaxPool -- */
+
+/* nn_pool.c: output rows [oy0, oy1) of a 3x3 stride-2 max pooling of the
+ * plane x (rows W floats apart, no pads) into y (OW >= 8 per row). */
+void kk__maxpool33s2_f32(const float *restrict x, float *restrict y, int64_t oy0,
+	int64_t oy1, int64_t W, int64_t OW);
+
+/* Task t of nt takes its share of image n's pooled rows, in bands of
+ * kk_convpool_band(M, OW) of them: the band's convolution rows 2 pa to 2 pb
+ * into slot t of the scratch (channel m's rows (2 b + 1) OW floats apart),
+ * the first of them kept from the band before (its last), then each
+ * channel's pooled rows from there. So the convolution's output never goes
+ * out to memory (SqueezeNet's first layer: 3.2 MB written, then read back by
+ * the pooling), and every value is computed as the two nodes would. */
+typedef struct {
+	kk__conv_job_f32 cj;
+	float *Y, *S;
+	int64_t n, POH, POW, band, nt;
+} kk__convpool_job;
+
+static void kk__convpool_items(void *vp, int64_t t0, int64_t t1)
+{
+	const kk__convpool_job *j = vp;
+	int64_t M = j->cj.g.M, OW = j->cj.g.OW, POH = j->POH, POW = j->POW;
+	int64_t cs = (2 * j->band + 1) * OW;      /* a channel's rows in the slot */
+	for (int64_t t = t0; t < t1; t++) {
+		float *buf = j->S + t * M * cs;
+		int64_t p0 = POH * t / j->nt, p1 = POH * (t + 1) / j->nt;
+		for (int64_t pa = p0; pa < p1; pa += j->band) {
+			int64_t pb = kk__min(p1, pa + j->band), first = 2 * pa;
+			if (pa > p0) {     /* row 2 pa: the last of the (whole) band before */
+				for (int64_t m = 0; m < M; m++)
+					memcpy(buf + m * cs, buf + m * cs + 2 * j->band * OW,
+						(size_t)OW * sizeof(float));
+				first++;
+			}
+			kk__conv_smallc_f32(&j->cj, j->n, first, 2 * pb + 1, buf, cs, 2 * pa);
+			for (int64_t m = 0; m < M; m++)
+				kk__maxpool33s2_f32(buf + m * cs, j->Y + ((j->n * M + m) * POH + pa) * POW,
+					0, pb - pa, OW, POW);
+		}
+	}
+}
+
+void kk_conv_maxpool_f32(kiln_rt_ctx *ctx, const float *X, const float *W, const float *B,
+	float *Y, int64_t N, int64_t C, int64_t H, int64_t Wd, int64_t M, int64_t OH, int64_t OW,
+	int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t ph, int64_t pw, float lo,
+	float hi, int64_t POH, int64_t POW, float *S)
+{
+	kk__conv_geom g = {C, 1, H, Wd, M, 1, OH, OW, 1, KH, KW,
+		1, sh, sw, 1, 1, 1, 0, ph, pw, 1};
+	kk__convpool_job j = {{X, W, NULL, B, NULL, NULL, g, 0, 0, lo, hi, 0, 0, NULL, 0, 0},
+		Y, S, 0, POH, POW, kk_convpool_band(M, OW), 1};
+	/* a pooled row: two rows of the convolution's multiply-adds */
+	j.nt = kk__min(KK_CONVPOOL_TASKS, kk_par_tasks(ctx, POH,
+		kk_par_grain(KK_PAR_MIN_FLOPS, 2 * M * OW * C * KH * KW), 1));
+	for (int64_t n = 0; n < N; n++) {
+		j.n = n;
+		kk_par_for(ctx, j.nt, 1, kk__convpool_items, &j);
 	}
 }
 

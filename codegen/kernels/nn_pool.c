@@ -196,7 +196,8 @@ static void kk__vmax_rows(float *restrict r, int64_t n8, const float *restrict x
 }
 
 /* 3x3 windows at stride 2 wholly inside the plane (no pads; SqueezeNet's
- * three MaxPools): each output row's 8 outputs in one pass, the column maxima
+ * three MaxPools, and KilnConvPool's: nn_conv.c calls it too, an internal
+ * symbol like every kernel helper once the model is built): each output row's 8 outputs in one pass, the column maxima
  * of its 3 input rows in registers and split into even and odd columns (a
  * shuffle per 8 floats), no row buffer; the same maxima in the same order as
  * the two-pass path (the last 8 outputs of a row overlapping the ones before
@@ -205,7 +206,7 @@ static void kk__vmax_rows(float *restrict r, int64_t n8, const float *restrict x
  * 27x27 pools 329 -> 283, 146 -> 87 and 102 -> 43 us (ONNX Runtime's,
  * timed by its profiler: 293, 75 and 44); the two passes spent most of
  * their time on each row's setup and its buffer of -inf. */
-static void kk__maxpool33s2_f32(const float *restrict x, float *restrict y, int64_t oy0,
+void kk__maxpool33s2_f32(const float *restrict x, float *restrict y, int64_t oy0,
 	int64_t oy1, int64_t W, int64_t OW)
 {
 	for (int64_t oy = oy0; oy < oy1; oy++) {

@@ -13,5 +13,8 @@ foreach(kk_nn_t gemm conv pool move)
   add_test(NAME kk_nn_${kk_nn_t} COMMAND test_kk_nn_${kk_nn_t})
 endforeach()
 # the small-image convolution runs as a product through nn_gemm.c; the
-# pointwise-depthwise pair (nn_pwdw.c) is checked against kk_conv_f32
-target_sources(test_kk_nn_conv PRIVATE ${KK_NN_KERNELS}/nn_gemm.c ${KK_NN_KERNELS}/nn_pwdw.c)
+# pointwise-depthwise pair (nn_pwdw.c) is checked against kk_conv_f32, and
+# KilnConvPool (its pooling in nn_pool.c) against kk_conv_f32 and
+# kk_maxpool_f32
+target_sources(test_kk_nn_conv PRIVATE ${KK_NN_KERNELS}/nn_gemm.c ${KK_NN_KERNELS}/nn_pwdw.c
+  ${KK_NN_KERNELS}/nn_pool.c)

@@ -407,6 +407,53 @@ static void test_conv_few_channels(void **state)
 	}
 }
 
+/* KilnConvPool (kk_conv_maxpool_f32): the few-channel convolution then a
+ * 3x3 stride-2 max pooling, against kk_conv_f32 then kk_maxpool_f32 bit for
+ * bit, its scratch filled with NaN (a pooled value read from anything the
+ * convolution did not write shows): bands of pooled rows (the first case 3
+ * of them, 16, 16 and 4, each after the first starting from the row the
+ * band before ended on), 4 output channels not dividing M, an even
+ * convolution width (its last column outside every window), bias or not. */
+static void test_conv_pool(void **state)
+{
+	static const int64_t cs[][8] = {     /* C, M, H, W, k, stride, pad, bias */
+		{3, 64, 150, 61, 3, 2, 0, 1}, {1, 5, 40, 50, 5, 1, 2, 0}, {4, 32, 60, 64, 7, 2, 3, 1},
+		{3, 64, 21, 225, 3, 2, 0, 0}};
+	for (int i = 0; i < 4; i++) {
+		const int64_t *c = cs[i];
+		int64_t N = 2, C = c[0], M = c[1], H = c[2], Wd = c[3], k = c[4], s = c[5], p = c[6];
+		int64_t OH = (H + 2 * p - k) / s + 1, OW = (Wd + 2 * p - k) / s + 1;
+		int64_t POH = (OH - 3) / 2 + 1, POW = (OW - 3) / 2 + 1;
+		if (i == 0)
+			assert_int_equal(kk_convpool_band(M, OW), 16);
+		assert_true(kk_conv_fewc_ok(C, M, k, k, s, s, OW) && POW >= 8);
+		int64_t xs = N * C * H * Wd, ws = M * C * k * k, ys = N * M * OH * OW;
+		int64_t ps = N * M * POH * POW, sf = kk_convpool_floats(M, OW);
+		float *X = malloc(sizeof(float) * xs), *W = malloc(sizeof(float) * ws);
+		float *B = malloc(sizeof(float) * M), *Y = malloc(sizeof(float) * ys);
+		float *Pr = malloc(sizeof(float) * ps), *Pf = malloc(sizeof(float) * ps);
+		float *S = malloc(sizeof(float) * sf);
+		for (int64_t j = 0; j < xs; j++) X[j] = (float)urand();
+		for (int64_t j = 0; j < ws; j++) W[j] = (float)urand();
+		for (int64_t j = 0; j < M; j++) B[j] = (float)urand();
+		for (int64_t j = 0; j < sf; j++) S[j] = NAN;
+		float lo = i == 2 ? -0.25f : 0.0f, hi = i == 2 ? 1.0f : INFINITY;
+		const float *b = c[7] ? B : NULL;
+		kk_conv_f32(NULL, X, W, NULL, b, Y, N, C, 1, H, Wd, M, 1, OH, OW, 1, k, k, 1, s, s,
+			1, 1, 1, 0, p, p, 1, NULL, lo, hi, 0, NULL);
+		kk_maxpool_f32(NULL, Y, Pr, NULL, N, M, 1, OH, OW, 1, POH, POW, 1, 3, 3, 1, 2, 2,
+			1, 1, 1, 0, 0, 0, 0);
+		kk_conv_maxpool_f32(NULL, X, W, b, Pf, N, C, H, Wd, M, OH, OW, k, k, s, s, p, p,
+			lo, hi, POH, POW, S);
+		for (int64_t j = 0; j < ps; j++)
+			if (!(Pf[j] == Pr[j]) || isnan(Pf[j])) {
+				print_error("case %d: pooled %ld = %g, want %g\n", i, (long)j, Pf[j], Pr[j]);
+				fail();
+			}
+		free(X); free(W); free(B); free(Y); free(Pr); free(Pf); free(S);
+	}
+}
+
 /* Depthwise on planes under 16 wide with 20 channels: 8 channels per
  * vector (two whole blocks and a partial one), input rows under 8 wide
  * (gathered lane by lane) and from 8 up (8x8 transposes, the last one
@@ -716,6 +763,7 @@ int main(void)
 		cmocka_unit_test(test_conv_dw33),
 		cmocka_unit_test(test_conv_dw_narrow),
 		cmocka_unit_test(test_conv_few_channels),
+		cmocka_unit_test(test_conv_pool),
 		cmocka_unit_test(test_conv_pwdw),
 		cmocka_unit_test(test_conv_dwpj),
 	};

@@ -252,6 +252,16 @@ static void c_conv_pwdw_proj(kiln_rt_ctx *ctx, void *out)
 		g_a + 3000, out, 1, 24, 144, 40, 28, 28, 28, 28, 1, 0.0f, 6.0f, 0.0f, 6.0f, -1.0f, 1.0f,
 		0, S);
 }
+static void c_conv_pool(kiln_rt_ctx *ctx, void *out)
+{
+	/* KilnConvPool: N 2, C 3, M 64, 100x100 -> 49x49 at stride 2 (3x3),
+	 * pooled to 24x24: the tasks split the pooled rows, each in bands of
+	 * its own slot */
+	static float S[KK_CONVPOOL_TASKS * 64 * 33 * 49];
+	assert_true(kk_convpool_floats(64, 49) <= (int64_t)(sizeof S / sizeof *S));
+	kk_conv_maxpool_f32(ctx, g_a, g_b, g_c, out, 2, 3, 100, 100, 64, 49, 49, 3, 3, 2, 2,
+		0, 0, 0.0f, INFINITY, 24, 24, S);
+}
 static void c_maxpool(kiln_rt_ctx *ctx, void *out)
 {
 	/* N 2, C 32, 64x64 -> 32x32 (3x3, stride 2, pad 1); values then indices */
@@ -310,6 +320,7 @@ static void test_conv(void **s)
 	check_case("conv pointwise-depthwise by channels", c_conv_pwdw_channels,
 		2 * 320 * 7 * 7 * 4);
 	check_case("conv pointwise-depthwise-pointwise", c_conv_pwdw_proj, 40 * 28 * 28 * 4);
+	check_case("conv then max pooling", c_conv_pool, 2 * 64 * 24 * 24 * 4);
 }
 
 static void test_pool_move(void **s)
