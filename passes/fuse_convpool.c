@@ -21,21 +21,6 @@
 #include "internal.h"
 #include "kk_pack.h"
 
-/* n's INTS attribute name: count entries all equal to want (absent: dflt). */
-static int ints_all(const ir_node *n, const char *name, int count, int64_t want,
-		    int64_t dflt)
-{
-	const int64_t *v;
-	if (!ir_attr_find(n, name))
-		return dflt == want;
-	if (ir_attr_ints(n, name, &v) != count)
-		return 0;
-	for (int i = 0; i < count; i++)
-		if (v[i] != want)
-			return 0;
-	return 1;
-}
-
 static int static_4d(const ir_value *v)
 {
 	if (!v || v->shape.rank != 4 || v->dtype != IR_F32)
@@ -54,7 +39,7 @@ static int fuse_at(ir_graph *g, ir_node *c)
 	    c->in[1]->shape.rank != 4 || !ir_shape_is_static(&c->in[1]->shape) ||
 	    ir_attr_find(c, "kiln_alpha") ||
 	    strcmp(ir_attr_str(c, "auto_pad", "NOTSET"), "NOTSET") != 0 ||
-	    ir_attr_int(c, "group", 1) != 1 || !ints_all(c, "dilations", 2, 1, 1))
+	    ir_attr_int(c, "group", 1) != 1 || !pass_ints_all(c, "dilations", 2, 1, 1))
 		return 0;
 	const ir_value *b = c->nin > 2 ? c->in[2] : NULL, *w = c->in[1], *y = c->out[0];
 	int64_t st[2] = {1, 1}, pads[4] = {0, 0, 0, 0};
@@ -66,9 +51,9 @@ static int fuse_at(ir_graph *g, ir_node *c)
 		return 0;
 	ir_node *m = pass_sole_user(g, y);
 	if (!m || m->op != IR_OP_MaxPool || m->in[0] != y || (m->nout > 1 && m->out[1]) ||
-	    !static_4d(m->out[0]) || !ints_all(m, "kernel_shape", 2, 3, 0) ||
-	    !ints_all(m, "strides", 2, 2, 1) || !ints_all(m, "pads", 4, 0, 0) ||
-	    !ints_all(m, "dilations", 2, 1, 1) ||
+	    !static_4d(m->out[0]) || !pass_ints_all(m, "kernel_shape", 2, 3, 0) ||
+	    !pass_ints_all(m, "strides", 2, 2, 1) || !pass_ints_all(m, "pads", 4, 0, 0) ||
+	    !pass_ints_all(m, "dilations", 2, 1, 1) ||
 	    strcmp(ir_attr_str(m, "auto_pad", "NOTSET"), "NOTSET") != 0)
 		return 0;
 	int64_t POH = (y->shape.d[2].c - 3) / 2 + 1, POW = (y->shape.d[3].c - 3) / 2 + 1;

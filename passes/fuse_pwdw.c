@@ -33,22 +33,6 @@
 
 #define PJ_MAX_C 4096
 
-/* n's integer list attribute name: every one of its count entries equal to
- * want (absent: dflt for all; of another kind: no). */
-static int ints_all(const ir_node *n, const char *name, int count, int64_t want,
-		    int64_t dflt)
-{
-	const int64_t *v;
-	if (!ir_attr_find(n, name))
-		return dflt == want;
-	if (ir_attr_ints(n, name, &v) != count)
-		return 0;
-	for (int i = 0; i < count; i++)
-		if (v[i] != want)
-			return 0;
-	return 1;
-}
-
 /* A 2-D f32 Conv with constant weights (and bias), explicit pads and no
  * fused residual or scale: what both halves of the pair must be. */
 static int plain_conv(const ir_node *n)
@@ -88,8 +72,8 @@ static ir_node *projection(const ir_graph *g, const ir_value *v, int64_t C, int6
 	const ir_value *w = q->in[1], *b = q->nin > 2 ? q->in[2] : NULL;
 	if (w->shape.d[1].c != C || w->shape.d[2].c != 1 || w->shape.d[3].c != 1 ||
 	    C > PJ_MAX_C || !pj_fills(P) || ir_attr_int(q, "group", 1) != 1 ||
-	    !ints_all(q, "strides", 2, 1, 1) || !ints_all(q, "pads", 4, 0, 0) ||
-	    !ints_all(q, "dilations", 2, 1, 1) ||
+	    !pass_ints_all(q, "strides", 2, 1, 1) || !pass_ints_all(q, "pads", 4, 0, 0) ||
+	    !pass_ints_all(q, "dilations", 2, 1, 1) ||
 	    (b && (!b->data || b->dtype != IR_F32)))
 		return NULL;
 	return q;
@@ -109,11 +93,11 @@ static int set_float(ir_graph *g, ir_node *n, const char *name, float v)
 static int depthwise(const ir_node *d, int64_t C, int64_t *s)
 {
 	const ir_value *w2 = d->in[1];
-	*s = ints_all(d, "strides", 2, 2, 1) ? 2 : 1;
+	*s = pass_ints_all(d, "strides", 2, 2, 1) ? 2 : 1;
 	return plain_conv(d) && C % 8 == 0 && ir_attr_int(d, "group", 1) == C &&
 	       w2->shape.d[0].c == C && w2->shape.d[1].c == 1 && w2->shape.d[2].c == 3 &&
-	       w2->shape.d[3].c == 3 && ints_all(d, "strides", 2, *s, 1) &&
-	       ints_all(d, "pads", 4, 1, 0) && ints_all(d, "dilations", 2, 1, 1);
+	       w2->shape.d[3].c == 3 && pass_ints_all(d, "strides", 2, *s, 1) &&
+	       pass_ints_all(d, "pads", 4, 1, 0) && pass_ints_all(d, "dilations", 2, 1, 1);
 }
 
 /* Whether x (a Conv's input) is 4-D with static H and W, H W >= 6. */
@@ -179,8 +163,8 @@ static int fuse_at(ir_graph *g, ir_node *p)
 		return 0;
 	const ir_value *x = p->in[0], *w1 = p->in[1];
 	if (w1->shape.d[2].c != 1 || w1->shape.d[3].c != 1 || ir_attr_int(p, "group", 1) != 1 ||
-	    !ints_all(p, "strides", 2, 1, 1) || !ints_all(p, "pads", 4, 0, 0) ||
-	    !ints_all(p, "dilations", 2, 1, 1) || !image_ok(x))
+	    !pass_ints_all(p, "strides", 2, 1, 1) || !pass_ints_all(p, "pads", 4, 0, 0) ||
+	    !pass_ints_all(p, "dilations", 2, 1, 1) || !image_ok(x))
 		return 0;
 	ir_node *d = pass_sole_user(g, p->out[0]);
 	int64_t C = w1->shape.d[0].c, s;

@@ -73,6 +73,19 @@ int pass_value_used(const ir_graph *g, const ir_value *v)
 	return v && (v->is_output || ir_value_uses(g, v) > 0);
 }
 
+int pass_ints_all(const ir_node *n, const char *name, int count, int64_t want, int64_t dflt)
+{
+	const int64_t *v;
+	if (!ir_attr_find(n, name))
+		return dflt == want;
+	if (ir_attr_ints(n, name, &v) != count)
+		return 0;
+	for (int i = 0; i < count; i++)
+		if (v[i] != want)
+			return 0;
+	return 1;
+}
+
 void pass_take_output(ir_node *from, ir_node *to)
 {
 	ir_value *v = from->out[0];
