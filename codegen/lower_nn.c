@@ -416,11 +416,14 @@ static int64_t conv_winograd(const ir_node *n, int64_t *r)
 	return f < INT32_MAX ? f : 0;
 }
 
-/* KilnConvPool's convolution output size (before the pooling). */
-static void conv_pool_out(const ir_node *n, int64_t *OH, int64_t *OW)
+/* KilnConvPool's strides and pads (into st, pads) and its convolution's
+ * output size (before the pooling). */
+static void conv_pool_out(const ir_node *n, int64_t *st, int64_t *pads, int64_t *OH,
+			  int64_t *OW)
 {
 	const ir_value *X = n->in[0], *W = n->in[1];
-	int64_t st[2] = {1, 1}, pads[4] = {0, 0, 0, 0};
+	st[0] = st[1] = 1;
+	pads[0] = pads[1] = pads[2] = pads[3] = 0;
 	ir_attr_ints_into(n, "strides", st, 2);
 	ir_attr_ints_into(n, "pads", pads, 4);
 	*OH = (X->shape.d[2].c + pads[0] + pads[2] - W->shape.d[2].c) / st[0] + 1;
@@ -442,8 +445,8 @@ int cg_conv_scratch(const ir_node *n, cg_lin *bytes)
 		return 1;
 	}
 	if (n->op == IR_OP_KilnConvPool) {
-		int64_t OH, OW;
-		conv_pool_out(n, &OH, &OW);
+		int64_t st[2], pads[4], OH, OW;
+		conv_pool_out(n, st, pads, &OH, &OW);
 		bytes->c[0] = kk_convpool_floats(n->in[1]->shape.d[0].c, OW) *
 			      (int64_t)sizeof(float);
 		return 1;
@@ -645,7 +648,7 @@ int cg_lower_conv_pwdw(cg_ctx *cg, const ir_node *n)
 					   kk_pack_a_layout) : cg_null(cg);
 	if (!wt || !w3)
 		return -1;
-	LLVMValueRef a[28] = {
+	LLVMValueRef a[27] = {
 		cg->a_ctx, cg_ptr(cg, X), wt, cg_ptr(cg, n->in[2]), cg_ptr(cg, n->in[3]),
 		cg_ptr(cg, n->nin > 4 ? n->in[4] : NULL), w3, cg_ptr(cg, n->nin > 6 ? n->in[6] : NULL),
 		cg_ptr(cg, n->nin > 7 ? n->in[7] : NULL), cg_ptr(cg, Y), cg_dim(cg, X->shape.d[0]),
@@ -667,13 +670,11 @@ int cg_lower_conv_pwdw(cg_ctx *cg, const ir_node *n)
 int cg_lower_conv_pool(cg_ctx *cg, const ir_node *n)
 {
 	const ir_value *X = n->in[0], *W = n->in[1], *Y = n->out[0];
-	int64_t st[2] = {1, 1}, pads[4] = {0, 0, 0, 0};
-	ir_attr_ints_into(n, "strides", st, 2);
-	ir_attr_ints_into(n, "pads", pads, 4);
+	int64_t st[2], pads[4], OH, OW;
+	conv_pool_out(n, st, pads, &OH, &OW);
 	int64_t C = W->shape.d[1].c, M = W->shape.d[0].c, KH = W->shape.d[2].c;
 	int64_t KW = W->shape.d[3].c, H = X->shape.d[2].c, Wd = X->shape.d[3].c;
-	int64_t OH, OW, POH = Y->shape.d[2].c, POW = Y->shape.d[3].c;
-	conv_pool_out(n, &OH, &OW);
+	int64_t POH = Y->shape.d[2].c, POW = Y->shape.d[3].c;
 	if (X->dtype != IR_F32 || !W->data || !cg->scratch ||
 	    !kk_conv_fewc_ok(C, M, KH, KW, st[0], st[1], OW) || POH != (OH - 3) / 2 + 1 ||
 	    POW != (OW - 3) / 2 + 1 || POW < 8)

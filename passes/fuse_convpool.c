@@ -34,17 +34,13 @@ static int static_4d(const ir_value *v)
 /* c: the few-channel Conv, with the MaxPool after it. */
 static int fuse_at(ir_graph *g, ir_node *c)
 {
-	if (c->op != IR_OP_Conv || c->nout != 1 || c->nin < 2 || (c->nin > 3 && c->in[3]) ||
-	    !static_4d(c->in[0]) || !static_4d(c->out[0]) || !c->in[1]->data ||
-	    c->in[1]->shape.rank != 4 || !ir_shape_is_static(&c->in[1]->shape) ||
-	    ir_attr_find(c, "kiln_alpha") ||
-	    strcmp(ir_attr_str(c, "auto_pad", "NOTSET"), "NOTSET") != 0 ||
-	    ir_attr_int(c, "group", 1) != 1 || !pass_ints_all(c, "dilations", 2, 1, 1))
+	if (!pass_plain_conv(c) || !static_4d(c->in[0]) || !static_4d(c->out[0]) ||
+	    c->in[1]->shape.rank != 4 || ir_attr_int(c, "group", 1) != 1 ||
+	    !pass_ints_all(c, "dilations", 2, 1, 1))
 		return 0;
-	const ir_value *b = c->nin > 2 ? c->in[2] : NULL, *w = c->in[1], *y = c->out[0];
+	const ir_value *w = c->in[1], *y = c->out[0];
 	int64_t st[2] = {1, 1}, pads[4] = {0, 0, 0, 0};
-	if ((b && (!b->data || b->dtype != IR_F32)) ||
-	    (ir_attr_find(c, "strides") && !ir_attr_ints_into(c, "strides", st, 2)) ||
+	if ((ir_attr_find(c, "strides") && !ir_attr_ints_into(c, "strides", st, 2)) ||
 	    (ir_attr_find(c, "pads") && !ir_attr_ints_into(c, "pads", pads, 4)) ||
 	    !kk_conv_fewc_ok(w->shape.d[1].c, w->shape.d[0].c, w->shape.d[2].c, w->shape.d[3].c,
 			     st[0], st[1], y->shape.d[3].c))

@@ -33,20 +33,6 @@
 
 #define PJ_MAX_C 4096
 
-/* A 2-D f32 Conv with constant weights (and bias), explicit pads and no
- * fused residual or scale: what both halves of the pair must be. */
-static int plain_conv(const ir_node *n)
-{
-	const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
-	if (n->op != IR_OP_Conv || n->nout != 1 || !n->out[0] || n->out[0]->dtype != IR_F32 ||
-	    n->nin < 2 || !n->in[0] || n->in[0]->shape.rank != 4 || !n->in[1]->data ||
-	    !ir_shape_is_static(&n->in[1]->shape) || (n->nin > 3 && n->in[3]) ||
-	    ir_attr_find(n, "kiln_alpha") || strcmp(ap, "NOTSET") != 0)
-		return 0;
-	const ir_value *b = n->nin > 2 ? n->in[2] : NULL;
-	return !b || (b->data && b->dtype == IR_F32);
-}
-
 /* Whether P output pixels fill panels of 16 (the fused kernel's, KK_NR in
  * codegen/kernels/kk_pack.h) within 15% as well as slivers of 6 (KK_MR):
  * the rule by which codegen runs a pointwise Conv on a smaller image as the
@@ -94,7 +80,7 @@ static int depthwise(const ir_node *d, int64_t C, int64_t *s)
 {
 	const ir_value *w2 = d->in[1];
 	*s = pass_ints_all(d, "strides", 2, 2, 1) ? 2 : 1;
-	return plain_conv(d) && C % 8 == 0 && ir_attr_int(d, "group", 1) == C &&
+	return pass_plain_conv(d) && C % 8 == 0 && ir_attr_int(d, "group", 1) == C &&
 	       w2->shape.d[0].c == C && w2->shape.d[1].c == 1 && w2->shape.d[2].c == 3 &&
 	       w2->shape.d[3].c == 3 && pass_ints_all(d, "strides", 2, *s, 1) &&
 	       pass_ints_all(d, "pads", 4, 1, 0) && pass_ints_all(d, "dilations", 2, 1, 1);
@@ -159,7 +145,7 @@ static int64_t out_pixels(const ir_value *x, int64_t s)
 /* p, a pointwise Conv, with the depthwise Conv after it (and a projection). */
 static int fuse_at(ir_graph *g, ir_node *p)
 {
-	if (!plain_conv(p))
+	if (!pass_plain_conv(p))
 		return 0;
 	const ir_value *x = p->in[0], *w1 = p->in[1];
 	if (w1->shape.d[2].c != 1 || w1->shape.d[3].c != 1 || ir_attr_int(p, "group", 1) != 1 ||

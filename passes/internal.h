@@ -22,6 +22,10 @@ void pass_take_output(ir_node *from, ir_node *to);
 /* Turns v, an output of a node, into a constant holding data (copied into
  * the arena; nbytes must match v's type). The producer's slot is cleared. */
 int pass_make_const(ir_graph *g, ir_value *v, const void *data, size_t nbytes);
+/* A 2-D f32 Conv with constant weights (and bias), explicit pads and no
+ * fused residual or scale: what the Conv fusions (fuse_pwdw.c,
+ * fuse_convpool.c) start from. */
+int pass_plain_conv(const ir_node *n);
 /* Whether n's integer list attribute name has count entries, every one
  * equal to want (absent: whether dflt is want; of another kind: no). */
 int pass_ints_all(const ir_node *n, const char *name, int count, int64_t want, int64_t dflt);

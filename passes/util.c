@@ -73,6 +73,18 @@ int pass_value_used(const ir_graph *g, const ir_value *v)
 	return v && (v->is_output || ir_value_uses(g, v) > 0);
 }
 
+int pass_plain_conv(const ir_node *n)
+{
+	const char *ap = ir_attr_str(n, "auto_pad", "NOTSET");
+	if (n->op != IR_OP_Conv || n->nout != 1 || !n->out[0] || n->out[0]->dtype != IR_F32 ||
+	    n->nin < 2 || !n->in[0] || n->in[0]->shape.rank != 4 || !n->in[1]->data ||
+	    !ir_shape_is_static(&n->in[1]->shape) || (n->nin > 3 && n->in[3]) ||
+	    ir_attr_find(n, "kiln_alpha") || strcmp(ap, "NOTSET") != 0)
+		return 0;
+	const ir_value *b = n->nin > 2 ? n->in[2] : NULL;
+	return !b || (b->data && b->dtype == IR_F32);
+}
+
 int pass_ints_all(const ir_node *n, const char *name, int count, int64_t want, int64_t dflt)
 {
 	const int64_t *v;

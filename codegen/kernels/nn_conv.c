@@ -1951,6 +1951,19 @@ static void kk__wino4_out_items(void *vp, int64_t m0, int64_t m1)
 	}
 }
 
+/* The np products of T tiles: a pointwise
+ * convolution of V (np groups of C channels of T pixels) with the np packed
+ * weight matrices Up, into mid (np groups of M channels). */
+static kk__conv_job_f32 kk__wino_products(const float *V, const float *Up, float *mid,
+	int64_t np, int64_t C, int64_t M, int64_t T)
+{
+	kk__conv_geom g = {np * C, 1, 1, T, np * M, 1, 1, T, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 0, 0, 0, np};
+	kk__conv_job_f32 pj = {V, NULL, Up, NULL, NULL, mid, g, 0, (M + KK_MR - 1) / KK_MR,
+		-INFINITY, INFINITY, 0, np * M * T, NULL, 0, 0};
+	return pj;
+}
+
 /* One image's Winograd convolution in bands of tile rows (kk_wino_band)
  * split over the tasks by rows: task t takes its share of the tile rows,
  * band by band through the three phases on its own (the products
@@ -1967,7 +1980,7 @@ typedef struct {
 static void kk__wino_band_items(void *vp, int64_t t0, int64_t t1)
 {
 	const kk__wino_band_job *b = vp;
-	int64_t C = b->in.C, M = b->out.M, TH = (b->out.OH + b->r - 1) / b->r, TW = b->in.TW;
+	int64_t C = b->in.C, M = b->out.M, TH = b->in.TH, TW = b->in.TW;
 	int64_t np = b->np;
 	for (int64_t t = t0; t < t1; t++) {
 		kk__wino_in_job ij = b->in;
@@ -1979,13 +1992,7 @@ static void kk__wino_band_items(void *vp, int64_t t0, int64_t t1)
 			int64_t T = kk__min(b->bt, TH * (t + 1) / b->nt - tb) * TW;
 			ij.TH = oj.TH = T / TW;
 			ij.tb = oj.tb = tb;
-			/* the np products of the band's T tiles: a pointwise
-			 * convolution of V (np groups of C channels of T pixels)
-			 * with the np packed weight matrices */
-			kk__conv_geom g = {np * C, 1, 1, T, np * M, 1, 1, T, 1, 1, 1,
-				1, 1, 1, 1, 1, 1, 0, 0, 0, np};
-			kk__conv_job_f32 pj = {ij.v, NULL, b->Up, NULL, NULL, mid, g, 0,
-				(M + KK_MR - 1) / KK_MR, -INFINITY, INFINITY, 0, np * M * T, NULL, 0, 0};
+			kk__conv_job_f32 pj = kk__wino_products(ij.v, b->Up, mid, np, C, M, T);
 			(b->r == 4 ? kk__wino4_in_items : kk__wino_in_items)(&ij, 0, C);
 			kk__conv_run_f32(NULL, &pj, 1);
 			(b->r == 4 ? kk__wino4_out_items : kk__wino_out_items)(&oj, 0, M);
@@ -2003,12 +2010,7 @@ void kk_conv_wino_f32(kiln_rt_ctx *ctx, const float *X, const float *Up, const f
 	float *V = S, *mid = S + np * C * T;
 	kk__wino_in_job ij = {NULL, V, C, H, Wd, TH, TW, ph, pw, 0};
 	kk__wino_out_job oj = {mid, B, NULL, NULL, lo, hi, M, OH, OW, TH, TW, 0};
-	/* the np products: a pointwise convolution of V (np groups of C
-	 * channels of T pixels) with the np packed weight matrices */
-	kk__conv_geom g = {np * C, 1, 1, T, np * M, 1, 1, T, 1, 1, 1,
-		1, 1, 1, 1, 1, 1, 0, 0, 0, np};
-	kk__conv_job_f32 pj = {V, NULL, Up, NULL, NULL, mid, g, 0, (M + KK_MR - 1) / KK_MR,
-		-INFINITY, INFINITY, 0, np * M * T, NULL, 0, 0};
+	kk__conv_job_f32 pj = kk__wino_products(V, Up, mid, np, C, M, T);
 	/* in bands: the tasks split the tile rows */
 	int64_t nt = kk__min(KK_WINO_TASKS, kk_par_tasks(ctx, TH, 1, 1));
 	kk__wino_band_job bj = {ij, oj, Up, S, np, r, bt, nt, kk_wino_slot(C, M, OH, OW, r)};
