@@ -1,11 +1,15 @@
 /* pool.c — a small persistent pthread pool behind kiln_rt_ctx.parallel_for.
- * Each call splits [0, n) into one contiguous chunk per worker (the calling
- * thread takes chunk 0), so the partition depends only on n and the thread
- * count. Calls from inside a chunk run serially instead of deadlocking.
+ * Each call splits [0, n) into one contiguous chunk per worker, so the
+ * partition depends only on n and the thread count; which thread runs a
+ * chunk does not change what it computes. Each thread first claims its own
+ * chunk (the caller chunk 0), then any chunk still unclaimed: a worker that
+ * the system has not scheduled yet (a busy or shared core) no longer holds
+ * up the call, whose caller runs that chunk itself. Calls from inside a
+ * chunk run serially instead of deadlocking.
  * A model run makes one call per kernel, often microseconds apart, so
  * workers spin for a while (about a tenth of a millisecond) on the job
  * counter before sleeping on the condition variable, and the caller spins
- * the same way for the workers to finish: a futex round trip per kernel
+ * the same way for the chunks others claimed: a futex round trip per kernel
  * would cost more than the small kernels themselves. */
 #include "rt.h"
 
@@ -32,9 +36,10 @@ struct rt_pool {
 	int nstarted;                /* pthreads actually running */
 	pthread_t *tids;
 	atomic_ulong gen;            /* bumped for each job (under mu) */
-	atomic_int pending;          /* workers still running the job */
+	atomic_ulong *claim;         /* per chunk: the last job that claimed it */
+	atomic_long done;            /* chunks of the job finished */
 	int stop;
-	int64_t n;
+	int64_t n, chunks;
 	void (*fn)(void *arg, int64_t i);
 	void *arg;
 };
@@ -46,7 +51,7 @@ typedef struct {
 
 static _Thread_local int tl_in_pool;
 
-static void run_chunk(int64_t n, int k, int t, void (*fn)(void *, int64_t), void *arg)
+static void run_chunk(int64_t n, int64_t k, int64_t t, void (*fn)(void *, int64_t), void *arg)
 {
 	int64_t base = n / t, rem = n % t;
 	int64_t lo = k * base + (k < rem ? k : rem);
@@ -55,6 +60,33 @@ static void run_chunk(int64_t n, int k, int t, void (*fn)(void *, int64_t), void
 	for (int64_t i = lo; i < hi; i++)
 		fn(arg, i);
 	tl_in_pool = 0;
+}
+
+/* Claims chunk c of job g (the generation the caller read with the job's
+ * fields): only while no thread has, so each chunk runs once; a thread still
+ * holding an older job's fields fails (the slot holds g or more), and job g
+ * is not over before all its chunks are claimed and done, so its fields are
+ * still valid for whoever claims. */
+static int claim_chunk(rt_pool *p, int64_t c, unsigned long g)
+{
+	unsigned long v = atomic_load(&p->claim[c]);
+	return v < g && atomic_compare_exchange_strong(&p->claim[c], &v, g);
+}
+
+/* Runs the chunks of job g this thread claims, its own (k) first; returns
+ * how many it ran. */
+static int64_t run_claimed(rt_pool *p, unsigned long g, int64_t k, int64_t n, int64_t chunks,
+	void (*fn)(void *, int64_t), void *arg)
+{
+	int64_t ran = 0;
+	for (int64_t i = 0; i < chunks; i++) {
+		int64_t c = (k + i) % chunks;
+		if (claim_chunk(p, c, g)) {
+			run_chunk(n, c, chunks, fn, arg);
+			ran++;
+		}
+	}
+	return ran;
 }
 
 static void *worker_main(void *vp)
@@ -76,13 +108,13 @@ static void *worker_main(void *vp)
 			return NULL;
 		}
 		seen = atomic_load(&p->gen);
-		int64_t n = p->n;
+		int64_t n = p->n, chunks = p->chunks;
 		void (*fn)(void *, int64_t) = p->fn;
 		void *arg = p->arg;
-		int t = p->nthreads;
 		pthread_mutex_unlock(&p->mu);
-		run_chunk(n, k, t, fn, arg);
-		if (atomic_fetch_sub(&p->pending, 1) == 1) {
+		int64_t ran = run_claimed(p, seen, k, n, chunks, fn, arg);
+		/* the job's last chunk: wake the caller if it sleeps */
+		if (ran && atomic_fetch_add(&p->done, ran) + ran == chunks) {
 			pthread_mutex_lock(&p->mu);
 			pthread_cond_signal(&p->done_cv);
 			pthread_mutex_unlock(&p->mu);
@@ -96,7 +128,10 @@ rt_pool *rt_pool_new(int threads)
 	if (threads < 2)
 		return NULL;
 	p = calloc(1, sizeof(*p));
-	if (!p || !(p->tids = calloc((size_t)threads, sizeof(pthread_t)))) {
+	if (!p || !(p->tids = calloc((size_t)threads, sizeof(pthread_t))) ||
+		!(p->claim = calloc((size_t)threads, sizeof(atomic_ulong)))) {
+		if (p)
+			free(p->tids);
 		free(p);
 		return NULL;
 	}
@@ -139,6 +174,7 @@ void rt_pool_free(rt_pool *p)
 	pthread_cond_destroy(&p->work_cv);
 	pthread_cond_destroy(&p->done_cv);
 	free(p->tids);
+	free(p->claim);
 	free(p);
 }
 
@@ -157,21 +193,23 @@ void rt_pool_parallel_for(void *pool, int64_t n, void (*fn)(void *arg, int64_t i
 			fn(arg, i);
 		return;
 	}
+	int64_t chunks = n < p->nthreads ? n : p->nthreads;
 	pthread_mutex_lock(&p->call_mu);
 	pthread_mutex_lock(&p->mu);
 	p->n = n;
+	p->chunks = chunks;
 	p->fn = fn;
 	p->arg = arg;
-	atomic_store(&p->pending, p->nstarted);
-	atomic_fetch_add(&p->gen, 1);
+	atomic_store(&p->done, 0);
+	unsigned long g = atomic_fetch_add(&p->gen, 1) + 1;
 	pthread_cond_broadcast(&p->work_cv);
 	pthread_mutex_unlock(&p->mu);
-	run_chunk(n, 0, p->nthreads, fn, arg);
-	for (int i = 0; i < RT_SPIN && atomic_load(&p->pending) > 0; i++)
+	atomic_fetch_add(&p->done, run_claimed(p, g, 0, n, chunks, fn, arg));
+	for (int i = 0; i < RT_SPIN && atomic_load(&p->done) < chunks; i++)
 		cpu_relax();
-	if (atomic_load(&p->pending) > 0) {
+	if (atomic_load(&p->done) < chunks) {
 		pthread_mutex_lock(&p->mu);
-		while (atomic_load(&p->pending) > 0)
+		while (atomic_load(&p->done) < chunks)
 			pthread_cond_wait(&p->done_cv, &p->mu);
 		pthread_mutex_unlock(&p->mu);
 	}

@@ -69,7 +69,8 @@ rt_pool *rt_pool_new(int threads);
 void rt_pool_free(rt_pool *p);               /* NULL is a no-op; joins workers */
 int rt_pool_threads(const rt_pool *p);       /* workers including the caller */
 /* kiln_rt_ctx.parallel_for: static partition of [0, n) into one contiguous
- * chunk per worker; nested calls run serially. */
+ * chunk per worker, each run by whichever thread claims it first (its own
+ * worker unless that one is late); nested calls run serially. */
 void rt_pool_parallel_for(void *pool, int64_t n, void (*fn)(void *arg, int64_t i), void *arg);
 
 #endif

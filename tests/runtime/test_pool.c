@@ -1,7 +1,8 @@
 /* test_pool.c — runtime_pool: the thread pool seen by generated code through
  * kiln_rt_ctx.parallel_for. A hand-written model records which thread ran
- * each index; every index must run exactly once, in one contiguous chunk per
- * thread, and parallel_for must be NULL for a single-threaded session. */
+ * each index; every index must run exactly once, in contiguous chunks (at
+ * most one per thread), and parallel_for must be NULL for a single-threaded
+ * session. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <pthread.h>
 #include <cmocka.h>
 
@@ -20,6 +22,7 @@ static const char meta[] = "kiln 1\nsym N\ninput 1 1 1*$0 x\noutput 1 1 1*$0 y\n
 static int *hits;             /* per index */
 static pthread_t *who;        /* per index */
 static int saw_null_pf, ctx_threads, nested_ok;
+static int hold0;             /* index 0 waits (body) */
 
 static int64_t arena_size(const int64_t *syms) { return 0; }
 
@@ -32,6 +35,14 @@ typedef struct {
 static void body(void *vp, int64_t i)
 {
 	job *j = vp;
+	/* the chunk of index 0 holds its thread a while: the others must be
+	 * taken by the pool's workers (any thread may run any chunk, so only
+	 * a chunk that takes long enough for a worker to wake shows that the
+	 * work is shared) */
+	if (i == 0 && hold0 && j->ctx->parallel_for) {
+		struct timespec d = {0, 20 * 1000 * 1000};
+		nanosleep(&d, NULL);
+	}
 	__atomic_fetch_add(&hits[i], 1, __ATOMIC_RELAXED);
 	who[i] = pthread_self();
 	j->y[i] = j->x[i] * 2.0f;
@@ -70,7 +81,19 @@ static void check_partition(int64_t n, int threads)
 		if (i > 0 && !pthread_equal(who[i], who[i - 1]))
 			changes++;
 	}
-	/* contiguous chunks: at most threads-1 switches between threads */
+	/* the static partition: min(n, threads) contiguous chunks (any thread
+	 * may run any of them), so threads switch only where one chunk ends */
+	int64_t chunks = n < threads ? n : threads;
+	for (int64_t i = 1; i < n; i++) {
+		if (pthread_equal(who[i], who[i - 1]))
+			continue;
+		int boundary = 0;
+		for (int64_t k = 1; k < chunks; k++)
+			boundary |= i == k * (n / chunks) + (k < n % chunks ? k : n % chunks);
+		if (!boundary)
+			fail_msg("n=%lld threads=%d: thread switch inside a chunk at %lld", (long long)n,
+				 threads, (long long)i);
+	}
 	assert_true(changes <= threads - 1);
 	if (threads > 1 && n >= 1000)
 		assert_true(changes >= 1);   /* work was really shared */
@@ -95,6 +118,7 @@ static void test_parallel_for(void **state)
 			who = calloc((size_t)n + 1, sizeof(pthread_t));
 			for (int64_t i = 0; i < n; i++)
 				x[i] = (float)i;
+			hold0 = n >= 1000;
 			nested_ok = 0;
 			assert_int_equal(kiln_session_run(s, &in, 1, &out, 1, &st), 0);
 			assert_int_equal(ctx_threads, threads[t]);
@@ -113,10 +137,66 @@ static void test_parallel_for(void **state)
 	kiln_model_free(m);
 }
 
+/* Back-to-back calls of a few items each, as a model's small kernels make
+ * them: a worker that wakes late for one call must not run a chunk of the
+ * next with the old call's body, nor any chunk twice. */
+#define MANY_CALLS 20000
+static int many_count[MANY_CALLS][4];
+
+typedef struct {
+	int call;
+} many_job;
+
+static void many_body(void *vp, int64_t i)
+{
+	many_job *j = vp;
+	__atomic_fetch_add(&many_count[j->call][i], 1, __ATOMIC_RELAXED);
+}
+
+static int32_t run_many(kiln_rt_ctx *ctx, void *const *in, void *const *out, const int64_t *syms,
+	void *arena)
+{
+	many_job jobs[2];
+	for (int c = 0; c < MANY_CALLS; c++) {
+		/* alternate two job records: a stale reader of the last one sees
+		 * a different call number */
+		many_job *j = &jobs[c & 1];
+		j->call = c;
+		ctx->parallel_for(ctx->pool, 1 + c % 4, many_body, j);
+	}
+	return 0;
+}
+
+static void test_back_to_back(void **state)
+{
+	static const int threads[] = {2, 3, 8};
+	kiln_status st;
+	kiln_model *m = kiln_model_from_symbols(meta, (void *)arena_size, (void *)run_many, NULL,
+		NULL, &st);
+	assert_non_null(m);
+	for (size_t t = 0; t < 3; t++) {
+		kiln_options o = {threads[t], 0, 0};
+		kiln_session *s = kiln_session_create(m, &o, &st);
+		assert_non_null(s);
+		float x = 0.0f;
+		kiln_tensor in = {"x", KILN_FLOAT, 1, {1}, &x}, out;
+		memset(many_count, 0, sizeof many_count);
+		assert_int_equal(kiln_session_run(s, &in, 1, &out, 1, &st), 0);
+		for (int c = 0; c < MANY_CALLS; c++)
+			for (int i = 0; i < 4; i++)
+				if (many_count[c][i] != (i < 1 + c % 4))
+					fail_msg("threads=%d call %d: index %d ran %d times", threads[t], c, i,
+						 many_count[c][i]);
+		kiln_session_free(s);
+	}
+	kiln_model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parallel_for),
+		cmocka_unit_test(test_back_to_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
