@@ -29,7 +29,7 @@ case "${1:-}" in
 *) echo "usage: bench/run.sh [--quick]" >&2; exit 2 ;;
 esac
 if [ $QUICK = 1 ]; then RUNS_BIG=5 RUNS_SMALL=50 RUNS_MC=3 RUNS_ORT_MC=1 RUNS_COLD=1 ROUNDS=1
-else RUNS_BIG=60 RUNS_SMALL=500 RUNS_MC=10 RUNS_ORT_MC=3 RUNS_COLD=3 ROUNDS=5; fi
+else RUNS_BIG=60 RUNS_SMALL=500 RUNS_MC=10 RUNS_ORT_MC=3 RUNS_COLD=3 ROUNDS=10; fi
 
 # problem MSG: recorded in a file, since callers often run in $(...) subshells.
 problem() { echo "- $*" >>"$WORK/problems"; echo "bench: $*" >&2; }
@@ -125,7 +125,7 @@ machine() {
 	echo
 	echo "- machine: $cpu, $(nproc) cores, $isa; load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "- $("$KILN" --version 2>/dev/null | head -n 1) ($(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?')); ONNX Runtime (onnxruntime-node) $ORT_VERSION, node $(node --version 2>/dev/null)"
-	echo "- $(date -u '+%Y-%m-%d %H:%M UTC'); timed runs per figure: $RUNS_BIG (seed network $RUNS_SMALL)$([ $QUICK = 1 ] && echo ', --quick') in $ROUNDS round(s), kiln and ONNX Runtime alternating; latency = median of the rounds' medians, one warm-up per round"
+	echo "- $(date -u '+%Y-%m-%d %H:%M UTC'); timed runs per figure: $RUNS_BIG (seed network $RUNS_SMALL)$([ $QUICK = 1 ] && echo ', --quick') in $ROUNDS round(s), kiln and ONNX Runtime alternating (kiln first in odd rounds, ONNX Runtime in even ones); latency = median of the rounds' medians, one warm-up per round"
 	echo
 }
 
@@ -150,12 +150,19 @@ latency() {
 		ctimes="$ctimes| $label | $CT |
 "
 		for t in 1 2; do
-			# rounds alternating the two, so a change in the shared
-			# machine's load falls on both sides alike
+			# short rounds alternating the two, so a change in the
+			# shared machine's load falls on both sides alike, and
+			# each going first in every other round (the first of a
+			# pair ran up to 10% slower or faster than the second)
 			local ks="" os="" r
 			for r in $(seq $ROUNDS); do
-				ks="$ks $(kiln_ms "$label" "$so" $t $((runs / ROUNDS)) "$batch")"
-				os="$os $(ort_ms "$label" "$onnx" $t $((runs / ROUNDS)) "$batch")"
+				if [ $((r % 2)) = 1 ]; then
+					ks="$ks $(kiln_ms "$label" "$so" $t $((runs / ROUNDS)) "$batch")"
+					os="$os $(ort_ms "$label" "$onnx" $t $((runs / ROUNDS)) "$batch")"
+				else
+					os="$os $(ort_ms "$label" "$onnx" $t $((runs / ROUNDS)) "$batch")"
+					ks="$ks $(kiln_ms "$label" "$so" $t $((runs / ROUNDS)) "$batch")"
+				fi
 			done
 			k=$(median_of $ks)
 			o=$(median_of $os)
