@@ -35,8 +35,8 @@ struct rt_pool {
 	int nthreads;                /* workers including the caller */
 	int nstarted;                /* pthreads actually running */
 	pthread_t *tids;
-	atomic_ulong gen;            /* bumped for each job (under mu) */
-	atomic_ulong *claim;         /* per chunk: the last job that claimed it */
+	_Atomic uint64_t gen;        /* bumped for each job (under mu); 64 bits: never wraps */
+	_Atomic uint64_t *claim;     /* per chunk: the last job that claimed it */
 	atomic_long done;            /* chunks of the job finished */
 	int stop;
 	int64_t n, chunks;
@@ -67,15 +67,15 @@ static void run_chunk(int64_t n, int64_t k, int64_t t, void (*fn)(void *, int64_
  * holding an older job's fields fails (the slot holds g or more), and job g
  * is not over before all its chunks are claimed and done, so its fields are
  * still valid for whoever claims. */
-static int claim_chunk(rt_pool *p, int64_t c, unsigned long g)
+static int claim_chunk(rt_pool *p, int64_t c, uint64_t g)
 {
-	unsigned long v = atomic_load(&p->claim[c]);
+	uint64_t v = atomic_load(&p->claim[c]);
 	return v < g && atomic_compare_exchange_strong(&p->claim[c], &v, g);
 }
 
 /* Runs the chunks of job g this thread claims, its own (k) first; returns
  * how many it ran. */
-static int64_t run_claimed(rt_pool *p, unsigned long g, int64_t k, int64_t n, int64_t chunks,
+static int64_t run_claimed(rt_pool *p, uint64_t g, int64_t k, int64_t n, int64_t chunks,
 	void (*fn)(void *, int64_t), void *arg)
 {
 	int64_t ran = 0;
@@ -94,7 +94,7 @@ static void *worker_main(void *vp)
 	worker_arg *wa = vp;
 	rt_pool *p = wa->p;
 	int k = wa->k;
-	unsigned long seen = 0;
+	uint64_t seen = 0;
 	free(wa);
 	for (;;) {
 		/* n, fn and arg are written before gen is bumped (release) */
@@ -129,7 +129,7 @@ rt_pool *rt_pool_new(int threads)
 		return NULL;
 	p = calloc(1, sizeof(*p));
 	if (!p || !(p->tids = calloc((size_t)threads, sizeof(pthread_t))) ||
-		!(p->claim = calloc((size_t)threads, sizeof(atomic_ulong)))) {
+		!(p->claim = calloc((size_t)threads, sizeof(*p->claim)))) {
 		if (p)
 			free(p->tids);
 		free(p);
@@ -201,7 +201,7 @@ void rt_pool_parallel_for(void *pool, int64_t n, void (*fn)(void *arg, int64_t i
 	p->fn = fn;
 	p->arg = arg;
 	atomic_store(&p->done, 0);
-	unsigned long g = atomic_fetch_add(&p->gen, 1) + 1;
+	uint64_t g = atomic_fetch_add(&p->gen, 1) + 1;
 	pthread_cond_broadcast(&p->work_cv);
 	pthread_mutex_unlock(&p->mu);
 	atomic_fetch_add(&p->done, run_claimed(p, g, 0, n, chunks, fn, arg));
