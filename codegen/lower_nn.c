@@ -430,12 +430,25 @@ static void conv_pool_out(const ir_node *n, int64_t *st, int64_t *pads, int64_t 
 	*OW = (X->shape.d[3].c + pads[1] + pads[3] - W->shape.d[3].c) / st[1] + 1;
 }
 
+/* KilnConvPwDw's first half: a 3x3 stem (W1 3x3) at stride *s1, or a
+ * pointwise convolution or none (stride 1); its output's H and W. */
+static int conv_pwdw_stem(const ir_node *n, int64_t *s1, int64_t *H, int64_t *W)
+{
+	const ir_value *X = n->in[0], *W1 = n->in[1];
+	int stem = W1 && W1->shape.d[2].c == 3;
+	const int64_t *sv;
+	*s1 = stem && ir_attr_ints(n, "kiln_pw_strides", &sv) == 2 ? sv[0] : 1;
+	*H = (X->shape.d[2].c - 1) / *s1 + 1;
+	*W = (X->shape.d[3].c - 1) / *s1 + 1;
+	return stem;
+}
+
 /* KilnConvPwDw's scratch: the intermediate tensor of one image. */
 static int64_t conv_pwdw_floats(const ir_node *n)
 {
-	const ir_shape *x = &n->in[0]->shape;
-	return kk_pwdw_scratch(n->in[3]->shape.d[0].c, x->d[2].c, x->d[3].c,
-			       n->nin > 5 && n->in[5]);
+	int64_t s1, H, W;
+	conv_pwdw_stem(n, &s1, &H, &W);
+	return kk_pwdw_scratch(n->in[3]->shape.d[0].c, H, W, n->nin > 5 && n->in[5]);
 }
 
 int cg_conv_scratch(const ir_node *n, cg_lin *bytes)
@@ -630,14 +643,16 @@ static LLVMValueRef packed_blob(cg_ctx *cg, const ir_value *w, int64_t rows, int
 	return v;
 }
 
-/* KilnConvPwDw (passes/fuse_pwdw.c): the pointwise weights (if any)
- * packed at compile time as kk_conv_pwdw_f32 reads them (kk_pwdw_pack_w), a
- * fused projection's as A slivers (kk_pack_a_layout). */
+/* KilnConvPwDw (passes/fuse_pwdw.c): the pointwise or stem weights (if
+ * any) packed at compile time as kk_conv_pwdw_f32 reads them
+ * (kk_pwdw_pack_w), a fused projection's as A slivers (kk_pack_a_layout). */
 int cg_lower_conv_pwdw(cg_ctx *cg, const ir_node *n)
 {
 	const ir_value *X = n->in[0], *W1 = n->in[1], *Y = n->out[0];
 	const ir_value *W3 = n->nin > 5 ? n->in[5] : NULL;
-	int64_t C = n->in[3]->shape.d[0].c, K = W1 ? W1->shape.d[1].c : C, M = W3 ? W3->shape.d[0].c : 0;
+	int64_t s1, H, W, C = n->in[3]->shape.d[0].c, M = W3 ? W3->shape.d[0].c : 0;
+	int stem = conv_pwdw_stem(n, &s1, &H, &W);
+	int64_t K = W1 ? W1->shape.d[1].c * W1->shape.d[2].c * W1->shape.d[3].c : C;
 	const int64_t *sv;
 	if (X->dtype != IR_F32 || (W1 && !W1->data) || (!W1 && !W3) || !cg->scratch ||
 	    ir_attr_ints(n, "strides", &sv) != 2 || (W3 && !W3->data))
@@ -648,20 +663,36 @@ int cg_lower_conv_pwdw(cg_ctx *cg, const ir_node *n)
 					   kk_pack_a_layout) : cg_null(cg);
 	if (!wt || !w3)
 		return -1;
-	LLVMValueRef a[27] = {
+	LLVMValueRef in[10] = {
 		cg->a_ctx, cg_ptr(cg, X), wt, cg_ptr(cg, n->in[2]), cg_ptr(cg, n->in[3]),
 		cg_ptr(cg, n->nin > 4 ? n->in[4] : NULL), w3, cg_ptr(cg, n->nin > 6 ? n->in[6] : NULL),
-		cg_ptr(cg, n->nin > 7 ? n->in[7] : NULL), cg_ptr(cg, Y), cg_dim(cg, X->shape.d[0]),
-		cg_i64(cg, K), cg_i64(cg, C), cg_i64(cg, M), cg_i64(cg, X->shape.d[2].c),
-		cg_i64(cg, X->shape.d[3].c), cg_i64(cg, Y->shape.d[2].c), cg_i64(cg, Y->shape.d[3].c),
-		cg_i64(cg, sv[0]), cg_f32(cg, ir_attr_float(n, "kiln_pw_clip_min", -INFINITY)),
+		cg_ptr(cg, n->nin > 7 ? n->in[7] : NULL), cg_ptr(cg, Y)};
+	LLVMValueRef out[11] = {
+		cg_i64(cg, Y->shape.d[2].c), cg_i64(cg, Y->shape.d[3].c), cg_i64(cg, sv[0]),
+		cg_f32(cg, ir_attr_float(n, "kiln_pw_clip_min", -INFINITY)),
 		cg_f32(cg, ir_attr_float(n, "kiln_pw_clip_max", INFINITY)),
 		cg_f32(cg, ir_attr_float(n, "kiln_clip_min", -INFINITY)),
 		cg_f32(cg, ir_attr_float(n, "kiln_clip_max", INFINITY)),
 		cg_f32(cg, ir_attr_float(n, "kiln_pj_clip_min", -INFINITY)),
 		cg_f32(cg, ir_attr_float(n, "kiln_pj_clip_max", INFINITY)), conv_y_ns(cg, n),
 		cg->scratch};
-	cg_call(cg, "kk_conv_pwdw_f32", a, 27);
+	LLVMValueRef a[30];
+	int na = 0;
+	for (int i = 0; i < 10; i++)
+		a[na++] = in[i];
+	a[na++] = cg_dim(cg, X->shape.d[0]);
+	if (stem) {      /* N, C0, H0, W0, s1, C, M, H, W */
+		int64_t v[] = {W1->shape.d[1].c, X->shape.d[2].c, X->shape.d[3].c, s1, C, M, H, W};
+		for (int i = 0; i < 8; i++)
+			a[na++] = cg_i64(cg, v[i]);
+	} else {         /* N, K, C, M, H, W */
+		int64_t v[] = {K, C, M, H, W};
+		for (int i = 0; i < 5; i++)
+			a[na++] = cg_i64(cg, v[i]);
+	}
+	for (int i = 0; i < 11; i++)
+		a[na++] = out[i];
+	cg_call(cg, stem ? "kk_conv_stem_pwdw_f32" : "kk_conv_pwdw_f32", a, na);
 	return 0;
 }
 

@@ -212,7 +212,9 @@ int infer_conv(ir_graph *g, ir_node *n, ir_status *st)
 
 /* KilnConvPwDw (passes/fuse_pwdw.c): X [N, K, H, W], W1 [C, K, 1, 1] (or
  * none: K = C), B1, W2 [C, 1, 3, 3], B2 -> Y [N, C, (H - 1) / s + 1,
- * (W - 1) / s + 1]; with W3 [M, C, 1, 1], B3, R: Y's channels M. */
+ * (W - 1) / s + 1]; with W3 [M, C, 1, 1], B3, R: Y's channels M. With W1
+ * [C, K, 3, 3] (a stem: pads 1, kiln_pw_strides [s1, s1]), H and W are
+ * the stem's output's, (H - 1) / s1 + 1 and likewise. */
 int infer_conv_pwdw(ir_graph *g, ir_node *n, ir_status *st)
 {
 	if (infer_arity(n, 4, 8, 1, 1, st))
@@ -222,15 +224,18 @@ int infer_conv_pwdw(ir_graph *g, ir_node *n, ir_status *st)
 		return -1;
 	const ir_value *w1 = n->in[1], *w3 = n->nin > 5 ? n->in[5] : NULL;
 	const ir_value *wc = w3 ? w3 : w1 ? w1 : w2;   /* gives Y's channels */
-	const int64_t *sv;
+	const int64_t *sv, *pv;
 	int64_t s = ir_attr_ints(n, "strides", &sv) == 2 && sv[0] == sv[1] ? sv[0] : 0;
+	int64_t s1 = 1;
+	if (ir_attr_find(n, "kiln_pw_strides"))
+		s1 = ir_attr_ints(n, "kiln_pw_strides", &pv) == 2 && pv[0] == pv[1] ? pv[0] : 0;
 	if (x->shape.rank != 4 || wc->shape.rank != 4 || !ir_dim_is_const(x->shape.d[2]) ||
-	    !ir_dim_is_const(x->shape.d[3]) || (s != 1 && s != 2))
+	    !ir_dim_is_const(x->shape.d[3]) || (s != 1 && s != 2) || (s1 != 1 && s1 != 2))
 		return ir_fail(st, "%s: needs a 4-D X of static H and W, 4-D weights and strides "
 			       "1 or 2", ir_node_label(n));
-	ir_shape o = {4, {x->shape.d[0], wc->shape.d[0],
-			  ir_dim_const((x->shape.d[2].c - 1) / s + 1),
-			  ir_dim_const((x->shape.d[3].c - 1) / s + 1)}};
+	int64_t H = (x->shape.d[2].c - 1) / s1 + 1, W = (x->shape.d[3].c - 1) / s1 + 1;
+	ir_shape o = {4, {x->shape.d[0], wc->shape.d[0], ir_dim_const((H - 1) / s + 1),
+			  ir_dim_const((W - 1) / s + 1)}};
 	infer_set(n, 0, x->dtype, &o);
 	return 0;
 }

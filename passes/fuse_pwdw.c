@@ -22,8 +22,16 @@
  * that joins too: KilnConvPwDw(X, W1, B1, W2, B2, W3, B3, R) -> Q's
  * output, with kiln_pj_clip_min and kiln_pj_clip_max (Q's clamp); the
  * kernel then never writes D as a tensor (codegen/kernels/nn_pwdw.c).
- * Then a depthwise D (as above) that no pointwise Conv joined, whose output
- * only a projection Q reads (MobileNetV2's first block), becomes
+ * Then a depthwise D (as above) that no pointwise Conv joined: when its
+ * input is the output of a stem read by D alone (MobileNetV2's first layer),
+ *   P = Conv(X, W1[, B1]): 3x3, pads 1, dilation 1, group 1, the same
+ *       stride s1 of 1 or 2 on both axes, X's channels at most
+ *       KK_CONV_FEWC_MAXC, P's width 6 or more and rows of at most STEM_MAX_W
+ *       (the kernel's buffered input rows)
+ * it becomes KilnConvPwDw(X, W1, B1, W2, B2[, W3, B3, R]) with
+ * kiln_pw_strides = [s1, s1] (the kernel writes the stem's output straight
+ * into its intermediate); else when only a projection Q reads D's output
+ * (MobileNetV2's first block without its stem), it becomes
  * KilnConvPwDw(X, _, _, W2, B2, W3, B3, R), X the intermediate itself.
  * Runs after fuse-epilogue, on the final graph. */
 #include <math.h>
@@ -32,6 +40,8 @@
 #include "internal.h"
 
 #define PJ_MAX_C 4096
+#define STEM_MAX_C 4       /* KK_CONV_FEWC_MAXC (codegen/kernels/kk_pack.h) */
+#define STEM_MAX_W 512     /* 2 (W + 15) <= KK_CONV_FEWC_ROW */
 
 /* Whether P output pixels fill panels of 16 (the fused kernel's, KK_NR in
  * codegen/kernels/kk_pack.h) within 15% as well as slivers of 6 (KK_MR):
@@ -93,18 +103,27 @@ static int image_ok(const ir_value *x)
 	       x->shape.d[2].c * x->shape.d[3].c >= 6;
 }
 
-/* KilnConvPwDw from the pointwise p (or NULL: X is the intermediate), the
- * depthwise d at stride s and the projection q (or NULL), in their place. */
-static int build(ir_graph *g, ir_node *p, ir_node *d, ir_node *q, int64_t s)
+static int set_pair(ir_graph *g, ir_node *n, const char *name, int64_t v)
+{
+	ir_attr *a = ir_node_add_attr(g, n, name, IR_ATTR_INTS);
+	int64_t *iv = a ? ir_alloc(g->arena, 2 * sizeof *iv) : NULL;
+	if (!iv)
+		return -1;
+	iv[0] = iv[1] = v;
+	a->ints = iv;
+	a->n = 2;
+	return 0;
+}
+
+/* KilnConvPwDw from the pointwise or stem p (or NULL: X is the
+ * intermediate; a stem at stride s1), the depthwise d at stride s and the
+ * projection q (or NULL), in their place. */
+static int build(ir_graph *g, ir_node *p, ir_node *d, ir_node *q, int64_t s, int64_t s1)
 {
 	ir_node *f = ir_node_new(g, "KilnConvPwDw", "kiln", q ? q->name : d->name, q ? 8 : 5, 1);
-	ir_attr *st = f ? ir_node_add_attr(g, f, "strides", IR_ATTR_INTS) : NULL;
-	int64_t *sv = st ? ir_alloc(g->arena, 2 * sizeof *sv) : NULL;
-	if (!sv)
+	if (!f || set_pair(g, f, "strides", s) ||
+	    (p && p->in[1]->shape.d[2].c == 3 && set_pair(g, f, "kiln_pw_strides", s1)))
 		return -1;
-	sv[0] = sv[1] = s;
-	st->ints = sv;
-	st->n = 2;
 	if (set_float(g, f, "kiln_pw_clip_min",
 		      p ? ir_attr_float(p, "kiln_clip_min", -INFINITY) : -INFINITY) ||
 	    set_float(g, f, "kiln_pw_clip_max",
@@ -156,19 +175,40 @@ static int fuse_at(ir_graph *g, ir_node *p)
 	int64_t C = w1->shape.d[0].c, s;
 	if (!d || d->in[0] != p->out[0] || !depthwise(d, C, &s))
 		return 0;
-	return build(g, p, d, projection(g, d->out[0], C, out_pixels(x, s)), s);
+	return build(g, p, d, projection(g, d->out[0], C, out_pixels(x, s)), s, 1);
 }
 
-/* d, a depthwise Conv no pointwise one joined, with a projection after it:
- * the node without its pointwise half (MobileNetV2's first block). */
+/* The stem whose output (C channels) only d reads, at stride *s1, or NULL. */
+static ir_node *stem(const ir_graph *g, const ir_node *d, int64_t C, int64_t *s1)
+{
+	ir_node *p = d->in[0]->producer;
+	if (!p || !pass_plain_conv(p) || pass_sole_user(g, p->out[0]) != d)
+		return NULL;
+	const ir_value *x = p->in[0], *w = p->in[1];
+	*s1 = pass_ints_all(p, "strides", 2, 2, 1) ? 2 : 1;
+	if (w->shape.rank != 4 || w->shape.d[0].c != C || w->shape.d[1].c < 1 ||
+	    w->shape.d[1].c > STEM_MAX_C || w->shape.d[2].c != 3 || w->shape.d[3].c != 3 ||
+	    ir_attr_int(p, "group", 1) != 1 ||
+	    !pass_ints_all(p, "strides", 2, *s1, 1) || !pass_ints_all(p, "pads", 4, 1, 0) ||
+	    !pass_ints_all(p, "dilations", 2, 1, 1) || !image_ok(x) ||
+	    !ir_dim_is_const(x->shape.d[1]) || x->shape.d[1].c != w->shape.d[1].c)
+		return NULL;
+	int64_t W = (x->shape.d[3].c - 1) / *s1 + 1;
+	return W >= 6 && W <= STEM_MAX_W ? p : NULL;
+}
+
+/* d, a depthwise Conv no pointwise one joined: with the stem before it
+ * (and a projection after it), or with a projection after it (the node
+ * without its first half: MobileNetV2's first block). */
 static int fuse_dw_at(ir_graph *g, ir_node *d)
 {
-	int64_t s, C = d->nin > 1 && d->in[1] ? d->in[1]->shape.d[0].c : 0;
+	int64_t s, s1 = 1, C = d->nin > 1 && d->in[1] ? d->in[1]->shape.d[0].c : 0;
 	if (d->op != IR_OP_Conv || !depthwise(d, C, &s) || !image_ok(d->in[0]) ||
 	    !ir_dim_is_const(d->in[0]->shape.d[1]) || d->in[0]->shape.d[1].c != C)
 		return 0;
+	ir_node *p = stem(g, d, C, &s1);
 	ir_node *q = projection(g, d->out[0], C, out_pixels(d->in[0], s));
-	return q ? build(g, NULL, d, q, s) : 0;
+	return p || q ? build(g, p, d, q, s, s1) : 0;
 }
 
 int pass_fuse_pwdw(ir_graph *g, const pass_options *o, ir_status *st)

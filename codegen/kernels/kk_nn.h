@@ -162,6 +162,17 @@ void kk_conv_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Wt, const f
 	float *Y, int64_t N, int64_t K, int64_t C, int64_t M, int64_t H, int64_t W, int64_t OH,
 	int64_t OW, int64_t s, float lo1, float hi1, float lo2, float hi2, float lo3, float hi3,
 	int64_t y_ns, float *S);
+/* KilnConvPwDw with a stem as its first half: T = clamp(conv3x3(X) + Bs,
+ * lo1, hi1), X [N, C0, H0, W0], Ws [C, C0, 3, 3] as kk_pwdw_pack_w packs
+ * it with K = 9 C0, pads 1, stride s1 (1 or 2): T [N, C, H, W], H = (H0 -
+ * 1) / s1 + 1, likewise W, W >= 6 (the pixel tile), C0 <= KK_CONV_FEWC_MAXC
+ * and 2 (W + 15) <= KK_CONV_FEWC_ROW (its buffered rows); the rest as
+ * kk_conv_pwdw_f32's with K = C. */
+void kk_conv_stem_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Ws,
+	const float *Bs, const float *W2, const float *B2, const float *W3p, const float *B3,
+	const float *R, float *Y, int64_t N, int64_t C0, int64_t H0, int64_t W0, int64_t s1,
+	int64_t C, int64_t M, int64_t H, int64_t W, int64_t OH, int64_t OW, int64_t s, float lo1,
+	float hi1, float lo2, float hi2, float lo3, float hi3, int64_t y_ns, float *S);
 void kk_conv_f64(kiln_rt_ctx *ctx, const double *X, const double *W, const double *B,
 	double *Y, int64_t N, int64_t C, int64_t D, int64_t H, int64_t Wd,
 	int64_t M, int64_t OD, int64_t OH, int64_t OW,

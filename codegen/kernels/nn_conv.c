@@ -26,18 +26,6 @@ typedef struct {
 	int64_t sd, sh, sw, dd, dh, dw, pd, ph, pw, group;
 } kk__conv_geom;
 
-/* On a function whose loops fill or copy rows of a plane: they stay loops.
- * LLVM would make each row's zeros or copy a memset/memcpy call (a call per
- * row and border: ~8% of MobileNetV2 was in libc, and 11% of its stride-2
- * depthwise layer when its row helper lacked this). On the helpers
- * themselves, not only their callers: a helper's loops become calls before
- * it is inlined. */
-#ifdef __clang__
-#define KK__ROW_LOOPS __attribute__((no_builtin("memset", "memcpy", "memmove")))
-#else
-#define KK__ROW_LOOPS
-#endif
-
 static inline int64_t kk__floor_div(int64_t a, int64_t b)
 {
 	int64_t q = a / b;
@@ -644,65 +632,6 @@ static inline __attribute__((always_inline)) void kk__dw33_group(kk_v8f *acc,
 	}
 }
 
-/* Input row xr (W floats) into the halves of a zero-filled padded row whose
- * column c = k + pw holds input column k: even columns at d[c/2], odd ones
- * at d[h + c/2] (columns past 2h - 1 dropped), so that a stride-2 tap reads
- * contiguous floats. */
-KK__ROW_LOOPS static void kk__split_row(float *restrict d, const float *restrict xr, int64_t W, int64_t pw,
-	int64_t h)
-{
-	int64_t wu = kk__min(W, 2 * h - pw - 1), k = 0;
-	float *de = (pw & 1) ? d + h + (pw - 1) / 2 : d + pw / 2;
-	float *dd = (pw & 1) ? d + (pw + 1) / 2 : d + h + pw / 2;
-	if (wu >= 16) {
-		/* 16 at a time, the row's last 16 from an even column
-		 * overlapping the ones before (the same values stored again),
-		 * instead of up to 15 single floats (56-wide rows: a quarter of
-		 * the copy); at most one column is left */
-		int64_t last = (wu - 16) & ~(int64_t)1;
-		for (;;) {
-			kk_v8f a = kk__ld8(xr + k), b = kk__ld8(xr + k + 8);
-			kk_v8f e = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
-			kk_v8f o = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
-			kk__st8(de + k / 2, &e);
-			kk__st8(dd + k / 2, &o);
-			if (k == last)
-				break;
-			k = k + 16 < last ? k + 16 : last;
-		}
-		k = last + 16;
-	}
-	for (; k < wu; k++)
-		(k & 1 ? dd : de)[k / 2] = xr[k];
-}
-
-/* Input row iy of the H x W plane x into d as the padded row p (p[q] =
- * x[q - pw], zero outside the row; all zeros when iy is outside the plane):
- * at stride 1 as it is (h floats), at stride 2 as p's even columns in
- * d[0, h) and its odd ones in d[h, 2h) (kk__split_row). */
-KK__ROW_LOOPS static void kk__padded_row_sw(float *restrict d, const float *restrict x,
-	int64_t iy, int64_t H, int64_t W, int64_t pw, int64_t h, int64_t sw)
-{
-	const kk_v8f z = {0};
-	int64_t n = sw == 2 ? 2 * h : h;
-	for (int64_t q = 0; q < n; q += 8)
-		kk__st8(d + q, &z);
-	if (iy < 0 || iy >= H)
-		return;
-	const float *xr = x + iy * W;
-	if (sw == 1) {
-		int64_t wu = kk__min(W, h - pw), k = 0;
-		for (; k + 8 <= wu; k += 8) {
-			kk_v8f v = kk__ld8(xr + k);
-			kk__st8(d + pw + k, &v);
-		}
-		for (; k < wu; k++)
-			d[pw + k] = xr[k];
-		return;
-	}
-	kk__split_row(d, xr, W, pw, h);
-}
-
 /* Rows [r0, r1) of kk__conv_dw_pad_f32's zero-padded copy of the plane x
  * (rows PW floats apart; at stride 2 split into halves of PWh floats). Rows
  * are written in order: a row's last vector may spill zeros into the next,
@@ -1116,6 +1045,8 @@ KK__ROW_LOOPS static __attribute__((noinline)) void kk__conv_smallc_f32(const kk
 			for (int64_t ky = 0; ky < KH; ky++)
 				kk__padded_row_sw(rows + (c * KH + ky) * rs, x + c * g->H * g->W,
 					oy * g->sh - g->ph + ky, g->H, g->W, g->pw, h, sw);
+		kk__prefetch_rows(x, C, g->H, g->W, kk__max(0, oy * g->sh - g->ph + KH),
+			(oy + 1) * g->sh - g->ph + KH);
 		for (int64_t m0 = 0; m0 < M; m0 += 4) {
 			int64_t m4 = kk__min(m0, M - 4);    /* the last group overlaps */
 			kk_v8f bias[4];

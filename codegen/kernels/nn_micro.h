@@ -3,7 +3,8 @@
  * accumulators in vector registers) that both the Gemm/MatMul kernels and
  * the implicit-GEMM convolution feed with a packed B panel (KK_KC x KK_NR,
  * zero-padded), the output epilogue (bias, residual, clamp) both apply as
- * they store, and the integer helpers of those files.
+ * they store, the integer helpers of those files, and the padded input
+ * rows of the few-channel convolutions (nn_conv.c's, nn_pwdw.c's stem).
  * Uses GCC/Clang vector extensions; LLVM legalises them for any target. */
 #ifndef KK_NN_MICRO_H
 #define KK_NN_MICRO_H
@@ -36,6 +37,92 @@ static inline int64_t kk__min(int64_t a, int64_t b)
 static inline int64_t kk__max(int64_t a, int64_t b)
 {
 	return a > b ? a : b;
+}
+
+/* On a function whose loops fill or copy rows of a plane: they stay loops.
+ * LLVM would make each row's zeros or copy a memset/memcpy call (a call per
+ * row and border: ~8% of MobileNetV2 was in libc, and 11% of its stride-2
+ * depthwise layer when its row helper lacked this). On the helpers
+ * themselves, not only their callers: a helper's loops become calls before
+ * it is inlined. */
+#ifdef __clang__
+#define KK__ROW_LOOPS __attribute__((no_builtin("memset", "memcpy", "memmove")))
+#else
+#define KK__ROW_LOOPS
+#endif
+
+/* Input row xr (W floats) into the halves of a zero-filled padded row whose
+ * column c = k + pw holds input column k: even columns at d[c/2], odd ones
+ * at d[h + c/2] (columns past 2h - 1 dropped), so that a stride-2 tap reads
+ * contiguous floats. */
+KK__ROW_LOOPS static inline void kk__split_row(float *restrict d, const float *restrict xr, int64_t W, int64_t pw,
+	int64_t h)
+{
+	int64_t wu = kk__min(W, 2 * h - pw - 1), k = 0;
+	float *de = (pw & 1) ? d + h + (pw - 1) / 2 : d + pw / 2;
+	float *dd = (pw & 1) ? d + (pw + 1) / 2 : d + h + pw / 2;
+	if (wu >= 16) {
+		/* 16 at a time, the row's last 16 from an even column
+		 * overlapping the ones before (the same values stored again),
+		 * instead of up to 15 single floats (56-wide rows: a quarter of
+		 * the copy); at most one column is left */
+		int64_t last = (wu - 16) & ~(int64_t)1;
+		for (;;) {
+			kk_v8f a = kk__ld8(xr + k), b = kk__ld8(xr + k + 8);
+			kk_v8f e = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+			kk_v8f o = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
+			kk__st8(de + k / 2, &e);
+			kk__st8(dd + k / 2, &o);
+			if (k == last)
+				break;
+			k = k + 16 < last ? k + 16 : last;
+		}
+		k = last + 16;
+	}
+	for (; k < wu; k++)
+		(k & 1 ? dd : de)[k / 2] = xr[k];
+}
+
+/* Input row iy of the H x W plane x into d as the padded row p (p[q] =
+ * x[q - pw], zero outside the row; all zeros when iy is outside the plane):
+ * at stride 1 as it is (h floats), at stride 2 as p's even columns in
+ * d[0, h) and its odd ones in d[h, 2h) (kk__split_row). */
+KK__ROW_LOOPS static inline void kk__padded_row_sw(float *restrict d, const float *restrict x,
+	int64_t iy, int64_t H, int64_t W, int64_t pw, int64_t h, int64_t sw)
+{
+	const kk_v8f z = {0};
+	int64_t n = sw == 2 ? 2 * h : h;
+	for (int64_t q = 0; q < n; q += 8)
+		kk__st8(d + q, &z);
+	if (iy < 0 || iy >= H)
+		return;
+	const float *xr = x + iy * W;
+	if (sw == 1) {
+		int64_t wu = kk__min(W, h - pw), k = 0;
+		for (; k + 8 <= wu; k += 8) {
+			kk_v8f v = kk__ld8(xr + k);
+			kk__st8(d + pw + k, &v);
+		}
+		for (; k < wu; k++)
+			d[pw + k] = xr[k];
+		return;
+	}
+	kk__split_row(d, xr, W, pw, h);
+}
+
+/* Rows [r0, r1) of each of the C H x W planes of x (those inside the
+ * planes) fetched into the caches: the few-channel convolutions' next
+ * output row's new input rows, while the row before is computed. Their
+ * input (an image, first in the network) is in memory, and 9 or 21 rows
+ * each under a KB read in turn are too short for the hardware prefetchers:
+ * buffering the rows of MobileNetV2's stem was a third of its time. */
+static inline void kk__prefetch_rows(const float *x, int64_t C, int64_t H, int64_t W,
+	int64_t r0, int64_t r1)
+{
+	for (int64_t c = 0; c < C; c++)
+		for (int64_t iy = r0; iy < kk__min(H, r1); iy++)
+			for (int64_t q = 0; q < W; q += 16)
+				__builtin_prefetch(x + (c * H + iy) * W + q);
 }
 
 /* Stores one accumulator row (16 floats in *cp0|*cp1) to y[0..nr), adding to

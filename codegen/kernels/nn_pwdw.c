@@ -21,7 +21,9 @@
  * With a pointwise projection fused after the pair (W3p), the depthwise
  * layer writes the projection's packed B panels instead of NCHW rows
  * (kk__pwdw_pj_items); without the pointwise half (Wt NULL), X itself is
- * copied into the intermediate's layout (kk__pwdw_cp_items). */
+ * copied into the intermediate's layout (kk__pwdw_cp_items); with a 3x3
+ * few-channel stem as the first half (kk_conv_stem_pwdw_f32), the stem's
+ * output goes straight into it (kk__pwdw_stem_items). */
 #include <math.h>
 
 #include "kk_nn.h"
@@ -45,6 +47,10 @@ typedef struct {
 	float lo3, hi3;
 	int64_t np, nt;       /* the band's pixel panels, the tasks they split into */
 	int split_c;          /* the pointwise half's items: channel panels, not tiles */
+	/* a 3x3 stem as the first half (Ws not NULL; kk_conv_stem_pwdw_f32):
+	 * X [C0, H0, W0], pads 1, stride s1; the intermediate H x W its output */
+	const float *Ws;
+	int64_t C0, H0, W0, s1;
 } kk__pwdw_job;
 
 /* floats from one 8-channel block of the intermediate to the next */
@@ -116,8 +122,76 @@ static inline __attribute__((always_inline)) void kk__pwdw_tile(const kk__pwdw_j
 	KK__PD_ST(3) KK__PD_ST(4) KK__PD_ST(5)
 }
 
+/* The stem's tile: 6 output pixels [ox, ox + 6) of intermediate row ry by
+ * the 16-channel panel from channel mb, from the stem's input rows
+ * buffered as kk__conv_smallc_f32 buffers them (rows: C0 x 3 padded rows
+ * of rs floats, tap t at toff[t]), so the 6 pixels of a tap are 6
+ * consecutive floats; each output is the sum over the C0 x 9 taps in
+ * order, then bias and clamp, as that path computes it (with the taps
+ * broadcast and the weights as vectors: the same products and sums). */
+static inline __attribute__((always_inline)) void kk__pwdw_stem_tile(const kk__pwdw_job *j,
+	const float *rows, const int64_t *toff, int64_t ry, int64_t ox, int64_t mb)
+{
+	int64_t T = j->C0 * 9, PB = kk__pd_block(j), r0 = 0, o[KK_PWDW_PX];
+	for (int64_t i = 0; i < KK_PWDW_PX; i++)
+		o[i] = kk__pd_row(j, ry + 1) + (ox + i + 1) * 8;
+	const float *a = j->Ws + mb * T;
+	int two = mb + 8 < j->C;
+	kk_v8f lo = {0}, hi = {0}, z = {0};
+	lo += j->lo1;
+	hi += j->hi1;
+	kk_v8f c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
+	kk_v8f c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+	for (int64_t t = 0; t < T; t++) {
+		const float *xk = rows + toff[t] + ox;
+		kk_v8f b0 = kk__ld8(a + t * 16), b1 = kk__ld8(a + t * 16 + 8);
+		float xs;
+		KK__PD_ROW(0) KK__PD_ROW(1) KK__PD_ROW(2)
+		KK__PD_ROW(3) KK__PD_ROW(4) KK__PD_ROW(5)
+	}
+	kk_v8f bv0 = j->B1 ? kk__ld8(j->B1 + mb) : z;
+	kk_v8f bv1 = j->B1 && two ? kk__ld8(j->B1 + mb + 8) : z;
+	float *tb = j->T + mb / 8 * PB;
+	KK__PD_ST(0) KK__PD_ST(1) KK__PD_ST(2)
+	KK__PD_ST(3) KK__PD_ST(4) KK__PD_ST(5)
+}
+
 #undef KK__PD_ROW
 #undef KK__PD_ST
+
+/* The stem's output rows [pa / W + i0, pa / W + i1) of the band into the
+ * intermediate: per row, its C0 x 3 input rows buffered with their zero
+ * padding (at stride 2 as even then odd columns), then each 16-channel
+ * panel over the row's 6-pixel tiles (the last overlapping the one before:
+ * the same values stored again). The stem's output never exists as NCHW
+ * rows (MobileNetV2's 3 -> 32 at 112x112: 1.6 MB written out, then copied
+ * into the intermediate by kk__pwdw_cp_items). */
+static void kk__pwdw_stem_items(void *vp, int64_t i0, int64_t i1)
+{
+	const kk__pwdw_job *j = vp;
+	int64_t W = j->W, s1 = j->s1, T = j->C0 * 9;
+	int64_t h = (W + 8 + 7) / 8 * 8, rs = s1 == 1 ? h : 2 * h;
+	float rows[KK_CONV_FEWC_MAXC * 3 * KK_CONV_FEWC_ROW];
+	int64_t toff[KK_CONV_FEWC_MAXC * 9];
+	for (int64_t t = 0; t < T; t++) {
+		int64_t c = t / 9, ky = t / 3 % 3, kx = t % 3;
+		toff[t] = (c * 3 + ky) * rs + (s1 == 1 ? kx : (kx & 1 ? h : 0) + kx / 2);
+	}
+	for (int64_t r = j->pa / W + i0; r < j->pa / W + i1; r++) {
+		for (int64_t c = 0; c < j->C0; c++)
+			for (int64_t ky = 0; ky < 3; ky++)
+				kk__padded_row_sw(rows + (c * 3 + ky) * rs, j->X + c * j->H0 * j->W0,
+					r * s1 - 1 + ky, j->H0, j->W0, 1, h, s1);
+		kk__prefetch_rows(j->X, j->C0, j->H0, j->W0, r * s1 + 2, (r + 1) * s1 + 2);
+		for (int64_t mb = 0; mb < j->C; mb += 16)
+			for (int64_t ox = 0;; ox += KK_PWDW_PX) {
+				ox = kk__min(ox, W - KK_PWDW_PX);
+				kk__pwdw_stem_tile(j, rows, toff, r, ox, mb);
+				if (ox == W - KK_PWDW_PX)
+					break;
+			}
+	}
+}
 
 /* Pointwise tiles [t0, t1) (or with split_c all of them, channel panels
  * [t0, t1)) of one image into the intermediate, in bands
@@ -355,17 +429,15 @@ static void kk__pwdw_pj_items(void *vp, int64_t t0, int64_t t1)
  * of 512 KB, 11 rows, 6% faster at 1 thread and 2% at 2). The bands take
  * turns in a ring of rows of the scratch (kk_pwdw_ring): each band's rows
  * land where the caches still hold an earlier band's, not on a part of a
- * 5 MB scratch last written a whole run before. */
-
-void kk_conv_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Wt, const float *B1,
-	const float *W2, const float *B2, const float *W3p, const float *B3, const float *R,
-	float *Y, int64_t N, int64_t K, int64_t C, int64_t M, int64_t H, int64_t W, int64_t OH,
-	int64_t OW, int64_t s, float lo1, float hi1, float lo2, float hi2, float lo3, float hi3,
-	int64_t y_ns, float *S)
+ * 5 MB scratch last written a whole run before. kk__pwdw_run is that loop
+ * for both entries (j: all but the image's pointers and the band; images
+ * xn floats apart). */
+static void kk__pwdw_run(kiln_rt_ctx *ctx, const kk__pwdw_job *jp, const float *X, const float *R,
+	float *Y, int64_t N, int64_t xn, int64_t y_ns)
 {
-	kk__pwdw_job j = {X, Wt, B1, W2, B2, Y, S, K, C, H, W, OH, OW, s,
-		kk_pwdw_ring(C, H, W, W3p != NULL), lo1, hi1, lo2, hi2, 0, 0, 0, 0, W3p, B3, NULL,
-		M, lo3, hi3, 0, 0};
+	kk__pwdw_job j = *jp;
+	int64_t K = j.K, C = j.C, M = j.M, H = j.H, W = j.W, OH = j.OH, OW = j.OW, s = j.s;
+	const float *Wt = j.Wt, *W3p = j.W3p;
 	int64_t YC = W3p ? M : C;     /* Y's channels */
 	int64_t band = kk_pwdw_band(C, H, W, W3p != NULL);
 	/* memory-bound: the depthwise blocks split by the floats each moves (by
@@ -379,7 +451,7 @@ void kk_conv_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Wt, const f
 	 * 1.35x faster on 2 threads than on 1, 1.65x with them split) */
 	int64_t pj_work = KK_NR * C * (M + 9 + 3 * KK_PAR_MIN_FLOPS / KK_PAR_MIN_ELEMS);
 	for (int64_t n = 0; n < N; n++) {
-		j.X = X + n * K * H * W;
+		j.X = X + n * xn;
 		j.Y = Y + n * (y_ns ? y_ns : YC * OH * OW);
 		j.Res = R ? R + n * M * OH * OW : NULL;
 		j.oa = 0;
@@ -396,7 +468,10 @@ void kk_conv_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Wt, const f
 			 * 7x7 took 600 KB from L3 per thread for 9 tiles, split 4
 			 * and 5; the pair 5-10% faster at 2 threads) */
 			j.split_c = C > (rb - ra) * W;
-			if (Wt && j.split_c)
+			if (j.Ws)
+				kk_par_for(ctx, rb - ra, kk_par_grain(KK_PAR_MIN_FLOPS,
+					W * C * j.C0 * 9), kk__pwdw_stem_items, &j);
+			else if (Wt && j.split_c)
 				kk_par_for(ctx, (C + 15) / 16, kk_par_grain(KK_PAR_MIN_FLOPS,
 					tiles * KK_PWDW_PX * K * 16), kk__pwdw_pw_items, &j);
 			else if (Wt)
@@ -422,4 +497,30 @@ void kk_conv_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Wt, const f
 			j.oa = kk__max(j.oa, j.ob);
 		}
 	}
+}
+
+void kk_conv_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Wt, const float *B1,
+	const float *W2, const float *B2, const float *W3p, const float *B3, const float *R,
+	float *Y, int64_t N, int64_t K, int64_t C, int64_t M, int64_t H, int64_t W, int64_t OH,
+	int64_t OW, int64_t s, float lo1, float hi1, float lo2, float hi2, float lo3, float hi3,
+	int64_t y_ns, float *S)
+{
+	kk__pwdw_job j = {.Wt = Wt, .B1 = B1, .W2 = W2, .B2 = B2, .T = S, .K = K, .C = C,
+		.H = H, .W = W, .OH = OH, .OW = OW, .s = s, .R = kk_pwdw_ring(C, H, W, W3p != NULL),
+		.lo1 = lo1, .hi1 = hi1, .lo2 = lo2, .hi2 = hi2, .W3p = W3p, .B3 = B3, .M = M,
+		.lo3 = lo3, .hi3 = hi3};
+	kk__pwdw_run(ctx, &j, X, R, Y, N, K * H * W, y_ns);
+}
+
+void kk_conv_stem_pwdw_f32(kiln_rt_ctx *ctx, const float *X, const float *Ws,
+	const float *Bs, const float *W2, const float *B2, const float *W3p, const float *B3,
+	const float *R, float *Y, int64_t N, int64_t C0, int64_t H0, int64_t W0, int64_t s1,
+	int64_t C, int64_t M, int64_t H, int64_t W, int64_t OH, int64_t OW, int64_t s, float lo1,
+	float hi1, float lo2, float hi2, float lo3, float hi3, int64_t y_ns, float *S)
+{
+	kk__pwdw_job j = {.B1 = Bs, .W2 = W2, .B2 = B2, .T = S, .K = C, .C = C, .H = H, .W = W,
+		.OH = OH, .OW = OW, .s = s, .R = kk_pwdw_ring(C, H, W, W3p != NULL), .lo1 = lo1,
+		.hi1 = hi1, .lo2 = lo2, .hi2 = hi2, .W3p = W3p, .B3 = B3, .M = M, .lo3 = lo3,
+		.hi3 = hi3, .Ws = Ws, .C0 = C0, .H0 = H0, .W0 = W0, .s1 = s1};
+	kk__pwdw_run(ctx, &j, X, R, Y, N, C0 * H0 * W0, y_ns);
 }

@@ -755,6 +755,78 @@ static void test_conv_dwpj(void **state)
 	}
 }
 
+/* kk_conv_stem_pwdw_f32 (KilnConvPwDw with a stem: MobileNetV2's first
+ * layer and block): the few-channel 3x3 convolution, the depthwise one and
+ * the projection (or none), bit for bit against kk_conv_f32 for the stem
+ * then kk_conv_pwdw_f32 without its first half (or kk_conv_f32 for the
+ * depthwise layer), each image into a block of a wider output with nothing
+ * written in the gaps, the scratch NaN-filled; 224x224 at stride 2 in
+ * bands, stem strides 1 and 2, 1 to 4 input channels, odd sizes (the last
+ * tile of a row overlapping the one before, rows of 6 and 7), 24 channels
+ * (a half panel), a residual, the clamps acting. */
+static void test_conv_stem_dwpj(void **state)
+{
+	(void)state;
+	static const int64_t cases[][9] = {   /* N C0 H0 W0 s1 C s M residual */
+		{1, 3, 224, 224, 2, 32, 1, 16, 0}, {2, 3, 15, 13, 2, 16, 1, 8, 1},
+		{1, 1, 12, 17, 1, 24, 2, 5, 0}, {2, 4, 9, 11, 1, 8, 1, 0, 0},
+		{1, 2, 40, 14, 2, 40, 2, 30, 0}, {1, 3, 6, 6, 1, 16, 2, 0, 0},
+	};
+	for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+		const int64_t *k = cases[ci];
+		int64_t N = k[0], C0 = k[1], H0 = k[2], W0 = k[3], s1 = k[4], C = k[5], s = k[6];
+		int64_t M = k[7], H = (H0 - 1) / s1 + 1, W = (W0 - 1) / s1 + 1;
+		int64_t OH = (H - 1) / s + 1, OW = (W - 1) / s + 1, OP = OH * OW, YC = M ? M : C;
+		int64_t zns = (YC + 2) * OP, ns = kk_pwdw_scratch(C, H, W, M > 0);
+		float *X = rand_floats(N * C0 * H0 * W0, 2.0), *W1 = rand_floats(C * C0 * 9, 0.5);
+		float *B1 = rand_floats(C, 0.5), *W2 = rand_floats(C * 9, 1.0), *B2 = rand_floats(C, 0.5);
+		float *W3 = M ? rand_floats(M * C, 2.0 / sqrt((double)C)) : NULL;
+		float *B3 = M ? rand_floats(M, 1.0) : NULL, *R = k[8] ? rand_floats(N * M * OP, 1.0) : NULL;
+		float *W3p = M ? rand_floats(kk_packed_a_floats(M, C), 1.0) : NULL;
+		float *Ws = rand_floats(kk_pwdw_w_floats(C, 9 * C0), 1.0);
+		float *S = rand_floats(ns, 1.0), *Z = rand_floats(N * zns, 1.0);
+		float *T = rand_floats(N * C * H * W, 1.0), *Z2 = rand_floats(N * YC * OP, 1.0);
+		if (M)
+			kk_pack_a_layout(W3p, W3, M, C);
+		kk_pwdw_pack_w(Ws, W1, C, 9 * C0);
+		for (int64_t i = 0; i < ns; i++)
+			S[i] = NAN;
+		for (int64_t i = 0; i < N * zns; i++)
+			Z[i] = -7.0f;
+		kk_conv_stem_pwdw_f32(NULL, X, Ws, B1, W2, B2, W3p, B3, R, Z, N, C0, H0, W0, s1, C, M,
+			H, W, OH, OW, s, 0.0f, 6.0f, -0.5f, 3.0f, -1.5f, 2.0f, zns, S);
+		kk_conv_f32(NULL, X, W1, NULL, B1, T, N, C0, 1, H0, W0, C, 1, H, W, 1, 3, 3, 1, s1,
+			s1, 1, 1, 1, 0, 1, 1, 1, NULL, 0.0f, 6.0f, 0, NULL);
+		for (int64_t i = 0; i < ns; i++)
+			S[i] = NAN;
+		if (M)
+			kk_conv_pwdw_f32(NULL, T, NULL, NULL, W2, B2, W3p, B3, R, Z2, N, C, C, M, H, W,
+				OH, OW, s, -INFINITY, INFINITY, -0.5f, 3.0f, -1.5f, 2.0f, 0, S);
+		else
+			kk_conv_f32(NULL, T, W2, NULL, B2, Z2, N, C, 1, H, W, C, 1, OH, OW, 1, 3, 3, 1, s,
+				s, 1, 1, 1, 0, 1, 1, C, NULL, -0.5f, 3.0f, 0, NULL);
+		float lo = M ? -1.5f : -0.5f, hi = M ? 2.0f : 3.0f;
+		int64_t clamped = 0;
+		for (int64_t n = 0; n < N; n++)
+			for (int64_t i = 0; i < zns; i++) {
+				float z = Z[n * zns + i], want = i < YC * OP ? Z2[n * YC * OP + i] : -7.0f;
+				clamped += i < YC * OP && (z == lo || z == hi);
+				if (z != want) {
+					print_error("stem+dw+pj: C0 %lld %lldx%lld s1 %lld C %lld s %lld M "
+						"%lld: image %lld at %lld: %.9g, unfused %.9g\n",
+						(long long)C0, (long long)H0, (long long)W0, (long long)s1,
+						(long long)C, (long long)s, (long long)M, (long long)n,
+						(long long)i, z, want);
+					fail();
+				}
+			}
+		assert_true(clamped > 0 && clamped < N * YC * OP);   /* the clamp acts */
+		float *f[] = {X, W1, B1, W2, B2, W3, B3, R, W3p, Ws, S, Z, T, Z2};
+		for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+			free(f[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -766,6 +838,7 @@ int main(void)
 		cmocka_unit_test(test_conv_pool),
 		cmocka_unit_test(test_conv_pwdw),
 		cmocka_unit_test(test_conv_dwpj),
+		cmocka_unit_test(test_conv_stem_dwpj),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -252,6 +252,17 @@ static void c_conv_pwdw_proj(kiln_rt_ctx *ctx, void *out)
 		g_a + 3000, out, 1, 24, 144, 40, 28, 28, 28, 28, 1, 0.0f, 6.0f, 0.0f, 6.0f, -1.0f, 1.0f,
 		0, S);
 }
+static void c_conv_stem_pwdw(kiln_rt_ctx *ctx, void *out)
+{
+	/* with a stem as the first half: N 2, C0 3, 112x112 -> 56x56 at
+	 * stride 2, C 32, then the depthwise layer and a projection to 16
+	 * (g_b + 5000 its packed weights): the stem's 56 rows split over the
+	 * threads, one band */
+	static float S[32 * 58 * 58 + KK_PWDW_PJ_TASKS * 16 * 32 * 16];
+	kk_conv_stem_pwdw_f32(ctx, g_a, g_b, g_c + 2000, g_c, g_c + 2000, g_b + 5000,
+		g_c + 2000, NULL, out, 2, 3, 112, 112, 2, 32, 16, 56, 56, 56, 56, 1, 0.0f, 6.0f, 0.0f,
+		6.0f, -1.0f, 1.0f, 0, S);
+}
 static void c_conv_pool(kiln_rt_ctx *ctx, void *out)
 {
 	/* KilnConvPool: N 2, C 3, M 64, 100x100 -> 49x49 at stride 2 (3x3),
@@ -320,6 +331,7 @@ static void test_conv(void **s)
 	check_case("conv pointwise-depthwise by channels", c_conv_pwdw_channels,
 		2 * 320 * 7 * 7 * 4);
 	check_case("conv pointwise-depthwise-pointwise", c_conv_pwdw_proj, 40 * 28 * 28 * 4);
+	check_case("conv stem-depthwise-pointwise", c_conv_stem_pwdw, 2 * 16 * 56 * 56 * 4);
 	check_case("conv then max pooling", c_conv_pool, 2 * 64 * 24 * 24 * 4);
 }
 

@@ -3,8 +3,9 @@
  * one KilnConvPwDw node after pass_run_pipeline (strides 1 and 2), is left as
  * two Convs when a precondition fails; a 1x1 projection after the pair (with
  * a residual Add or not) joins it when its image fills 16-pixel panels (not
- * at 7x7); every graph run through the JIT matches an unfused
- * double-precision reference computed here. */
+ * at 7x7); a 3x3 few-channel stem in place of the 1x1 Conv joins too;
+ * every graph run through the JIT matches an unfused double-precision
+ * reference computed here. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,7 +27,7 @@
 #define NX (N * MAXC * MAXHW)     /* x has k channels, or c without the 1x1 Conv */
 #define NP (N * MAXC * MAXHW)
 
-static float X[NX], W1[MAXC * MAXK], B1[MAXC], W2[MAXC * MAXC * 9], B2[MAXC];
+static float X[NX], W1[MAXC * MAXK * 9], B1[MAXC], W2[MAXC * MAXC * 9], B2[MAXC];
 static float W3[MAXK * MAXC], B3[MAXK];   /* the projection: c -> k channels */
 
 /* Deterministic data; each case reads the leading entries it needs. The
@@ -36,7 +37,7 @@ static void init_data(void)
 	unsigned s = 2718;
 	for (int i = 0; i < NX; i++)
 		X[i] = tb_rnd(&s, 3.0f);
-	for (int i = 0; i < MAXC * MAXK; i++)
+	for (int i = 0; i < MAXC * MAXK * 9; i++)
 		W1[i] = tb_rnd(&s, 1.0f);
 	for (int i = 0; i < MAXC * MAXC * 9; i++)
 		W2[i] = tb_rnd(&s, 1.0f);
@@ -67,12 +68,25 @@ typedef struct {
 	int puse;             /* PUSE_*: a also a graph output / also -> Neg -> n */
 	int proj;             /* PROJ_* */
 	int nopw;             /* no 1x1 Conv: x (c channels) straight into the 3x3 */
+	int stem;             /* the first Conv 3x3 with pads 1 at this stride
+				 (x then h stem x w stem); 0: 1x1 */
 } pc;
 
 static pc base(void)
 {
-	pc s = {16, 5, 7, 9, 1, 1, 16, 0, PUSE_NONE, PROJ_NONE, 0};
+	pc s = {16, 5, 7, 9, 1, 1, 16, 0, PUSE_NONE, PROJ_NONE, 0, 0};
 	return s;
+}
+
+/* x's height and width: the first Conv's output is h x w */
+static int in_h(const pc *s)
+{
+	return s->stem ? s->h * s->stem : s->h;
+}
+
+static int in_w(const pc *s)
+{
+	return s->stem ? s->w * s->stem : s->w;
 }
 
 static int out_h(const pc *s)
@@ -114,16 +128,21 @@ static ir_graph *pwdw_graph(const pc *s)
 	int64_t strides[2] = {s->sy, s->sx};
 	char dims[64];
 	ir_graph *g = tb_graph(13);
-	snprintf(dims, sizeof dims, "%d,%d,%d,%d", N, s->nopw ? s->c : s->k, s->h, s->w);
+	snprintf(dims, sizeof dims, "%d,%d,%d,%d", N, s->nopw ? s->c : s->k, in_h(s), in_w(s));
 	ir_value *x = tb_input(g, "x", IR_F32, dims);
 	ir_value *a = x;
 	ir_value *d = tb_value(g, "d", IR_F32, NULL), *z = tb_value(g, "z", IR_F32, NULL);
 	if (!s->nopw) {
 		ir_value *y = tb_value(g, "y", IR_F32, NULL);
-		ir_value *c1[3] = {x, fconst(g, "w1", W1, s->c, s->k, 1),
+		ir_value *c1[3] = {x, fconst(g, "w1", W1, s->c, s->k, s->stem ? 3 : 1),
 				   fconst(g, "b1", B1, s->c, 0, 0)};
 		a = tb_value(g, "a", IR_F32, NULL);
-		tb_node(g, "Conv", "pw", 13, 3, c1, 1, &y);
+		ir_node *pw = tb_node(g, "Conv", "pw", 13, 3, c1, 1, &y);
+		if (s->stem) {
+			int64_t st1[2] = {s->stem, s->stem};
+			tb_attr_ints(g, pw, "pads", 4, pads);
+			tb_attr_ints(g, pw, "strides", 2, st1);
+		}
 		if (s->relu)
 			tb_node(g, "Relu", "relu", 13, 1, &y, 1, &a);
 		else
@@ -203,6 +222,12 @@ static void check_fused(ir_graph *g, const pc *s, int want_pj)
 	check_float_attr(f, "kiln_pw_clip_max", s->relu || s->nopw ? INFINITY : 6.0f);
 	check_float_attr(f, "kiln_clip_min", 0.0f);
 	check_float_attr(f, "kiln_clip_max", 6.0f);
+	if (s->stem) {
+		assert_int_equal(ir_attr_ints(f, "kiln_pw_strides", &st), 2);
+		assert_true(st[0] == s->stem && st[1] == s->stem);
+	} else {
+		assert_null(ir_attr_find(f, "kiln_pw_strides"));
+	}
 }
 
 /* Not fused: both Convs still there (each with its activation fused into
@@ -247,11 +272,21 @@ static void ref_pointwise(const pc *s, ref_t *o)
 					continue;
 				}
 				double acc = B1[c], mag = fabs(acc);
-				for (int k = 0; k < s->k; k++) {
-					double t = (double)W1[c * s->k + k] * X[(n * s->k + k) * hw + i];
-					acc += t;
-					mag += fabs(t);
-				}
+				int xh = in_h(s), xw = in_w(s), taps = s->stem ? 9 : 1;
+				for (int k = 0; k < s->k; k++)
+					for (int t = 0; t < taps; t++) {
+						int iy = i / s->w, ix = i % s->w;
+						if (s->stem) {
+							iy = iy * s->stem - 1 + t / 3;
+							ix = ix * s->stem - 1 + t % 3;
+						}
+						if (iy < 0 || iy >= xh || ix < 0 || ix >= xw)
+							continue;
+						double v = (double)W1[(c * s->k + k) * taps + t] *
+							   X[((n * s->k + k) * xh + iy) * xw + ix];
+						acc += v;
+						mag += fabs(v);
+					}
 				int j = (n * s->c + c) * hw + i;
 				o->p[j] = clamp(o, 0, acc, s->relu ? INFINITY : 6.0);
 				o->pmag[j] = mag;
@@ -339,7 +374,8 @@ static void run_case(const pc *s, int want_fused)
 	kiln_model *mdl;
 	kiln_status ks;
 	kiln_session *ses = tj_session(g, 0, NULL, &mdl);
-	kiln_tensor in = {"x", KILN_FLOAT, 4, {N, s->nopw ? s->c : s->k, s->h, s->w}, X}, out[2];
+	kiln_tensor in = {"x", KILN_FLOAT, 4, {N, s->nopw ? s->c : s->k, in_h(s), in_w(s)}, X},
+		    out[2];
 	size_t nout = (size_t)kiln_model_num_outputs(mdl);
 	assert_int_equal(nout, 1 + (s->puse != PUSE_NONE));
 	memset(out, 0, sizeof out);
@@ -430,6 +466,37 @@ static void test_depthwise_projection(void **state)
 	run_case(&s, 0);
 }
 
+/* A 3x3 stem (3 input channels, pads 1) before the depthwise Conv: at
+ * stride 2 with a projection after the pair (14x18 -> 7x9), at stride 1
+ * with none and the depthwise Conv at stride 2; not with 5 input channels
+ * (more than the kernel's few-channel rows take), an output 5 wide (less
+ * than its pixel tile) or the stem's output also a graph output. */
+static void test_stem(void **state)
+{
+	pc s = base();
+	(void)state;
+	s.k = 3;
+	s.stem = 2;
+	s.proj = PROJ_CONV;
+	run_case(&s, 2);
+	s.stem = 1;
+	s.proj = PROJ_NONE;
+	s.h = s.w = 10;
+	s.sy = s.sx = 2;
+	run_case(&s, 1);
+	s.relu = 1;
+	run_case(&s, 1);
+	s = base();
+	s.stem = 2;               /* 5 input channels */
+	run_case(&s, 0);
+	s.k = 3;
+	s.w = 5;
+	run_case(&s, 0);
+	s.w = 9;
+	s.puse = PUSE_OUTPUT;
+	run_case(&s, 0);
+}
+
 /* ---- not fused ---- */
 
 static void test_channels_not_multiple_of_8(void **state)
@@ -475,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_fused_stride2),
 		cmocka_unit_test(test_fused_projection),
 		cmocka_unit_test(test_depthwise_projection),
+		cmocka_unit_test(test_stem),
 		cmocka_unit_test(test_channels_not_multiple_of_8),
 		cmocka_unit_test(test_pointwise_used_twice),
 		cmocka_unit_test(test_unequal_strides),
