@@ -663,11 +663,11 @@ int cg_lower_conv_pwdw(cg_ctx *cg, const ir_node *n)
 					   kk_pack_a_layout) : cg_null(cg);
 	if (!wt || !w3)
 		return -1;
-	LLVMValueRef in[10] = {
+	LLVMValueRef head[10] = {
 		cg->a_ctx, cg_ptr(cg, X), wt, cg_ptr(cg, n->in[2]), cg_ptr(cg, n->in[3]),
 		cg_ptr(cg, n->nin > 4 ? n->in[4] : NULL), w3, cg_ptr(cg, n->nin > 6 ? n->in[6] : NULL),
 		cg_ptr(cg, n->nin > 7 ? n->in[7] : NULL), cg_ptr(cg, Y)};
-	LLVMValueRef out[11] = {
+	LLVMValueRef tail[11] = {
 		cg_i64(cg, Y->shape.d[2].c), cg_i64(cg, Y->shape.d[3].c), cg_i64(cg, sv[0]),
 		cg_f32(cg, ir_attr_float(n, "kiln_pw_clip_min", -INFINITY)),
 		cg_f32(cg, ir_attr_float(n, "kiln_pw_clip_max", INFINITY)),
@@ -676,22 +676,22 @@ int cg_lower_conv_pwdw(cg_ctx *cg, const ir_node *n)
 		cg_f32(cg, ir_attr_float(n, "kiln_pj_clip_min", -INFINITY)),
 		cg_f32(cg, ir_attr_float(n, "kiln_pj_clip_max", INFINITY)), conv_y_ns(cg, n),
 		cg->scratch};
-	LLVMValueRef a[30];
+	LLVMValueRef a[30];     /* head, N, the sizes (the stem's or not), tail */
 	int na = 0;
 	for (int i = 0; i < 10; i++)
-		a[na++] = in[i];
+		a[na++] = head[i];
 	a[na++] = cg_dim(cg, X->shape.d[0]);
-	if (stem) {      /* N, C0, H0, W0, s1, C, M, H, W */
+	if (stem) {      /* C0, H0, W0, s1, C, M, H, W */
 		int64_t v[] = {W1->shape.d[1].c, X->shape.d[2].c, X->shape.d[3].c, s1, C, M, H, W};
 		for (int i = 0; i < 8; i++)
 			a[na++] = cg_i64(cg, v[i]);
-	} else {         /* N, K, C, M, H, W */
+	} else {         /* K, C, M, H, W */
 		int64_t v[] = {K, C, M, H, W};
 		for (int i = 0; i < 5; i++)
 			a[na++] = cg_i64(cg, v[i]);
 	}
 	for (int i = 0; i < 11; i++)
-		a[na++] = out[i];
+		a[na++] = tail[i];
 	cg_call(cg, stem ? "kk_conv_stem_pwdw_f32" : "kk_conv_pwdw_f32", a, na);
 	return 0;
 }

@@ -77,30 +77,19 @@ static inline int64_t kk__pd_row(const kk__pwdw_job *j, int64_t r)
 		} \
 	}
 
-/* Pointwise tile t (KK_PWDW_PX pixels) by the 16-channel panel from channel
- * mb of one image, into the intermediate. X's K rows are read in place at
- * the tile's 6 pixels, as 6 constant offsets from one pointer (with a
- * pointer per pixel the k loop ran out of registers); the band's last,
- * partial tile is computed as the 6 pixels ending the band, of which it
- * stores its own. Each k step prefetches KK__PD_PF floats ahead in its row
- * (K rows P floats apart are more streams than the hardware follows). */
-static inline __attribute__((always_inline)) void kk__pwdw_tile(const kk__pwdw_job *j,
-	int64_t t, int64_t mb)
+/* The products and stores of a tile of 6 pixels by the 16-channel panel
+ * from channel mb, for the pointwise and the stem halves alike: K steps,
+ * step k's 6 x values the 6 consecutive floats at x + toff[k] (toff NULL:
+ * x + k P, prefetching KK__PD_PF floats ahead in that row: K rows P floats
+ * apart are more streams than the hardware follows), each broadcast against
+ * the panel's 16 weights of step k (a: K x 16); then bias and clamp, pixel
+ * i's two vectors stored at o[i] of the panel's two 8-channel blocks of the
+ * intermediate (pixels before r0 not stored). */
+static inline __attribute__((always_inline)) void kk__pd_tile(const kk__pwdw_job *j,
+	const float *x, int64_t P, const int64_t *toff, int64_t K, const float *a,
+	const int64_t *o, int64_t r0, int64_t mb)
 {
-	int64_t K = j->K, W = j->W, P = j->H * W, PB = kk__pd_block(j);
-	int64_t p0 = kk__min(j->pa + t * KK_PWDW_PX, j->pe - KK_PWDW_PX);
-	int64_t r0 = j->pa + t * KK_PWDW_PX - p0;
-	const float *x = j->X + p0;
-	/* where each pixel's vector goes: row p / W + 1, column p % W + 1 */
-	int64_t o[KK_PWDW_PX], row = p0 / W, col = p0 % W;
-	for (int64_t r = 0; r < KK_PWDW_PX; r++) {
-		o[r] = kk__pd_row(j, row + 1) + (col + 1) * 8;
-		if (++col == W) {
-			col = 0;
-			row++;
-		}
-	}
-	const float *a = j->Wt + mb * K;
+	int64_t PB = kk__pd_block(j);
 	int two = mb + 8 < j->C;
 	kk_v8f lo = {0}, hi = {0}, z = {0};
 	lo += j->lo1;
@@ -108,8 +97,9 @@ static inline __attribute__((always_inline)) void kk__pwdw_tile(const kk__pwdw_j
 	kk_v8f c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
 	kk_v8f c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
 	for (int64_t k = 0; k < K; k++) {
-		const float *xk = x + k * P;
-		__builtin_prefetch(xk + KK__PD_PF);
+		const float *xk = toff ? x + toff[k] : x + k * P;
+		if (!toff)
+			__builtin_prefetch(xk + KK__PD_PF);
 		kk_v8f b0 = kk__ld8(a + k * 16), b1 = kk__ld8(a + k * 16 + 8);
 		float xs;
 		KK__PD_ROW(0) KK__PD_ROW(1) KK__PD_ROW(2)
@@ -122,38 +112,44 @@ static inline __attribute__((always_inline)) void kk__pwdw_tile(const kk__pwdw_j
 	KK__PD_ST(3) KK__PD_ST(4) KK__PD_ST(5)
 }
 
+/* Pointwise tile t (KK_PWDW_PX pixels) by the 16-channel panel from channel
+ * mb of one image, into the intermediate. X's K rows are read in place at
+ * the tile's 6 pixels, as 6 constant offsets from one pointer (with a
+ * pointer per pixel the k loop ran out of registers); the band's last,
+ * partial tile is computed as the 6 pixels ending the band, of which it
+ * stores its own. */
+static inline __attribute__((always_inline)) void kk__pwdw_tile(const kk__pwdw_job *j,
+	int64_t t, int64_t mb)
+{
+	int64_t W = j->W;
+	int64_t p0 = kk__min(j->pa + t * KK_PWDW_PX, j->pe - KK_PWDW_PX);
+	/* where each pixel's vector goes: row p / W + 1, column p % W + 1 */
+	int64_t o[KK_PWDW_PX], row = p0 / W, col = p0 % W;
+	for (int64_t r = 0; r < KK_PWDW_PX; r++) {
+		o[r] = kk__pd_row(j, row + 1) + (col + 1) * 8;
+		if (++col == W) {
+			col = 0;
+			row++;
+		}
+	}
+	kk__pd_tile(j, j->X + p0, j->H * W, NULL, j->K, j->Wt + mb * j->K, o,
+		j->pa + t * KK_PWDW_PX - p0, mb);
+}
+
 /* The stem's tile: 6 output pixels [ox, ox + 6) of intermediate row ry by
  * the 16-channel panel from channel mb, from the stem's input rows
- * buffered as kk__conv_smallc_f32 buffers them (rows: C0 x 3 padded rows
- * of rs floats, tap t at toff[t]), so the 6 pixels of a tap are 6
- * consecutive floats; each output is the sum over the C0 x 9 taps in
- * order, then bias and clamp, as that path computes it (with the taps
- * broadcast and the weights as vectors: the same products and sums). */
+ * buffered as kk__conv_smallc_f32 buffers them (rows: C0 x 3 padded rows,
+ * tap t at toff[t]), so the 6 pixels of a tap are 6 consecutive floats;
+ * each output is the sum over the C0 x 9 taps in order, then bias and
+ * clamp, as that path computes it (with the taps broadcast and the weights
+ * as vectors: the same products and sums). */
 static inline __attribute__((always_inline)) void kk__pwdw_stem_tile(const kk__pwdw_job *j,
 	const float *rows, const int64_t *toff, int64_t ry, int64_t ox, int64_t mb)
 {
-	int64_t T = j->C0 * 9, PB = kk__pd_block(j), r0 = 0, o[KK_PWDW_PX];
+	int64_t T = j->C0 * 9, o[KK_PWDW_PX];
 	for (int64_t i = 0; i < KK_PWDW_PX; i++)
 		o[i] = kk__pd_row(j, ry + 1) + (ox + i + 1) * 8;
-	const float *a = j->Ws + mb * T;
-	int two = mb + 8 < j->C;
-	kk_v8f lo = {0}, hi = {0}, z = {0};
-	lo += j->lo1;
-	hi += j->hi1;
-	kk_v8f c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z;
-	kk_v8f c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
-	for (int64_t t = 0; t < T; t++) {
-		const float *xk = rows + toff[t] + ox;
-		kk_v8f b0 = kk__ld8(a + t * 16), b1 = kk__ld8(a + t * 16 + 8);
-		float xs;
-		KK__PD_ROW(0) KK__PD_ROW(1) KK__PD_ROW(2)
-		KK__PD_ROW(3) KK__PD_ROW(4) KK__PD_ROW(5)
-	}
-	kk_v8f bv0 = j->B1 ? kk__ld8(j->B1 + mb) : z;
-	kk_v8f bv1 = j->B1 && two ? kk__ld8(j->B1 + mb + 8) : z;
-	float *tb = j->T + mb / 8 * PB;
-	KK__PD_ST(0) KK__PD_ST(1) KK__PD_ST(2)
-	KK__PD_ST(3) KK__PD_ST(4) KK__PD_ST(5)
+	kk__pd_tile(j, rows + ox, 0, toff, T, j->Ws + mb * T, o, 0, mb);
 }
 
 #undef KK__PD_ROW
