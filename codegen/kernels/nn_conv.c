@@ -1015,8 +1015,7 @@ KK__ROW_LOOPS static __attribute__((noinline)) void kk__conv_smallc_f32(const kk
 	const kk__conv_geom *g = &j->g;
 	int64_t C = g->C, M = g->M, KH = g->KH, KW = g->KW, T = C * KH * KW;
 	int64_t OW = g->OW, sw = g->sw;
-	int64_t h = (g->OW + 8 + 7) / 8 * 8;     /* a row (each half at stride 2) */
-	int64_t rs = sw == 1 ? h : 2 * h;      /* floats per buffered row */
+	int64_t h = kk__fewc_h(OW);
 	float rows[KK_CONV_FEWC_MAXC * KK_CONV_FEWC_MAXK * KK_CONV_FEWC_ROW];
 	/* wl[(m0 / 4 * T + t) * 4 + q]: tap t of channel m4 + q, for the group
 	 * of 4 channels from m4 = min(m0, M - 4): each group's taps contiguous
@@ -1031,22 +1030,14 @@ KK__ROW_LOOPS static __attribute__((noinline)) void kk__conv_smallc_f32(const kk
 				wl[(m0 / 4 * T + t) * 4 + q] = j->W ? j->W[m * T + t] :
 					j->Wp[m / KK_MR * T * KK_MR + t * KK_MR + m % KK_MR];
 			}
-	for (int64_t t = 0; t < T; t++) {
-		int64_t c = t / (KH * KW), ky = t / KW % KH, kx = t % KW;
-		toff[t] = (c * KH + ky) * rs + (sw == 1 ? kx : (kx & 1 ? h : 0) + kx / 2);
-	}
+	kk__fewc_taps(toff, C, KH, KW, h, sw);
 	const float *x = j->X + n * C * g->H * g->W;
 	const kk_v8f z = {0};
 	kk_v8f lo = z, hi = z;
 	lo += j->lo;
 	hi += j->hi;
 	for (int64_t oy = r0; oy < r1; oy++) {
-		for (int64_t c = 0; c < C; c++)
-			for (int64_t ky = 0; ky < KH; ky++)
-				kk__padded_row_sw(rows + (c * KH + ky) * rs, x + c * g->H * g->W,
-					oy * g->sh - g->ph + ky, g->H, g->W, g->pw, h, sw);
-		kk__prefetch_rows(x, C, g->H, g->W, kk__max(0, oy * g->sh - g->ph + KH),
-			(oy + 1) * g->sh - g->ph + KH);
+		kk__fewc_rows(rows, x, C, g->H, g->W, KH, oy * g->sh - g->ph, g->sh, g->pw, h, sw);
 		for (int64_t m0 = 0; m0 < M; m0 += 4) {
 			int64_t m4 = kk__min(m0, M - 4);    /* the last group overlaps */
 			kk_v8f bias[4];

@@ -110,19 +110,50 @@ KK__ROW_LOOPS static inline void kk__padded_row_sw(float *restrict d, const floa
 	kk__split_row(d, xr, W, pw, h);
 }
 
-/* Rows [r0, r1) of each of the C H x W planes of x (those inside the
- * planes) fetched into the caches: the few-channel convolutions' next
- * output row's new input rows, while the row before is computed. Their
- * input (an image, first in the network) is in memory, and 9 or 21 rows
+/* The few-channel convolutions' input rows (kk__conv_smallc_f32's, and
+ * the stem of kk_conv_stem_pwdw_f32's): for each output row, the KH input
+ * rows of each of the C channels it reads, buffered with their zero padding
+ * as kk__padded_row_sw lays them out, rows apart by kk__fewc_rs, so that
+ * tap t (channel, row, column) of output column ox is the float at
+ * rows + toff[t] + ox (kk__fewc_taps). h: the floats of a padded row (each
+ * half at stride 2) for output rows OW wide. */
+static inline int64_t kk__fewc_h(int64_t OW)
+{
+	return (OW + 8 + 7) / 8 * 8;
+}
+
+static inline int64_t kk__fewc_rs(int64_t h, int64_t sw)
+{
+	return sw == 1 ? h : 2 * h;
+}
+
+static inline void kk__fewc_taps(int64_t *toff, int64_t C, int64_t KH, int64_t KW, int64_t h,
+	int64_t sw)
+{
+	for (int64_t t = 0; t < C * KH * KW; t++) {
+		int64_t c = t / (KH * KW), ky = t / KW % KH, kx = t % KW;
+		toff[t] = (c * KH + ky) * kk__fewc_rs(h, sw) + (sw == 1 ? kx : (kx & 1 ? h : 0) + kx / 2);
+	}
+}
+
+/* The rows of the output row whose taps start at input row iy (column pw
+ * of the padding) into rows; then the rows the next output row, sh input
+ * rows lower, adds are fetched into the caches while this one is computed.
+ * The input (an image, first in the network) is in memory, and 9 or 21 rows
  * each under a KB read in turn are too short for the hardware prefetchers:
  * buffering the rows of MobileNetV2's stem was a third of its time. */
-static inline void kk__prefetch_rows(const float *x, int64_t C, int64_t H, int64_t W,
-	int64_t r0, int64_t r1)
+KK__ROW_LOOPS static inline void kk__fewc_rows(float *restrict rows, const float *restrict x,
+	int64_t C, int64_t H, int64_t W, int64_t KH, int64_t iy, int64_t sh, int64_t pw, int64_t h,
+	int64_t sw)
 {
 	for (int64_t c = 0; c < C; c++)
-		for (int64_t iy = r0; iy < kk__min(H, r1); iy++)
+		for (int64_t ky = 0; ky < KH; ky++)
+			kk__padded_row_sw(rows + (c * KH + ky) * kk__fewc_rs(h, sw), x + c * H * W,
+				iy + ky, H, W, pw, h, sw);
+	for (int64_t c = 0; c < C; c++)
+		for (int64_t r = kk__max(0, iy + KH); r < kk__min(H, iy + sh + KH); r++)
 			for (int64_t q = 0; q < W; q += 16)
-				__builtin_prefetch(x + (c * H + iy) * W + q);
+				__builtin_prefetch(x + (c * H + r) * W + q);
 }
 
 /* Stores one accumulator row (16 floats in *cp0|*cp1) to y[0..nr), adding to

@@ -138,7 +138,7 @@ static inline __attribute__((always_inline)) void kk__pwdw_tile(const kk__pwdw_j
 
 /* The stem's tile: 6 output pixels [ox, ox + 6) of intermediate row ry by
  * the 16-channel panel from channel mb, from the stem's input rows
- * buffered as kk__conv_smallc_f32 buffers them (rows: C0 x 3 padded rows,
+ * buffered as kk__fewc_rows buffers them (rows: C0 x 3 padded rows,
  * tap t at toff[t]), so the 6 pixels of a tap are 6 consecutive floats;
  * each output is the sum over the C0 x 9 taps in order, then bias and
  * clamp, as that path computes it (with the taps broadcast and the weights
@@ -156,8 +156,8 @@ static inline __attribute__((always_inline)) void kk__pwdw_stem_tile(const kk__p
 #undef KK__PD_ST
 
 /* The stem's output rows [pa / W + i0, pa / W + i1) of the band into the
- * intermediate: per row, its C0 x 3 input rows buffered with their zero
- * padding (at stride 2 as even then odd columns), then each 16-channel
+ * intermediate: per row, its C0 x 3 input rows buffered (kk__fewc_rows),
+ * then each 16-channel
  * panel over the row's 6-pixel tiles (the last overlapping the one before:
  * the same values stored again). The stem's output never exists as NCHW
  * rows (MobileNetV2's 3 -> 32 at 112x112: 1.6 MB written out, then copied
@@ -165,20 +165,12 @@ static inline __attribute__((always_inline)) void kk__pwdw_stem_tile(const kk__p
 static void kk__pwdw_stem_items(void *vp, int64_t i0, int64_t i1)
 {
 	const kk__pwdw_job *j = vp;
-	int64_t W = j->W, s1 = j->s1, T = j->C0 * 9;
-	int64_t h = (W + 8 + 7) / 8 * 8, rs = s1 == 1 ? h : 2 * h;
+	int64_t W = j->W, s1 = j->s1, h = kk__fewc_h(W);
 	float rows[KK_CONV_FEWC_MAXC * 3 * KK_CONV_FEWC_ROW];
 	int64_t toff[KK_CONV_FEWC_MAXC * 9];
-	for (int64_t t = 0; t < T; t++) {
-		int64_t c = t / 9, ky = t / 3 % 3, kx = t % 3;
-		toff[t] = (c * 3 + ky) * rs + (s1 == 1 ? kx : (kx & 1 ? h : 0) + kx / 2);
-	}
+	kk__fewc_taps(toff, j->C0, 3, 3, h, s1);
 	for (int64_t r = j->pa / W + i0; r < j->pa / W + i1; r++) {
-		for (int64_t c = 0; c < j->C0; c++)
-			for (int64_t ky = 0; ky < 3; ky++)
-				kk__padded_row_sw(rows + (c * 3 + ky) * rs, j->X + c * j->H0 * j->W0,
-					r * s1 - 1 + ky, j->H0, j->W0, 1, h, s1);
-		kk__prefetch_rows(j->X, j->C0, j->H0, j->W0, r * s1 + 2, (r + 1) * s1 + 2);
+		kk__fewc_rows(rows, j->X, j->C0, j->H0, j->W0, 3, r * s1 - 1, s1, 1, h, s1);
 		for (int64_t mb = 0; mb < j->C; mb += 16)
 			for (int64_t ox = 0;; ox += KK_PWDW_PX) {
 				ox = kk__min(ox, W - KK_PWDW_PX);
