@@ -29,7 +29,7 @@ case "${1:-}" in
 *) echo "usage: bench/run.sh [--quick]" >&2; exit 2 ;;
 esac
 if [ $QUICK = 1 ]; then RUNS_BIG=5 RUNS_SMALL=50 RUNS_MC=3 RUNS_ORT_MC=1 RUNS_COLD=1 ROUNDS=1
-else RUNS_BIG=60 RUNS_SMALL=500 RUNS_MC=10 RUNS_ORT_MC=3 RUNS_COLD=3 ROUNDS=10; fi
+else RUNS_BIG=120 RUNS_SMALL=1000 RUNS_MC=10 RUNS_ORT_MC=3 RUNS_COLD=3 ROUNDS=20; fi
 
 # problem MSG: recorded in a file, since callers often run in $(...) subshells.
 problem() { echo "- $*" >>"$WORK/problems"; echo "bench: $*" >&2; }
@@ -153,7 +153,10 @@ latency() {
 			# short rounds alternating the two, so a change in the
 			# shared machine's load falls on both sides alike, and
 			# each going first in every other round (the first of a
-			# pair ran up to 10% slower or faster than the second)
+			# pair ran up to 10% slower or faster than the second);
+			# 20 rounds of 6 runs: with 10, this machine's slow and
+			# fast spells (seconds long, 30% apart) moved a ratio's
+			# median by up to 0.15 between runs minutes apart
 			local ks="" os="" r
 			for r in $(seq $ROUNDS); do
 				if [ $((r % 2)) = 1 ]; then
