@@ -111,6 +111,16 @@ ort_ms() {
 	fi
 }
 
+# paired_ratio "A..." "B...": the median over i of A_i / B_i (2 decimals), "-"
+# if any is "-".
+paired_ratio() {
+	case " $1 $2 " in *" - "*) echo "-"; return ;; esac
+	awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
+		for (i = 1; i <= n; i++) r[i] = x[i] / y[i]
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && r[j - 1] > r[j]; j--) { t = r[j]; r[j] = r[j - 1]; r[j - 1] = t }
+		printf "%.2f", n % 2 ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2 }'
+}
+
 # median_of X...: the median of the numbers given, "-" if any is "-".
 median_of() {
 	case " $* " in *" - "*) echo "-"; return ;; esac
@@ -125,7 +135,7 @@ machine() {
 	echo
 	echo "- machine: $cpu, $(nproc) cores, $isa; load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "- $("$KILN" --version 2>/dev/null | head -n 1) ($(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?')); ONNX Runtime (onnxruntime-node) $ORT_VERSION, node $(node --version 2>/dev/null)"
-	echo "- $(date -u '+%Y-%m-%d %H:%M UTC'); timed runs per figure: $RUNS_BIG (seed network $RUNS_SMALL)$([ $QUICK = 1 ] && echo ', --quick') in $ROUNDS round(s), kiln and ONNX Runtime alternating (kiln first in odd rounds, ONNX Runtime in even ones); latency = median of the rounds' medians, one warm-up per round"
+	echo "- $(date -u '+%Y-%m-%d %H:%M UTC'); timed runs per figure: $RUNS_BIG (seed network $RUNS_SMALL)$([ $QUICK = 1 ] && echo ', --quick') in $ROUNDS round(s), kiln and ONNX Runtime alternating (kiln first in odd rounds, ONNX Runtime in even ones); latency = median of the rounds' medians, one warm-up per round; ORT/kiln by round = the median of the rounds' ratios (ONNX Runtime's median over kiln's in the same round)"
 	echo
 }
 
@@ -140,8 +150,8 @@ latency() {
 	local label onnx batch size runs so k o ctimes=""
 	echo "## Latency (median ms; ratio > 1: kiln is faster)"
 	echo
-	echo "| model | threads | kiln ms | ORT ms | ORT/kiln |"
-	echo "|---|---:|---:|---:|---:|"
+	echo "| model | threads | kiln ms | ORT ms | ORT/kiln | ORT/kiln by round |"
+	echo "|---|---:|---:|---:|---:|---:|"
 	while IFS='|' read -r label onnx batch size; do
 		[ "$size" = SMALL ] && runs=$RUNS_SMALL || runs=$RUNS_BIG
 		so=$WORK/$(basename "$onnx" .onnx).so
@@ -170,7 +180,7 @@ latency() {
 			k=$(median_of $ks)
 			o=$(median_of $os)
 			[ "$label" = ResNet-18 ] && [ "$t" = 1 ] && RESNET_MS1=$k
-			echo "| $label | $t | $k | $o | $(ratio "$o" "$k") |"
+			echo "| $label | $t | $k | $o | $(ratio "$o" "$k") | $(paired_ratio "$os" "$ks") |"
 		done
 	done <<EOF
 $MODELS
