@@ -161,19 +161,19 @@ static inline __attribute__((always_inline)) void kk__pwdw_tile(const kk__pwdw_j
 	kk__pd_tile(j, j->X + p0, j->H * j->W, NULL, j->K, j->Wt + mb * j->K, o, pt - p0, mb);
 }
 
-/* The stem's tile: 6 output pixels [ox, ox + 6) of intermediate row ry by
- * the 16-channel panel from channel mb, from the stem's input rows
- * buffered as kk__fewc_rows buffers them (rows: C0 x 3 padded rows,
- * tap t at toff[t]), so the 6 pixels of a tap are 6 consecutive floats;
+/* The stem's tile: 6 output pixels [ox, ox + 6) of the intermediate row at
+ * ro (kk__pd_row) by the 16-channel panel from channel mb, from the stem's
+ * input rows buffered as kk__fewc_rows buffers them (rows: C0 x 3 padded
+ * rows, tap t at toff[t]), so the 6 pixels of a tap are 6 consecutive floats;
  * each output is the sum over the C0 x 9 taps in order, then bias and
  * clamp, as that path computes it (with the taps broadcast and the weights
  * as vectors: the same products and sums). */
 static inline __attribute__((always_inline)) void kk__pwdw_stem_tile(const kk__pwdw_job *j,
-	const float *rows, const int64_t *toff, int64_t ry, int64_t ox, int64_t mb)
+	const float *rows, const int64_t *toff, int64_t ro, int64_t ox, int64_t mb)
 {
-	int64_t T = j->C0 * 9, o[KK_PWDW_PX], r = kk__pd_row(j, ry + 1);
+	int64_t T = j->C0 * 9, o[KK_PWDW_PX];
 	for (int64_t i = 0; i < KK_PWDW_PX; i++)
-		o[i] = r + (ox + i + 1) * 8;
+		o[i] = ro + (ox + i + 1) * 8;
 	kk__pd_tile(j, rows + ox, 0, toff, T, j->Ws + mb * T, o, 0, mb);
 }
 
@@ -195,11 +195,12 @@ static void kk__pwdw_stem_items(void *vp, int64_t i0, int64_t i1)
 	int64_t toff[KK_CONV_FEWC_MAXC * 9];
 	kk__fewc_taps(toff, j->C0, 3, 3, h, s1);
 	for (int64_t r = j->pa / W + i0; r < j->pa / W + i1; r++) {
+		int64_t ro = kk__pd_row(j, r + 1);     /* once a row, not a tile */
 		kk__fewc_rows(rows, j->X, j->C0, j->H0, j->W0, 3, r * s1 - 1, s1, 1, h, s1);
 		for (int64_t mb = 0; mb < j->C; mb += 16)
 			for (int64_t ox = 0;; ox += KK_PWDW_PX) {
 				ox = kk__min(ox, W - KK_PWDW_PX);
-				kk__pwdw_stem_tile(j, rows, toff, r, ox, mb);
+				kk__pwdw_stem_tile(j, rows, toff, ro, ox, mb);
 				if (ox == W - KK_PWDW_PX)
 					break;
 			}
