@@ -111,14 +111,12 @@ ort_ms() {
 	fi
 }
 
-# paired_ratio "A..." "B...": the median over i of A_i / B_i (2 decimals), "-"
-# if any is "-".
+# paired_ratio "A..." "B...": median_of the ratios A_i / B_i (2 decimals),
+# "-" if any is "-".
 paired_ratio() {
 	case " $1 $2 " in *" - "*) echo "-"; return ;; esac
-	awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
-		for (i = 1; i <= n; i++) r[i] = x[i] / y[i]
-		for (i = 2; i <= n; i++) for (j = i; j > 1 && r[j - 1] > r[j]; j--) { t = r[j]; r[j] = r[j - 1]; r[j - 1] = t }
-		printf "%.2f", n % 2 ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2 }'
+	ratio "$(median_of $(awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
+		for (i = 1; i <= n; i++) printf "%.6f ", x[i] / y[i] }'))" 1
 }
 
 # median_of X...: the median of the numbers given, "-" if any is "-".
